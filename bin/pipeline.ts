@@ -1,0 +1,16 @@
+/**
+ * The bundled CLI's entry (built to dist/pipeline.js). On the main thread it runs the CLI; in a
+ * worker thread it runs the one node it was started for.
+ */
+import { isMainThread, parentPort, workerData } from "node:worker_threads"
+import { pipelines } from "../pipelines/index.ts"
+import { main } from "../src/cli/main.ts"
+import { serveWorker, type WorkerData } from "../src/Runner.ts"
+
+const version = "0.1.0"
+
+if (isMainThread) {
+  main(pipelines, { version, workerEntry: new URL(import.meta.url) })
+} else {
+  void serveWorker(workerData as WorkerData, (m) => parentPort!.postMessage(m))
+}

@@ -1,0 +1,7 @@
+/**
+ * The pipelines this project ships; the CLI knows exactly these.
+ */
+import type { Pipeline } from "../src/Pipeline.ts"
+import toy from "./toy.ts"
+
+export const pipelines: ReadonlyArray<Pipeline> = [toy]

@@ -1,0 +1,73 @@
+/**
+ * The engine's errors, as data. Each carries the fields a caller needs to say what went wrong and
+ * where; `exitCode` maps a failure to the CLI contract (2: bad usage or an invalid pipeline, nothing
+ * ran; 1: a stage or the store failed while running).
+ */
+import { Schema } from "effect"
+
+/** A pipeline definition that cannot be built: cycles, duplicate ids, missing or mistyped inputs. */
+export class InvalidPipeline extends Schema.TaggedError<InvalidPipeline>()("InvalidPipeline", {
+  pipeline: Schema.String,
+  message: Schema.String
+}) {}
+
+/** Params (a preset, a `--set`, a node's own params) that the schema rejects. */
+export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidParams", {
+  pipeline: Schema.String,
+  message: Schema.String
+}) {}
+
+/** A name on the command line that matches nothing: pipeline, preset, node, output port. */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  what: Schema.String,
+  name: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    const list = this.known.length > 12 ? [...this.known.slice(0, 12), "..."] : this.known
+    return `unknown ${this.what} '${this.name}'` + (list.length ? ` (known: ${list.join(", ")})` : "")
+  }
+}
+
+/** Any other misuse of the command line. */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
+  message: Schema.String
+}) {}
+
+/** A value that does not fit the artifact port it is written to or read from. */
+export class ArtifactInvalid extends Schema.TaggedError<ArtifactInvalid>()("ArtifactInvalid", {
+  port: Schema.String,
+  message: Schema.String
+}) {}
+
+/** A node whose stage failed, threw, or returned outputs that break its declared ports. */
+export class StageFailed extends Schema.TaggedError<StageFailed>()("StageFailed", {
+  node: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The store could not be read or written (permissions, a full disk...). */
+export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
+  path: Schema.String,
+  message: Schema.String
+}) {}
+
+/** An object whose bytes no longer match their hash, or that is missing. */
+export class ObjectDamaged extends Schema.TaggedError<ObjectDamaged>()("ObjectDamaged", {
+  hash: Schema.String,
+  message: Schema.String
+}) {}
+
+/** A run in which one or more nodes failed (with `--keep-going`, after the rest finished). */
+export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
+  failed: Schema.Array(Schema.String),
+  message: Schema.String
+}) {}
+
+/** Errors that mean "nothing ran, fix the input": exit code 2. */
+export const isUsageFailure = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && "_tag" in e &&
+  ["InvalidPipeline", "InvalidParams", "NotFound", "UsageError"].includes((e as { _tag: string })._tag)
+
+/** The process exit code for a failure value. */
+export const exitCode = (e: unknown): number => (isUsageFailure(e) ? 2 : 1)

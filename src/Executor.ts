@@ -1,0 +1,192 @@
+/**
+ * The executor: runs a graph against the store. It plans first, then starts every node as soon as
+ * its upstream is done, at most `jobs` at a time. Before running, a node is keyed from the content
+ * hashes its upstream actually produced, so a re-run upstream that made the same bytes leaves it
+ * cached (early cutoff). Each node runs under its key's lock, re-checks the store once it has the
+ * lock (another run may have committed it meanwhile), and commits its record last.
+ *
+ * Failure: by default the first failed node cancels the rest (fail-fast); with `keepGoing` the
+ * nodes that do not depend on it go on. Interruption (Ctrl-C) cancels running nodes and releases
+ * their locks; what was committed stays committed.
+ */
+import { Deferred, Effect, Exit, Ref, Semaphore } from "effect"
+import { hostname } from "node:os"
+import { StageFailed } from "./Errors.ts"
+import type { Graph, GraphNode } from "./Pipeline.ts"
+import { inputHashes, keyOf, type Plan, plan } from "./Planner.ts"
+import type { NodeRecord } from "./Record.ts"
+import { Reporter } from "./Reporter.ts"
+import { Runner } from "./Runner.ts"
+import { Store } from "./Store.ts"
+
+export interface RunOptions {
+  readonly jobs: number
+  readonly force?: (id: string) => boolean
+  readonly keepGoing?: boolean
+}
+
+export type Outcome = "cached" | "ran" | "reused" | "failed" | "skipped" | "cancelled"
+
+export interface NodeOutcome {
+  readonly id: string
+  readonly stage: string
+  readonly outcome: Outcome
+  readonly key?: string | undefined
+  readonly durationMs?: number | undefined
+  readonly message?: string | undefined
+}
+
+export interface RunSummary {
+  readonly plan: Plan
+  readonly nodes: ReadonlyArray<NodeOutcome>
+  readonly wallMs: number
+}
+
+/** Counts of outcomes. */
+export const tally = (s: RunSummary): Record<Outcome, number> => {
+  const t: Record<Outcome, number> = { cached: 0, ran: 0, reused: 0, failed: 0, skipped: 0, cancelled: 0 }
+  for (const n of s.nodes) t[n.outcome]++
+  return t
+}
+
+const host = { hostname: hostname(), pid: process.pid, node: process.version }
+
+/**
+ * Runs a graph and returns what happened to each node, failures included (see `tally`).
+ * Fails only when interrupted.
+ */
+export const run = (graph: Graph, options: RunOptions) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const runner = yield* Runner
+    const reporter = yield* Reporter
+    const t0 = Date.now()
+    const force = options.force ?? (() => false)
+    const thePlan = plan(graph, store.view, { force })
+    const planned = new Map(thePlan.nodes.map((p) => [p.id, p]))
+    reporter.emit({
+      _tag: "Planned",
+      pipeline: graph.pipeline,
+      toRun: thePlan.nodes.filter((n) => n.status === "run").length,
+      cached: thePlan.nodes.filter((n) => n.status === "cached").map((n) => n.id)
+    })
+    const done = new Map<string, Deferred.Deferred<NodeRecord | undefined>>()
+    for (const n of graph.nodes) done.set(n.id, yield* Deferred.make<NodeRecord | undefined>())
+    const outcomes = yield* Ref.make(new Map<string, NodeOutcome>())
+    const jobs = yield* Semaphore.make(Math.max(1, options.jobs))
+    const record = (o: NodeOutcome) => Ref.update(outcomes, (m) => new Map(m).set(o.id, o))
+
+    const runNode = (node: GraphNode) =>
+      Effect.gen(function*() {
+        const p = planned.get(node.id)!
+        if (p.status === "cached") {
+          reporter.emit({ _tag: "Cached", node: node.id, early: false })
+          yield* record({ id: node.id, stage: node.stage.name, outcome: "cached", key: p.key })
+          return p.record
+        }
+        const upstream = new Map<string, NodeRecord | undefined>()
+        for (const id of p.needs) upstream.set(id, yield* Deferred.await(done.get(id)!))
+        const missing = p.needs.find((id) => upstream.get(id) === undefined)
+        if (missing !== undefined) {
+          reporter.emit({ _tag: "Skipped", node: node.id, because: `upstream ${missing} did not complete` })
+          yield* record({ id: node.id, stage: node.stage.name, outcome: "skipped", message: `upstream ${missing} did not complete` })
+          return undefined
+        }
+        const inputs = inputHashes(node, (id) => upstream.get(id))!
+        const key = keyOf(node, inputs)
+        const forced = force(node.id)
+        const existing = forced ? undefined : store.view.lookup(key)
+        if (existing?._tag === "Present") {
+          reporter.emit({ _tag: "Cached", node: node.id, early: true })
+          yield* record({ id: node.id, stage: node.stage.name, outcome: "cached", key })
+          return existing.record
+        }
+        const job = { pipeline: graph.pipeline, node: node.id, stage: node.stage.name, params: node.params, inputs }
+        return yield* jobs.withPermits(1)(
+          store.withLock(
+            key,
+            Effect.sync(() => reporter.emit({ _tag: "Waiting", node: node.id })),
+            Effect.gen(function*() {
+              if (!forced) {
+                const now = store.view.lookup(key)
+                if (now._tag === "Present") {
+                  reporter.emit({ _tag: "Ran", node: node.id, durationMs: 0, reused: true })
+                  yield* record({ id: node.id, stage: node.stage.name, outcome: "reused", key })
+                  return now.record
+                }
+              }
+              reporter.emit({ _tag: "Started", node: node.id, stage: node.stage.name, reason: p.reason })
+              const startedAt = new Date()
+              const result = yield* runner.run(node.stage, job, {
+                log: (line) => reporter.emit({ _tag: "Log", node: node.id, line }),
+                progress: (progress) => reporter.emit({ _tag: "Progress", node: node.id, progress })
+              })
+              const finishedAt = new Date()
+              const rec: NodeRecord = {
+                format: 1,
+                key,
+                pipeline: graph.pipeline,
+                node: node.id,
+                stage: node.stage.name,
+                version: node.stage.version,
+                fingerprint: node.stage.fingerprint(),
+                params: node.params,
+                inputs,
+                outputs: result.outputs,
+                startedAt: startedAt.toISOString(),
+                finishedAt: finishedAt.toISOString(),
+                durationMs: finishedAt.getTime() - startedAt.getTime(),
+                facts: result.facts,
+                log: result.log,
+                host
+              }
+              yield* store.commit(rec).pipe(
+                Effect.mapError((e) => new StageFailed({ node: node.id, message: `committing: ${e.path}: ${e.message}` }))
+              )
+              reporter.emit({ _tag: "Ran", node: node.id, durationMs: rec.durationMs, reused: false })
+              yield* record({ id: node.id, stage: node.stage.name, outcome: "ran", key, durationMs: rec.durationMs })
+              return rec
+            })
+          )
+        ).pipe(
+          Effect.mapError((e) => (e instanceof StageFailed ? e : new StageFailed({ node: node.id, message: `${e.path}: ${e.message}` }))),
+          Effect.tapError((e) =>
+            Effect.andThen(
+              Effect.sync(() => reporter.emit({ _tag: "Failed", node: node.id, message: e.message })),
+              record({ id: node.id, stage: node.stage.name, outcome: "failed", key, message: e.message })
+            )
+          )
+        )
+      }).pipe(
+        Effect.onExit((exit) =>
+          Exit.isSuccess(exit)
+            ? Deferred.succeed(done.get(node.id)!, exit.value)
+            : Deferred.succeed(done.get(node.id)!, undefined)
+        ),
+        Effect.onInterrupt(() =>
+          Effect.gen(function*() {
+            const seen = (yield* Ref.get(outcomes)).get(node.id)
+            if (!seen) {
+              yield* record({ id: node.id, stage: node.stage.name, outcome: "cancelled" })
+              reporter.emit({ _tag: "Cancelled", node: node.id })
+            }
+          })
+        ),
+        // With --keep-going a failure is recorded and the run goes on; downstream nodes are skipped.
+        options.keepGoing ? Effect.catchTag("StageFailed", () => Effect.succeed(undefined)) : (e) => e
+      )
+
+    const exit = yield* Effect.exit(
+      Effect.forEach(graph.nodes, runNode, { concurrency: "unbounded", discard: true })
+    )
+    const seen = yield* Ref.get(outcomes)
+    // Nodes that never started because a failure cancelled the run.
+    for (const n of graph.nodes) {
+      if (!seen.has(n.id)) seen.set(n.id, { id: n.id, stage: n.stage.name, outcome: "cancelled" })
+    }
+    yield* reporter.close
+    const summary: RunSummary = { plan: thePlan, nodes: graph.nodes.map((n) => seen.get(n.id)!), wallMs: Date.now() - t0 }
+    // Stage failures are in the summary; anything else (interruption, a defect) propagates.
+    if (Exit.isFailure(exit) && !Exit.hasFails(exit)) return yield* Effect.failCause(exit.cause)
+    return summary
+  })

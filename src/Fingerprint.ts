@@ -1,0 +1,94 @@
+/**
+ * Code fingerprints: a hash of a stage's source file, every local module it imports (transitively),
+ * and the versions of the npm packages those modules import. A change to any of them changes the
+ * stage's node keys ("code changed"); the engine's own files (this folder) are not part of it, since
+ * the engine's formats are versioned by `KEY_FORMAT` instead.
+ *
+ * Imports are found with a scanner for `import ... from "x"`, `export ... from "x"` and `import("x")`
+ * with literal specifiers, which is what stage code uses; a computed `import(name)` is not seen.
+ */
+import { existsSync, readFileSync } from "node:fs"
+import { dirname, join, relative, resolve, sep } from "node:path"
+import { fileURLToPath } from "node:url"
+import { sha256 } from "./Key.ts"
+
+const ENGINE_DIR = dirname(fileURLToPath(import.meta.url)) + sep
+
+const IMPORT_RE =
+  /(?:^|[;\s])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)/g
+
+/** The literal module specifiers a source text imports (type-only imports excluded). */
+export const importsOf = (source: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  const text = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
+  for (const m of text.matchAll(IMPORT_RE)) {
+    if (/^\s*;?\s*(?:import|export)\s+type\s/.test(m[0])) continue
+    out.push((m[1] ?? m[2])!)
+  }
+  return out
+}
+
+const resolveLocal = (from: string, spec: string): string | undefined => {
+  const base = resolve(dirname(from), spec)
+  const candidates = [base, base.replace(/\.js$/, ".ts"), `${base}.ts`, join(base, "index.ts")]
+  return candidates.find((c) => existsSync(c) && !c.endsWith(sep))
+}
+
+const packageName = (spec: string): string => {
+  const parts = spec.split("/")
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!
+}
+
+const packageVersion = (from: string, name: string): string => {
+  let dir = dirname(from)
+  for (;;) {
+    const p = join(dir, "node_modules", name, "package.json")
+    if (existsSync(p)) {
+      try {
+        return String((JSON.parse(readFileSync(p, "utf8")) as { version?: unknown }).version ?? "?")
+      } catch {
+        return "?"
+      }
+    }
+    const up = dirname(dir)
+    if (up === dir) return "absent"
+    dir = up
+  }
+}
+
+const cache = new Map<string, string>()
+
+/**
+ * The fingerprint of the module at `moduleUrl` (a `file:` URL or path). Memoised per process: files
+ * do not change under a running pipeline.
+ */
+export const fingerprint = (moduleUrl: string): string => {
+  const entry = moduleUrl.startsWith("file:") ? fileURLToPath(moduleUrl) : resolve(moduleUrl)
+  const hit = cache.get(entry)
+  if (hit !== undefined) return hit
+  const files = new Map<string, string>()
+  const packages = new Map<string, string>()
+  const visit = (file: string) => {
+    if (files.has(file) || file.startsWith(ENGINE_DIR)) return
+    const source = readFileSync(file, "utf8")
+    files.set(file, sha256(source))
+    for (const spec of importsOf(source)) {
+      if (spec.startsWith(".")) {
+        const target = resolveLocal(file, spec)
+        if (target) visit(target)
+      } else if (!spec.startsWith("node:")) {
+        const name = packageName(spec)
+        if (!packages.has(name)) packages.set(name, packageVersion(file, name))
+      }
+    }
+  }
+  visit(entry)
+  const root = dirname(entry)
+  const doc = [
+    ...[...files].map(([f, h]) => `file ${relative(root, f).split(sep).join("/")} ${h}`),
+    ...[...packages].map(([n, v]) => `pkg ${n}@${v}`)
+  ].sort().join("\n")
+  const fp = sha256(doc)
+  cache.set(entry, fp)
+  return fp
+}

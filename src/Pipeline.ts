@@ -1,0 +1,316 @@
+/**
+ * Pipelines: a params Schema with named presets, and a `build` function that calls stages to make a
+ * graph of nodes. Resolving a pipeline (preset + `--set` overrides -> validated params -> graph) is
+ * where every definition error is caught, before anything runs: unknown or malformed overrides,
+ * params the schema rejects, duplicate ids, missing or mistyped inputs, references to unknown nodes,
+ * cycles. Identical nodes (same stage, params and inputs) collapse into one, so sweeps share work.
+ */
+import { Effect, Result, Schema } from "effect"
+import { isMany, splitWire } from "./Artifact.ts"
+import { InvalidParams, InvalidPipeline, NotFound, UsageError } from "./Errors.ts"
+import { canonicalJson, type Json, sha256 } from "./Key.ts"
+import type { AnyStage, NodeRef, Output, Ports } from "./Stage.ts"
+
+/** A pipeline definition. Presets hold complete params in their encoded (JSON) form. */
+export interface PipelineDef<P, PE> {
+  readonly name: string
+  readonly description: string
+  readonly params: Schema.Codec<P, PE>
+  readonly presets: Readonly<Record<string, PE>>
+  readonly defaultPreset: string
+  /** Returns the nodes the pipeline is for (any nesting of arrays and records); their upstream comes along. */
+  readonly build: (params: P) => Targets
+  /** The output `pipeline results` prints: a node id and one of its (table) output ports. */
+  readonly results?: { readonly node: string; readonly output: string }
+}
+
+export type Targets = NodeRef<Ports> | ReadonlyArray<Targets> | { readonly [k: string]: Targets }
+
+// oxlint-disable-next-line no-explicit-any
+export interface Pipeline<P = any, PE = any> extends PipelineDef<P, PE> {}
+
+/** Defines a pipeline; checks that the default preset exists. */
+export const make = <P, PE>(def: PipelineDef<P, PE>): Pipeline<P, PE> => {
+  if (!(def.defaultPreset in def.presets)) {
+    throw new Error(`pipeline ${def.name}: default preset '${def.defaultPreset}' is not among its presets`)
+  }
+  return def
+}
+
+/** One edge end: output `port` of node `node`. */
+export interface Wire {
+  readonly node: string
+  readonly port: string
+}
+
+/** A node of a resolved graph. */
+export interface GraphNode {
+  readonly id: string
+  readonly stage: AnyStage
+  readonly params: Json
+  readonly inputs: Readonly<Record<string, Wire>>
+  /** Other ids that named an identical node. */
+  readonly aliases: ReadonlyArray<string>
+}
+
+/** A validated graph, nodes in a topological order. */
+export interface Graph {
+  readonly pipeline: string
+  readonly preset: string
+  readonly params: Json
+  readonly nodes: ReadonlyArray<GraphNode>
+  readonly byId: ReadonlyMap<string, GraphNode>
+}
+
+/** The raw form of a node, before validation. */
+export interface NodeSpec {
+  readonly id: string
+  readonly stage: AnyStage
+  readonly params: Json
+  readonly inputs: Readonly<Record<string, Wire>>
+  readonly aliases?: ReadonlyArray<string>
+}
+
+const errorText = (e: unknown) =>
+  (typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e))
+    .replace(/\n\s*/g, " ")
+
+// ---------------------------------------------------------------------------------------------
+// Params: presets and --set overrides
+// ---------------------------------------------------------------------------------------------
+
+/** One `--set path=value`: the value is JSON when it parses as JSON, else a string. */
+export const parseSet = (text: string): Result.Result<{ path: ReadonlyArray<string>; value: Json }, UsageError> => {
+  const eq = text.indexOf("=")
+  if (eq <= 0) return Result.fail(new UsageError({ message: `--set expects path=value, got '${text}'` }))
+  const pathText = text.slice(0, eq).trim()
+  const path = pathText.split(".")
+  if (path.some((s) => s.length === 0 || !/^[A-Za-z0-9_-]+$/.test(s))) {
+    return Result.fail(new UsageError({ message: `--set path '${pathText}' is malformed (use dotted names, e.g. strong.epochs=4)` }))
+  }
+  const raw = text.slice(eq + 1)
+  let value: Json
+  try {
+    value = JSON.parse(raw) as Json
+  } catch {
+    value = raw
+  }
+  return Result.succeed({ path, value })
+}
+
+const isRecord = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v)
+
+/** Applies one override to a copy of `params`; the path must name an existing param. */
+const applySet = (pipeline: string, params: Json, path: ReadonlyArray<string>, value: Json): Result.Result<Json, InvalidParams> => {
+  const go = (cur: Json, i: number): Json => {
+    const seg = path[i]!
+    const here = path.slice(0, i + 1).join(".")
+    if (Array.isArray(cur)) {
+      const idx = /^\d+$/.test(seg) ? Number(seg) : NaN
+      if (!(idx < cur.length)) throw `unknown param '${here}' (${path.slice(0, i).join(".")} is a list of ${cur.length})`
+      const copy = [...cur]
+      copy[idx] = i === path.length - 1 ? value : go(cur[idx]!, i + 1)
+      return copy
+    }
+    if (!isRecord(cur) || !(seg in cur)) {
+      const parent = path.slice(0, i).join(".")
+      const known = isRecord(cur) ? Object.keys(cur).map((k) => (parent ? `${parent}.${k}` : k)) : []
+      throw `unknown param '${here}'` + (known.length ? ` (known here: ${known.join(", ")})` : ` (${parent} is not a group of params)`)
+    }
+    return { ...cur, [seg]: i === path.length - 1 ? value : go(cur[seg]!, i + 1) }
+  }
+  try {
+    return Result.succeed(go(params, 0))
+  } catch (message) {
+    return Result.fail(new InvalidParams({ pipeline, message: String(message) }))
+  }
+}
+
+/** The params of a pipeline for a preset and overrides, validated by its Schema. */
+export const resolveParams = <P, PE>(pipeline: Pipeline<P, PE>, preset: string | undefined, sets: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const name = preset ?? pipeline.defaultPreset
+    if (!Object.hasOwn(pipeline.presets, name)) {
+      return yield* Effect.fail(new NotFound({ what: `preset of ${pipeline.name}`, name, known: Object.keys(pipeline.presets) }))
+    }
+    let encoded = pipeline.presets[name] as Json
+    for (const text of sets) {
+      const { path, value } = yield* Effect.fromResult(parseSet(text))
+      encoded = yield* Effect.fromResult(applySet(pipeline.name, encoded, path, value))
+    }
+    const decoded = Schema.decodeUnknownResult(pipeline.params)(encoded, { errors: "all", onExcessProperty: "error" })
+    if (Result.isFailure(decoded)) {
+      return yield* Effect.fail(new InvalidParams({ pipeline: pipeline.name, message: `params (preset ${name}): ${errorText(decoded.failure)}` }))
+    }
+    return { preset: name, encoded, params: decoded.success }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Graphs
+// ---------------------------------------------------------------------------------------------
+
+/** Walks the nodes reachable from `targets` and collapses identical ones. */
+export const collect = (pipeline: string, targets: Targets): Result.Result<ReadonlyArray<NodeSpec>, InvalidPipeline | InvalidParams> => {
+  const sigOf = new Map<NodeRef<Ports>, string>()
+  const specs = new Map<string, { spec: NodeSpec; aliases: Set<string> }>() // by signature
+  const idToSig = new Map<string, string>()
+  const fail = (message: string) => {
+    throw new InvalidPipeline({ pipeline, message })
+  }
+
+  const visit = (node: NodeRef<Ports>, path: ReadonlyArray<string>): string => {
+    const known = sigOf.get(node)
+    if (known) return known
+    if (path.includes(node.id)) fail(`cycle through node '${node.id}'`)
+    const inputs: Record<string, Wire> = {}
+    const inputSigs: Record<string, Json> = {}
+    const wire = (port: string, out: unknown) => {
+      if (!out || typeof out !== "object" || !("source" in out)) fail(`node '${node.id}' input '${port}' is not an output of another node`)
+      const o = out as Output<unknown>
+      if ("ref" in o.source) {
+        inputs[port] = { node: o.source.ref, port: o.port }
+        inputSigs[port] = ["ref", o.source.ref, o.port]
+      } else {
+        const upSig = visit(o.source, [...path, node.id])
+        inputs[port] = { node: specs.get(upSig)!.spec.id, port: o.port }
+        inputSigs[port] = [upSig, o.port]
+      }
+    }
+    for (const [port, out] of Object.entries(node.inputs)) {
+      if (Array.isArray(out)) out.forEach((o, i) => wire(`${port}[${i}]`, o))
+      else wire(port, out)
+    }
+    let paramsText: string
+    try {
+      paramsText = canonicalJson(node.params)
+    } catch (e) {
+      throw new InvalidParams({ pipeline, message: `node '${node.id}': params are not JSON: ${errorText(e)}` })
+    }
+    const sig = sha256(`${node.stage.name}\n${paramsText}\n${canonicalJson(inputSigs)}`)
+    sigOf.set(node, sig)
+    const existing = specs.get(sig)
+    if (existing) {
+      if (existing.spec.id !== node.id) existing.aliases.add(node.id)
+      return sig
+    }
+    const other = idToSig.get(node.id)
+    if (other !== undefined && other !== sig) {
+      const a = specs.get(other)!.spec
+      fail(
+        `duplicate node id '${node.id}': used by two different nodes (stage ${a.stage.name} and stage ${node.stage.name}` +
+          `${a.stage.name === node.stage.name ? " with different params or inputs" : ""}); give each an id of its own`
+      )
+    }
+    idToSig.set(node.id, sig)
+    specs.set(sig, { spec: { id: node.id, stage: node.stage, params: node.params, inputs }, aliases: new Set() })
+    return sig
+  }
+
+  const walk = (t: Targets, where: string): void => {
+    if (t === null || typeof t !== "object") fail(`build returned ${t === null ? "null" : typeof t} at ${where || "top level"}; expected nodes`)
+    if (Array.isArray(t)) return t.forEach((x, i) => walk(x, `${where}[${i}]`))
+    if ("stage" in t && "outputs" in t && typeof (t as NodeRef<Ports>).stage === "function") {
+      visit(t as NodeRef<Ports>, [])
+      return
+    }
+    for (const [k, v] of Object.entries(t)) walk(v as Targets, where ? `${where}.${k}` : k)
+  }
+
+  try {
+    walk(targets, "")
+  } catch (e) {
+    if (e instanceof InvalidPipeline || e instanceof InvalidParams) return Result.fail(e)
+    throw e
+  }
+  return Result.succeed([...specs.values()].map(({ spec, aliases }) => ({ ...spec, aliases: [...aliases] })))
+}
+
+/** Validates node specs and orders them topologically. */
+export const validate = (
+  pipeline: string,
+  preset: string,
+  params: Json,
+  specs: ReadonlyArray<NodeSpec>
+): Result.Result<Graph, InvalidPipeline | InvalidParams> => {
+  const bad = (message: string) => Result.fail(new InvalidPipeline({ pipeline, message }))
+  const byId = new Map<string, NodeSpec>()
+  for (const s of specs) {
+    if (typeof s.id !== "string" || !/^[^\s\p{Cc}]+$/u.test(s.id)) {
+      return bad(`a node of stage ${s.stage?.name} has an empty id or one with spaces: '${s.id}'`)
+    }
+    if (byId.has(s.id)) return bad(`duplicate node id '${s.id}'`)
+    byId.set(s.id, s)
+  }
+  const canonicalId = new Map<string, string>()
+  for (const s of specs) {
+    canonicalId.set(s.id, s.id)
+    for (const a of s.aliases ?? []) if (!byId.has(a)) canonicalId.set(a, s.id)
+  }
+  const nodes = new Map<string, GraphNode>()
+  for (const s of specs) {
+    const declared = s.stage.inputs
+    for (const [port, type] of Object.entries(declared)) {
+      if (!isMany(type) && !(port in s.inputs)) return bad(`node '${s.id}' (stage ${s.stage.name}) is missing input '${port}'`)
+    }
+    const inputs: Record<string, Wire> = {}
+    for (const [port, wire] of Object.entries(s.inputs)) {
+      const [base, index] = splitWire(port)
+      const decl = declared[base]
+      const want = decl && (isMany(decl) === (index !== undefined)) ? (isMany(decl) ? decl.item : decl) : undefined
+      if (!want) {
+        return bad(`node '${s.id}' has no input '${port}' (stage ${s.stage.name} takes: ${Object.keys(declared).join(", ") || "none"})`)
+      }
+      const upId = canonicalId.get(wire.node)
+      if (upId === undefined) return bad(`node '${s.id}' input '${port}' refers to unknown node '${wire.node}'`)
+      const up = byId.get(upId)!
+      const have = up.stage.outputs[wire.port]
+      if (!have) {
+        return bad(`node '${s.id}' input '${port}' refers to '${upId}.${wire.port}', but ${upId} has outputs: ${Object.keys(up.stage.outputs).join(", ")}`)
+      }
+      if (have.signature !== want.signature) {
+        return bad(`node '${s.id}' input '${port}' wants ${want.signature}, but '${upId}.${wire.port}' is ${have.signature}`)
+      }
+      inputs[port] = { node: upId, port: wire.port }
+    }
+    const decoded = Schema.decodeUnknownResult(s.stage.params)(s.params, { errors: "all", onExcessProperty: "error" })
+    if (Result.isFailure(decoded)) {
+      return Result.fail(new InvalidParams({ pipeline, message: `node '${s.id}' (stage ${s.stage.name}): ${errorText(decoded.failure)}` }))
+    }
+    nodes.set(s.id, { id: s.id, stage: s.stage, params: s.params, inputs, aliases: s.aliases ?? [] })
+  }
+  // Depth-first topological sort; a back edge is a cycle, reported along its path.
+  const order: Array<GraphNode> = []
+  const state = new Map<string, "visiting" | "done">()
+  const stack: Array<string> = []
+  let cycle: Array<string> | undefined
+  const visit = (id: string): void => {
+    if (cycle) return
+    const st = state.get(id)
+    if (st === "done") return
+    if (st === "visiting") {
+      cycle = [...stack.slice(stack.indexOf(id)), id]
+      return
+    }
+    state.set(id, "visiting")
+    stack.push(id)
+    for (const w of Object.values(nodes.get(id)!.inputs)) visit(w.node)
+    stack.pop()
+    state.set(id, "done")
+    order.push(nodes.get(id)!)
+  }
+  for (const s of specs) visit(s.id)
+  if (cycle) return bad(`cycle: ${cycle.join(" -> ")}`)
+  return Result.succeed({ pipeline, preset, params, nodes: order, byId: nodes })
+}
+
+/** Resolves a pipeline for a preset and overrides into a validated graph. Nothing runs. */
+export const graph = <P, PE>(pipeline: Pipeline<P, PE>, preset: string | undefined, sets: ReadonlyArray<string> = []) =>
+  Effect.gen(function*() {
+    const resolved = yield* resolveParams(pipeline, preset, sets)
+    const targets = yield* Effect.try({
+      try: () => pipeline.build(resolved.params),
+      catch: (e) => new InvalidPipeline({ pipeline: pipeline.name, message: `build failed: ${errorText(e)}` })
+    })
+    const specs = yield* Effect.fromResult(collect(pipeline.name, targets))
+    return yield* Effect.fromResult(validate(pipeline.name, resolved.preset, resolved.encoded, specs))
+  })

@@ -1,0 +1,125 @@
+/**
+ * The planner: a pure function from a graph and a view of the store to a plan that says, for every
+ * node, whether it is `cached` or will `run`, and why in words. Keys are computed here from the
+ * content hashes of upstream outputs, so a node whose upstream must run cannot be keyed yet: it is
+ * planned to run ("upstream X re-runs"), and the executor may still find it cached once the upstream
+ * has produced its bytes (early cutoff).
+ */
+import type { Graph, GraphNode } from "./Pipeline.ts"
+import { canonicalJson, nodeKey } from "./Key.ts"
+import type { NodeRecord } from "./Record.ts"
+import type { StoreView } from "./Store.ts"
+
+export type Status = "cached" | "run"
+
+export interface PlannedNode {
+  readonly id: string
+  readonly stage: string
+  /** Unknown (undefined) while an upstream node has to run first. */
+  readonly key: string | undefined
+  readonly status: Status
+  readonly reason: string
+  readonly needs: ReadonlyArray<string>
+  /** The record a cached node's outputs come from. */
+  readonly record: NodeRecord | undefined
+}
+
+export interface Plan {
+  readonly pipeline: string
+  readonly preset: string
+  readonly nodes: ReadonlyArray<PlannedNode>
+}
+
+/** The key of a node given the content hashes of the objects wired into its inputs. */
+export const keyOf = (node: GraphNode, inputs: Readonly<Record<string, string>>): string =>
+  nodeKey({
+    stage: node.stage.name,
+    version: node.stage.version,
+    fingerprint: node.stage.fingerprint(),
+    params: node.params,
+    inputs
+  })
+
+/** The content hashes feeding a node, from its upstream records; undefined if any is not known. */
+export const inputHashes = (
+  node: GraphNode,
+  recordOf: (id: string) => NodeRecord | undefined
+): Record<string, string> | undefined => {
+  const out: Record<string, string> = {}
+  for (const [port, wire] of Object.entries(node.inputs)) {
+    const hash = recordOf(wire.node)?.outputs[wire.port]?.hash
+    if (hash === undefined) return undefined
+    out[port] = hash
+  }
+  return out
+}
+
+/** Why a node with no record under `key` must run, judged against the record it had last time. */
+export const reasonFor = (graph: Graph, node: GraphNode, key: string, view: StoreView, inputs: Record<string, string>): string => {
+  const prevKey = view.previousKey(graph.pipeline, node.id)
+  if (prevKey === undefined || prevKey === key) return "new"
+  const prev = view.lookup(prevKey)
+  if (prev._tag !== "Present") return "new"
+  const r = prev.record
+  const why: Array<string> = []
+  if (r.stage !== node.stage.name || r.fingerprint !== node.stage.fingerprint() || r.version !== node.stage.version) {
+    why.push("code changed")
+  }
+  if (canonicalJson(r.params) !== canonicalJson(node.params)) why.push("params changed")
+  for (const p of Object.keys(inputs).sort()) if (r.inputs[p] !== inputs[p]) why.push(`input ${p} changed`)
+  return why.length ? why.join(", ") : "new"
+}
+
+/** A glob over node ids (`*` any run of characters, `?` one). */
+export const globMatcher = (globs: ReadonlyArray<string>): ((id: string) => boolean) => {
+  if (globs.length === 0) return () => false
+  const res = globs.map((g) => new RegExp("^" + g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$"))
+  return (id) => res.some((re) => re.test(id))
+}
+
+/** Plans a graph against the store. Pure given the view. */
+export const plan = (graph: Graph, view: StoreView, options: { readonly force?: (id: string) => boolean } = {}): Plan => {
+  const force = options.force ?? (() => false)
+  const planned = new Map<string, PlannedNode>()
+  const nodes: Array<PlannedNode> = []
+  for (const node of graph.nodes) {
+    const needs = [...new Set(Object.values(node.inputs).map((w) => w.node))]
+    const base = { id: node.id, stage: node.stage.name, needs }
+    const upstream = needs.map((id) => planned.get(id)!).find((p) => p.status === "run")
+    let entry: PlannedNode
+    if (upstream) {
+      entry = { ...base, key: undefined, status: "run", reason: `upstream ${upstream.id} re-runs`, record: undefined }
+    } else {
+      const inputs = inputHashes(node, (id) => planned.get(id)?.record)!
+      const key = keyOf(node, inputs)
+      const found = view.lookup(key)
+      if (force(node.id)) {
+        entry = { ...base, key, status: "run", reason: "forced", record: undefined }
+      } else if (found._tag === "Present") {
+        entry = { ...base, key, status: "cached", reason: "cached", record: found.record }
+      } else if (found._tag === "Damaged") {
+        entry = { ...base, key, status: "run", reason: `output missing or damaged (${found.reason})`, record: undefined }
+      } else {
+        entry = { ...base, key, status: "run", reason: reasonFor(graph, node, key, view, inputs), record: undefined }
+      }
+    }
+    planned.set(node.id, entry)
+    nodes.push(entry)
+  }
+  return { pipeline: graph.pipeline, preset: graph.preset, nodes }
+}
+
+/** Counts of a plan by status and stage, for summaries. */
+export const summarize = (p: Plan) => {
+  const byStage = new Map<string, { cached: number; run: number }>()
+  for (const n of p.nodes) {
+    const s = byStage.get(n.stage) ?? { cached: 0, run: 0 }
+    s[n.status]++
+    byStage.set(n.stage, s)
+  }
+  return {
+    cached: p.nodes.filter((n) => n.status === "cached").length,
+    run: p.nodes.filter((n) => n.status === "run").length,
+    byStage
+  }
+}

@@ -1,0 +1,433 @@
+/**
+ * The content-addressed store: immutable objects named by the sha256 of their bytes, one record per
+ * node key (the commit point), and per-pipeline refs to the last key committed for each node (so a
+ * plan can say *why* a node re-runs). Two layers: `layerDisk(dir)` (the default, `./cache`) and
+ * `layerMemory` (tests). Both give the same guarantees to the executor:
+ *
+ * - objects are written whole or not at all (temp file, fsync, rename); records last;
+ * - a record is trusted only when its digest checks and its outputs exist at their recorded size;
+ * - `getObject` re-hashes what it reads, so damaged bytes are never handed to a stage;
+ * - `withLock` keeps two runs (processes) from computing one key at once; a lock left by a killed
+ *   process goes stale and is taken over.
+ */
+import { Context, Effect, Layer, Result, Semaphore } from "effect"
+import { randomUUID } from "node:crypto"
+import * as fs from "node:fs"
+import * as fsp from "node:fs/promises"
+import { dirname, join } from "node:path"
+import * as lockfile from "proper-lockfile"
+import { ObjectDamaged, StoreError } from "./Errors.ts"
+import { sha256 } from "./Key.ts"
+import * as Record from "./Record.ts"
+
+/** What the store holds for a key. */
+export type Lookup =
+  | { readonly _tag: "Absent" }
+  | { readonly _tag: "Present"; readonly record: Record.NodeRecord }
+  | { readonly _tag: "Damaged"; readonly reason: string }
+
+/** A synchronous reader of the store's current state, for the (pure) planner. */
+export interface StoreView {
+  /** The record for `key`; `Damaged` when the record fails its checks or an output is missing or resized. */
+  readonly lookup: (key: string) => Lookup
+  /** The key last committed for a node of a pipeline. */
+  readonly previousKey: (pipeline: string, node: string) => string | undefined
+}
+
+export interface ObjectInfo {
+  readonly hash: string
+  readonly size: number
+  readonly mtimeMs: number
+}
+
+export interface RefInfo {
+  readonly pipeline: string
+  readonly node: string
+  readonly key: string
+}
+
+export interface StoreShape {
+  /** Where the store lives, for messages. */
+  readonly location: string
+  readonly view: StoreView
+  readonly putObject: (bytes: Uint8Array) => Effect.Effect<{ hash: string; size: number }, StoreError>
+  /** The bytes of an object, re-hashed: damaged or missing objects fail. */
+  readonly getObject: (hash: string) => Effect.Effect<Uint8Array, ObjectDamaged | StoreError>
+  /** Writes the record (the commit point), then the node's ref. */
+  readonly commit: (record: Record.NodeRecord) => Effect.Effect<void, StoreError>
+  /** Runs `use` holding the lock of `key`; calls `onWait` once if another run holds it. */
+  readonly withLock: <A, E, R>(
+    key: string,
+    onWait: Effect.Effect<void>,
+    use: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | StoreError, R>
+  readonly listRecords: Effect.Effect<ReadonlyArray<{ key: string; lookup: Lookup; mtimeMs: number }>, StoreError>
+  readonly listObjects: Effect.Effect<ReadonlyArray<ObjectInfo>, StoreError>
+  readonly listRefs: Effect.Effect<ReadonlyArray<RefInfo>, StoreError>
+  /** Re-hashes one object: `undefined` when intact, else what is wrong. */
+  readonly checkObject: (hash: string) => Effect.Effect<string | undefined, StoreError>
+  readonly removeRecord: (key: string) => Effect.Effect<void, StoreError>
+  readonly removeObject: (hash: string) => Effect.Effect<void, StoreError>
+  readonly removeRef: (ref: RefInfo) => Effect.Effect<void, StoreError>
+  /** Removes temp files and locks left by processes that are gone; returns how many. */
+  readonly sweepLeftovers: Effect.Effect<number, StoreError>
+}
+
+/** The store service. */
+export class Store extends Context.Service<Store, StoreShape>()("w2s/Store") {}
+
+const describe = (e: unknown): string => {
+  const err = e as NodeJS.ErrnoException
+  switch (err?.code) {
+    case "ENOSPC":
+      return "no space left on device"
+    case "EACCES":
+    case "EPERM":
+      return "permission denied"
+    case "EROFS":
+      return "read-only file system"
+    case "EDQUOT":
+      return "disk quota exceeded"
+  }
+  return err?.message ?? String(e)
+}
+
+const checkOutputs = (record: Record.NodeRecord, sizeOf: (hash: string) => number | undefined): Lookup => {
+  for (const [port, out] of Object.entries(record.outputs)) {
+    const size = sizeOf(out.hash)
+    if (size === undefined) return { _tag: "Damaged", reason: `output '${port}' is missing from the store` }
+    if (size !== out.size) return { _tag: "Damaged", reason: `output '${port}' has ${size} bytes, the record says ${out.size}` }
+  }
+  return { _tag: "Present", record }
+}
+
+const processAlive = (pid: number): boolean => {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/** Milliseconds after which a lock whose owner stopped refreshing it is taken over. */
+const LOCK_STALE_MS = Number(process.env.PIPELINE_LOCK_STALE_MS ?? 5000)
+
+// ---------------------------------------------------------------------------------------------
+// Disk
+// ---------------------------------------------------------------------------------------------
+
+/** The local-disk store rooted at `root`. Nothing is created until something is written. */
+export const makeDisk = (root: string): StoreShape => {
+  const objectPath = (hash: string) => join(root, "objects", hash.slice(0, 2), hash)
+  const recordPath = (key: string) => join(root, "records", key.slice(0, 2), `${key}.json`)
+  const refPath = (pipeline: string, node: string) =>
+    join(root, "refs", encodeURIComponent(pipeline), encodeURIComponent(node))
+  const tmpDir = join(root, "tmp")
+  const lockDir = join(root, "locks")
+
+  const io = <A>(path: string, f: () => Promise<A>) =>
+    Effect.tryPromise({ try: f, catch: (e) => new StoreError({ path, message: describe(e) }) })
+
+  const writeAtomic = (target: string, data: Uint8Array | string) =>
+    io(target, async () => {
+      await fsp.mkdir(tmpDir, { recursive: true })
+      await fsp.mkdir(dirname(target), { recursive: true })
+      const tmp = join(tmpDir, `${process.pid}-${randomUUID()}`)
+      try {
+        const fh = await fsp.open(tmp, "wx")
+        try {
+          await fh.writeFile(data)
+          await fh.sync()
+        } finally {
+          await fh.close()
+        }
+        await fsp.rename(tmp, target)
+      } catch (e) {
+        await fsp.rm(tmp, { force: true }).catch(() => {})
+        throw e
+      }
+    })
+
+  const sizeOf = (hash: string): number | undefined => {
+    try {
+      return fs.statSync(objectPath(hash)).size
+    } catch {
+      return undefined
+    }
+  }
+
+  const view: StoreView = {
+    lookup: (key) => {
+      let text: string
+      try {
+        text = fs.readFileSync(recordPath(key), "utf8")
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { _tag: "Absent" }
+        return { _tag: "Damaged", reason: `record unreadable: ${describe(e)}` }
+      }
+      const r = Record.decode(text, key)
+      if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
+      return checkOutputs(r.success, sizeOf)
+    },
+    previousKey: (pipeline, node) => {
+      try {
+        const key = fs.readFileSync(refPath(pipeline, node), "utf8").trim()
+        return /^[0-9a-f]{64}$/.test(key) ? key : undefined
+      } catch {
+        return undefined
+      }
+    }
+  }
+
+  const putObject = (bytes: Uint8Array) =>
+    Effect.gen(function*() {
+      const hash = sha256(bytes)
+      const target = objectPath(hash)
+      if (sizeOf(hash) === bytes.byteLength) {
+        // Already stored: refresh its time so a concurrent gc's grace period covers this run.
+        const now = new Date()
+        yield* io(target, () => fsp.utimes(target, now, now))
+      } else {
+        yield* writeAtomic(target, bytes)
+      }
+      return { hash, size: bytes.byteLength }
+    })
+
+  const getObject = (hash: string) =>
+    Effect.gen(function*() {
+      const bytes = yield* Effect.tryPromise({
+        try: () => fsp.readFile(objectPath(hash)),
+        catch: (e) =>
+          (e as NodeJS.ErrnoException).code === "ENOENT"
+            ? new ObjectDamaged({ hash, message: `object ${hash.slice(0, 12)} is missing` })
+            : new StoreError({ path: objectPath(hash), message: describe(e) })
+      })
+      if (sha256(bytes) !== hash) {
+        return yield* Effect.fail(new ObjectDamaged({ hash, message: `object ${hash.slice(0, 12)} does not match its hash` }))
+      }
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    })
+
+  const commit = (record: Record.NodeRecord) =>
+    Effect.andThen(
+      writeAtomic(recordPath(record.key), Record.encode(record)),
+      writeAtomic(refPath(record.pipeline, record.node), record.key + "\n")
+    )
+
+  const withLock = <A, E, R>(key: string, onWait: Effect.Effect<void>, use: Effect.Effect<A, E, R>) => {
+    const target = join(lockDir, key)
+    const tryLock = io(lockDir, async () => {
+      await fsp.mkdir(lockDir, { recursive: true })
+      try {
+        return await lockfile.lock(target, {
+          realpath: false,
+          stale: LOCK_STALE_MS,
+          update: Math.max(1000, Math.floor(LOCK_STALE_MS / 4)),
+          retries: 0,
+          // Losing a lock cannot corrupt the store (commits are atomic and content-addressed);
+          // at worst another run computes the same node too.
+          onCompromised: () => {}
+        })
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ELOCKED") return undefined
+        throw e
+      }
+    })
+    const acquire = Effect.gen(function*() {
+      let waited = false
+      for (;;) {
+        const release = yield* tryLock
+        if (release) return release
+        if (!waited) {
+          waited = true
+          yield* onWait
+        }
+        yield* Effect.sleep(200)
+      }
+    })
+    return Effect.acquireUseRelease(
+      acquire,
+      () => use,
+      (release) => Effect.promise(() => release().catch(() => {}))
+    )
+  }
+
+  const listDir = (dir: string) =>
+    io(dir, async () => {
+      try {
+        return await fsp.readdir(dir)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return []
+        throw e
+      }
+    })
+
+  const listRecords = Effect.gen(function*() {
+    const out: Array<{ key: string; lookup: Lookup; mtimeMs: number }> = []
+    for (const shard of yield* listDir(join(root, "records"))) {
+      for (const name of yield* listDir(join(root, "records", shard))) {
+        if (!name.endsWith(".json")) continue
+        const key = name.slice(0, -5)
+        const mtimeMs = yield* io(recordPath(key), async () => (await fsp.stat(recordPath(key))).mtimeMs)
+        out.push({ key, lookup: view.lookup(key), mtimeMs })
+      }
+    }
+    return out
+  })
+
+  const listObjects = Effect.gen(function*() {
+    const out: Array<ObjectInfo> = []
+    for (const shard of yield* listDir(join(root, "objects"))) {
+      for (const hash of yield* listDir(join(root, "objects", shard))) {
+        const st = yield* io(objectPath(hash), () => fsp.stat(join(root, "objects", shard, hash)))
+        out.push({ hash, size: st.size, mtimeMs: st.mtimeMs })
+      }
+    }
+    return out
+  })
+
+  const listRefs = Effect.gen(function*() {
+    const out: Array<RefInfo> = []
+    for (const p of yield* listDir(join(root, "refs"))) {
+      for (const n of yield* listDir(join(root, "refs", p))) {
+        const pipeline = decodeURIComponent(p)
+        const node = decodeURIComponent(n)
+        out.push({ pipeline, node, key: view.previousKey(pipeline, node) ?? "" })
+      }
+    }
+    return out
+  })
+
+  const checkObject = (hash: string) =>
+    getObject(hash).pipe(
+      Effect.as(undefined),
+      Effect.catchTag("ObjectDamaged", (e) => Effect.succeed(e.message))
+    )
+
+  const rm = (path: string) => io(path, () => fsp.rm(path, { force: true, recursive: true }))
+
+  const sweepLeftovers = Effect.gen(function*() {
+    let n = 0
+    for (const name of yield* listDir(tmpDir)) {
+      const pid = Number(name.split("-")[0])
+      if (Number.isInteger(pid) && !processAlive(pid)) {
+        yield* rm(join(tmpDir, name))
+        n++
+      }
+    }
+    for (const name of yield* listDir(lockDir)) {
+      const target = join(lockDir, name.replace(/\.lock$/, ""))
+      const held = yield* io(target, () => lockfile.check(target, { realpath: false, stale: LOCK_STALE_MS }))
+      if (!held) {
+        yield* rm(join(lockDir, name))
+        n++
+      }
+    }
+    return n
+  })
+
+  return {
+    location: root,
+    view,
+    putObject,
+    getObject,
+    commit,
+    withLock,
+    listRecords,
+    listObjects,
+    listRefs,
+    checkObject,
+    removeRecord: (key) => rm(recordPath(key)),
+    removeObject: (hash) => rm(objectPath(hash)),
+    removeRef: (ref) => rm(refPath(ref.pipeline, ref.node)),
+    sweepLeftovers
+  }
+}
+
+/** The disk store as a layer. */
+export const layerDisk = (root: string) => Layer.succeed(Store, makeDisk(root))
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------------------------
+
+/** A store in memory, with the disk store's behaviour; exposes its maps so tests can damage them. */
+export const makeMemory = () => {
+  const objects = new Map<string, { bytes: Uint8Array; mtimeMs: number }>()
+  const records = new Map<string, { text: string; mtimeMs: number }>()
+  const refs = new Map<string, string>()
+  const locks = new Map<string, Semaphore.Semaphore>()
+  const refKey = (pipeline: string, node: string) => `${pipeline}\u0000${node}`
+
+  const view: StoreView = {
+    lookup: (key) => {
+      const text = records.get(key)?.text
+      if (text === undefined) return { _tag: "Absent" }
+      const r = Record.decode(text, key)
+      if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
+      return checkOutputs(r.success, (h) => objects.get(h)?.bytes.byteLength)
+    },
+    previousKey: (pipeline, node) => refs.get(refKey(pipeline, node))
+  }
+
+  const getObject = (hash: string) =>
+    Effect.suspend(() => {
+      const o = objects.get(hash)
+      if (!o) return Effect.fail(new ObjectDamaged({ hash, message: `object ${hash.slice(0, 12)} is missing` }))
+      if (sha256(o.bytes) !== hash) {
+        return Effect.fail(new ObjectDamaged({ hash, message: `object ${hash.slice(0, 12)} does not match its hash` }))
+      }
+      return Effect.succeed(o.bytes)
+    })
+
+  const shape: StoreShape = {
+    location: "memory",
+    view,
+    putObject: (bytes) =>
+      Effect.sync(() => {
+        const hash = sha256(bytes)
+        const prior = objects.get(hash)
+        objects.set(hash, { bytes: prior?.bytes.byteLength === bytes.byteLength ? prior.bytes : bytes.slice(), mtimeMs: Date.now() })
+        return { hash, size: bytes.byteLength }
+      }),
+    getObject,
+    commit: (record) =>
+      Effect.sync(() => {
+        records.set(record.key, { text: Record.encode(record), mtimeMs: Date.now() })
+        refs.set(refKey(record.pipeline, record.node), record.key)
+      }),
+    withLock: (key, onWait, use) =>
+      Effect.gen(function*() {
+        let sem = locks.get(key)
+        if (!sem) {
+          sem = yield* Semaphore.make(1)
+          locks.set(key, sem)
+        }
+        const got = yield* sem.withPermitsIfAvailable(1)(use)
+        if (got._tag === "Some") return got.value
+        yield* onWait
+        return yield* sem.withPermits(1)(use)
+      }),
+    listRecords: Effect.sync(() => [...records].map(([key, r]) => ({ key, lookup: view.lookup(key), mtimeMs: r.mtimeMs }))),
+    listObjects: Effect.sync(() => [...objects].map(([hash, o]) => ({ hash, size: o.bytes.byteLength, mtimeMs: o.mtimeMs }))),
+    listRefs: Effect.sync(() =>
+      [...refs].map(([k, key]) => {
+        const [pipeline, node] = k.split("\u0000") as [string, string]
+        return { pipeline, node, key }
+      })
+    ),
+    checkObject: (hash) =>
+      getObject(hash).pipe(Effect.as(undefined), Effect.catchTag("ObjectDamaged", (e) => Effect.succeed(e.message))),
+    removeRecord: (key) => Effect.sync(() => void records.delete(key)),
+    removeObject: (hash) => Effect.sync(() => void objects.delete(hash)),
+    removeRef: (ref) => Effect.sync(() => void refs.delete(refKey(ref.pipeline, ref.node))),
+    sweepLeftovers: Effect.succeed(0)
+  }
+  return { store: shape, objects, records, refs }
+}
+
+/** A fresh in-memory store as a layer. */
+export const layerMemory = Layer.sync(Store, () => makeMemory().store)
+

@@ -1,0 +1,66 @@
+/**
+ * What every command needs: the pipelines this build knows, the root command's shared flags, and
+ * the store they point at. `App` is provided once by `main`; tests provide their own.
+ */
+import { Config, Context, Effect, Layer, type Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import { resolve } from "node:path"
+import { NotFound } from "../Errors.ts"
+import type { Pipeline } from "../Pipeline.ts"
+import * as Pipe from "../Pipeline.ts"
+import * as Reporter from "../Reporter.ts"
+import * as Runner from "../Runner.ts"
+import { makeDisk, Store } from "../Store.ts"
+
+export class App extends Context.Service<App, {
+  readonly pipelines: ReadonlyArray<Pipeline>
+  /** The script worker threads start from (the CLI bundle); inline runs when absent. */
+  readonly workerEntry: URL | undefined
+}>()("w2s/App") {}
+
+/** `pipeline`: the root command and the flags every subcommand accepts. */
+export const root = Command.make("pipeline").pipe(
+  Command.withSharedFlags({
+    cacheDir: Flag.String("cache-dir").pipe(
+      Flag.withDescription("The store (default ./cache, or $PIPELINE_CACHE_DIR)"),
+      Flag.withFallbackConfig(Config.String("PIPELINE_CACHE_DIR")),
+      Flag.withDefault("cache")
+    ),
+    verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("Stack traces with errors"), Flag.withDefault(false))
+  }),
+  Command.withDescription("Declarative, content-hashed ML experiment pipelines")
+)
+
+export const findPipeline = (name: string) =>
+  Effect.gen(function*() {
+    const app = yield* App
+    const p = app.pipelines.find((x) => x.name === name)
+    if (!p) return yield* Effect.fail(new NotFound({ what: "pipeline", name, known: app.pipelines.map((x) => x.name) }))
+    return p
+  })
+
+/** The absolute store directory chosen by the shared flags. */
+export const cacheDir = Effect.map(root, (r) => resolve(r.cacheDir))
+
+/** The disk store at the chosen cache directory. */
+export const openStore = Effect.map(cacheDir, makeDisk)
+
+/** Store + runner + console reporter for running graphs. */
+export const runLayer = Effect.gen(function*() {
+  const app = yield* App
+  const dir = yield* cacheDir
+  const store = Layer.succeed(Store, makeDisk(dir))
+  const runner = app.workerEntry ? Runner.layerWorkers(app.workerEntry, dir) : Runner.layerInline
+  return runner.pipe(Layer.provideMerge(store), Layer.provideMerge(Reporter.layerConsole))
+})
+
+// Flags shared by the commands that resolve a pipeline.
+export const presetFlag = Flag.String("preset").pipe(Flag.withDescription("Preset of the pipeline's params"), Flag.optional)
+export const setFlag = Flag.String("set").pipe(
+  Flag.withDescription("Override a param: --set strong.epochs=4 (JSON values; repeatable)"),
+  Flag.atLeast(0)
+)
+
+/** Resolves a pipeline by name with preset and overrides into a validated graph. */
+export const resolveGraph = (name: string, preset: Option.Option<string>, sets: ReadonlyArray<string>) =>
+  Effect.flatMap(findPipeline(name), (p) => Pipe.graph(p, preset._tag === "Some" ? preset.value : undefined, sets))

@@ -1,0 +1,59 @@
+/** `pipeline gc`: remove what no preset of any known pipeline reaches. */
+import { Console, Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as Pipeline from "../Pipeline.ts"
+import * as Planner from "../Planner.ts"
+import { App, openStore } from "./App.ts"
+import { bytes } from "./format.ts"
+
+export const gc = Command.make(
+  "gc",
+  {
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("List what would be removed; remove nothing"), Flag.withDefault(false)),
+    grace: Flag.Int("grace").pipe(
+      Flag.withDescription("Keep anything written in the last N minutes (a run may still need it); default 60"),
+      Flag.withDefault(60)
+    )
+  },
+  Effect.fn(function*(a) {
+    const app = yield* App
+    const store = yield* openStore
+    const keepRecords = new Set<string>()
+    const keepObjects = new Set<string>()
+    for (const p of app.pipelines) {
+      for (const preset of Object.keys(p.presets)) {
+        const graph = yield* Pipeline.graph(p, preset, [])
+        for (const n of Planner.plan(graph, store.view).nodes) {
+          if (n.record) {
+            keepRecords.add(n.record.key)
+            for (const o of Object.values(n.record.outputs)) keepObjects.add(o.hash)
+          }
+        }
+      }
+    }
+    const cutoff = Date.now() - a.grace * 60_000
+    const records = (yield* store.listRecords).filter((r) => !keepRecords.has(r.key) && r.mtimeMs < cutoff)
+    // Objects of records that stay (recent ones included) stay too.
+    const goneRecords = new Set(records.map((r) => r.key))
+    for (const r of yield* store.listRecords) {
+      if (!goneRecords.has(r.key) && r.lookup._tag === "Present") for (const o of Object.values(r.lookup.record.outputs)) keepObjects.add(o.hash)
+    }
+    const objects = (yield* store.listObjects).filter((o) => !keepObjects.has(o.hash) && o.mtimeMs < cutoff)
+    const refs = (yield* store.listRefs).filter((r) => goneRecords.has(r.key))
+    const size = objects.reduce((s, o) => s + o.size, 0)
+    const verb = a.dryRun ? "would remove" : "removed"
+    for (const r of records) yield* Console.log(`${verb} record ${r.key.slice(0, 12)}${r.lookup._tag === "Present" ? ` (${r.lookup.record.pipeline}/${r.lookup.record.node})` : ""}`)
+    for (const o of objects) yield* Console.log(`${verb} object ${o.hash.slice(0, 12)} (${bytes(o.size)})`)
+    if (!a.dryRun) {
+      // Records first: a record never outlives its objects.
+      for (const r of records) yield* store.removeRecord(r.key)
+      for (const r of refs) yield* store.removeRef(r)
+      for (const o of objects) yield* store.removeObject(o.hash)
+    }
+    const swept = a.dryRun ? 0 : yield* store.sweepLeftovers
+    yield* Console.log(
+      `${verb} ${records.length} records and ${objects.length} objects (${bytes(size)}); kept ${keepRecords.size} records reached by presets` +
+        (swept ? `; cleared ${swept} leftovers of dead processes` : "")
+    )
+  })
+).pipe(Command.withDescription("Remove records and objects no preset of any pipeline reaches"))

@@ -1,0 +1,60 @@
+/**
+ * The CLI entry: composes the commands, provides the services, and maps the outcome to the exit
+ * codes of the contract (0 ok, 1 a stage or the store failed, 2 bad usage or an invalid pipeline,
+ * 130 interrupted). Errors print as one line naming the problem; `--verbose` adds the stack.
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { NodeServices } from "@effect/platform-node"
+import { Cause, Effect, Exit } from "effect"
+import { Command } from "effect/cli"
+import { exitCode } from "../Errors.ts"
+import type { Pipeline } from "../Pipeline.ts"
+import { App, root } from "./App.ts"
+import { dag } from "./dag.ts"
+import { exportCmd, results } from "./exporting.ts"
+import { gc } from "./gc.ts"
+import { list } from "./list.ts"
+import { plan } from "./plan.ts"
+import { run } from "./run.ts"
+import { show } from "./show.ts"
+import { verify } from "./verify.ts"
+
+export const command = root.pipe(Command.withSubcommands([list, run, plan, dag, show, results, exportCmd, verify, gc]))
+
+const isCliError = (e: unknown) =>
+  typeof e === "object" && e !== null && "_tag" in e &&
+  ["UnrecognizedOption", "DuplicateOption", "MissingOption", "MissingArgument", "UnexpectedArgument", "InvalidValue", "UnknownSubcommand", "ValidationError"]
+    .includes((e as { _tag: string })._tag)
+
+/** Prints a failure the way a user should see it and returns the exit code. */
+export const reportFailure = (cause: Cause.Cause<unknown>, verbose: boolean): number => {
+  if (Cause.hasInterruptsOnly(cause)) {
+    process.stderr.write("interrupted: nodes in flight were cancelled; everything committed is kept\n")
+    return 130
+  }
+  const err = Cause.squash(cause)
+  if (isCliError(err)) return 2 // effect/cli has printed it with the help hint
+  if (typeof err === "object" && err !== null && (err as { _tag?: string })._tag === "ShowHelp") {
+    // effect/cli has printed the help, and the parse errors if there were any.
+    return ((err as { errors?: ReadonlyArray<unknown> }).errors?.length ?? 0) > 0 ? 2 : 0
+  }
+  const message = err instanceof Error || (typeof err === "object" && err !== null && "message" in err)
+    ? String((err as { message: unknown }).message)
+    : String(err)
+  process.stderr.write(`error: ${message}\n`)
+  if (verbose) process.stderr.write(`${Cause.pretty(cause)}\n`)
+  return exitCode(err)
+}
+
+export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly version: string; readonly workerEntry?: URL }) => {
+  const verbose = process.argv.includes("--verbose")
+  const program = Command.run(command, { version: options.version }).pipe(
+    Effect.provideService(App, { pipelines, workerEntry: options.workerEntry }),
+    Effect.provide(NodeServices.layer)
+  )
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    teardown: (exit, onExit) =>
+      onExit(Exit.isSuccess(exit) ? Number(process.exitCode ?? 0) : reportFailure(exit.cause, verbose))
+  })
+}

@@ -1,0 +1,40 @@
+/** `pipeline plan`: what a run would do and why, without running anything. */
+import { Console, Effect } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import * as Planner from "../Planner.ts"
+import { presetFlag, resolveGraph, setFlag, openStore } from "./App.ts"
+import { columns } from "./format.ts"
+
+/** The `plan --json` document (DESIGN.md section 3). */
+export const planJson = (p: Planner.Plan) => ({
+  pipeline: p.pipeline,
+  nodes: p.nodes.map((n) => ({ id: n.id, stage: n.stage, key: n.key ?? null, status: n.status, reason: n.reason, needs: n.needs }))
+})
+
+/** Counts by stage, e.g. `3 to run, 12 cached  (train-strong: 2 run; evaluate: 1 run, 3 cached)`. */
+export const planSummary = (p: Planner.Plan): string => {
+  const s = Planner.summarize(p)
+  const parts = [...s.byStage].map(([stage, c]) =>
+    `${stage}: ${[c.run ? `${c.run} to run` : "", c.cached ? `${c.cached} cached` : ""].filter(Boolean).join(", ")}`
+  )
+  return `${s.run} to run, ${s.cached} cached, ${p.nodes.length} nodes\n  ${parts.join("\n  ")}`
+}
+
+export const plan = Command.make(
+  "plan",
+  {
+    pipeline: Argument.String("pipeline"),
+    preset: presetFlag,
+    set: setFlag,
+    force: Flag.String("force").pipe(Flag.withDescription("Plan nodes matching GLOB as forced"), Flag.atLeast(0)),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("One JSON object on stdout"), Flag.withDefault(false))
+  },
+  Effect.fn(function*(a) {
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const store = yield* openStore
+    const p = Planner.plan(graph, store.view, { force: Planner.globMatcher(a.force) })
+    if (a.json) return yield* Console.log(JSON.stringify(planJson(p)))
+    yield* Console.log(columns(p.nodes.map((n) => [n.status === "run" ? "run" : "cached", n.id, n.status === "run" ? n.reason : ""])))
+    yield* Console.log(`\n${graph.pipeline} (preset ${graph.preset}): ${planSummary(p)}`)
+  })
+).pipe(Command.withDescription("Show what a run would execute and why; runs nothing"))

@@ -1,0 +1,39 @@
+/** `pipeline run`: plan, then execute what is not cached. */
+import { Console, Effect } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { availableParallelism } from "node:os"
+import * as Executor from "../Executor.ts"
+import { UsageError } from "../Errors.ts"
+import * as Planner from "../Planner.ts"
+import { presetFlag, resolveGraph, runLayer, setFlag } from "./App.ts"
+import { duration } from "./format.ts"
+
+export const run = Command.make(
+  "run",
+  {
+    pipeline: Argument.String("pipeline"),
+    preset: presetFlag,
+    set: setFlag,
+    jobs: Flag.Int("jobs").pipe(Flag.withDescription("Nodes run at once (default: number of cores)"), Flag.optional),
+    force: Flag.String("force").pipe(Flag.withDescription("Re-run nodes whose id matches GLOB (repeatable)"), Flag.atLeast(0)),
+    keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDescription("After a failure, finish what does not depend on it"), Flag.withDefault(false))
+  },
+  Effect.fn(function*(a) {
+    const jobs = a.jobs._tag === "Some" ? a.jobs.value : availableParallelism()
+    if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const layer = yield* runLayer
+    const summary = yield* Executor.run(graph, { jobs, force: Planner.globMatcher(a.force), keepGoing: a.keepGoing }).pipe(
+      Effect.provide(layer)
+    )
+    const t = Executor.tally(summary)
+    const parts = [`${t.ran} ran`, `${t.cached} cached`]
+    if (t.reused) parts.push(`${t.reused} computed by another run`)
+    if (t.failed) parts.push(`${t.failed} failed`)
+    if (t.skipped) parts.push(`${t.skipped} skipped`)
+    if (t.cancelled) parts.push(`${t.cancelled} cancelled`)
+    yield* Console.log(`${graph.pipeline} (preset ${graph.preset}): ${parts.join(", ")} in ${duration(summary.wallMs)}`)
+    for (const n of summary.nodes) if (n.outcome === "failed") yield* Console.error(`failed: ${n.id}: ${n.message}`)
+    if (t.failed) process.exitCode = 1
+  })
+).pipe(Command.withDescription("Run a pipeline: compute what is not cached"))

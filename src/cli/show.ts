@@ -1,0 +1,40 @@
+/** `pipeline show`: one node's params, key, inputs, outputs, timings and stored log. */
+import { Console, Effect } from "effect"
+import { Argument, Command } from "effect/cli"
+import { short } from "../Key.ts"
+import { openStore, presetFlag, resolveGraph, setFlag } from "./App.ts"
+import { bytes, columns, duration } from "./format.ts"
+import { findNode, planned } from "./outputs.ts"
+
+export const show = Command.make(
+  "show",
+  { pipeline: Argument.String("pipeline"), node: Argument.String("node-id"), preset: presetFlag, set: setFlag },
+  Effect.fn(function*(a) {
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const node = yield* findNode(graph, a.node)
+    const store = yield* openStore
+    const entry = planned(graph, store).get(node.id)!
+    const r = entry.record
+    const out: Array<string> = [
+      `node      ${node.id}${node.aliases.length ? ` (also ${node.aliases.join(", ")})` : ""}`,
+      `stage     ${node.stage.name} v${node.stage.version}${node.stage.heavy ? " (worker thread)" : ""}`,
+      `key       ${entry.key ?? "(not known until upstream runs)"}`,
+      `status    ${entry.status}${entry.status === "run" ? ` (${entry.reason})` : ""}`,
+      `params    ${JSON.stringify(node.params)}`,
+      "inputs"
+    ]
+    const ins = Object.entries(node.inputs).map(([port, w]) => [`  ${port}`, `<- ${w.node}.${w.port}`, r ? short(r.inputs[port] ?? "") : ""])
+    out.push(ins.length ? columns(ins) : "  (none)")
+    out.push("outputs")
+    out.push(columns(Object.entries(node.stage.outputs).map(([port, type]) => {
+      const o = r?.outputs[port]
+      return [`  ${port}`, type.signature, o ? `${short(o.hash)}  ${bytes(o.size)}` : "-"]
+    })))
+    if (r) {
+      out.push(`ran       ${r.startedAt} for ${duration(r.durationMs)} on ${r.host.hostname} (node ${r.host.node})`)
+      if (Object.keys(r.facts).length) out.push(`facts     ${JSON.stringify(r.facts)}`)
+      out.push(`log (${r.log.length} lines)`, ...r.log.map((l) => `  ${l}`))
+    }
+    yield* Console.log(out.join("\n"))
+  })
+).pipe(Command.withDescription("Show a node: params, key, inputs, outputs, times and log"))
