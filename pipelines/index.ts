@@ -3,5 +3,6 @@
  */
 import type { Pipeline } from "../src/Pipeline.ts"
 import toy from "./toy.ts"
+import toyBroken from "./toy-broken.ts"
 
-export const pipelines: ReadonlyArray<Pipeline> = [toy]
+export const pipelines: ReadonlyArray<Pipeline> = [toy, toyBroken]

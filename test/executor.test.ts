@@ -1,0 +1,216 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import fc from "fast-check"
+import * as Executor from "../src/Executor.ts"
+import * as Pipeline from "../src/Pipeline.ts"
+import * as Planner from "../src/Planner.ts"
+import * as Reporter from "../src/Reporter.ts"
+import { Runner, execute } from "../src/Runner.ts"
+import { Store, type StoreShape } from "../src/Store.ts"
+import toy from "../pipelines/toy.ts"
+import { memoryStore, outputsOf, planPipeline, runPipeline } from "./helpers.ts"
+
+const small = ["n=50"]
+
+describe("executor", () => {
+  it.effect("a second run executes nothing; the plan shows every node cached", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      const first = yield* runPipeline(store, toy, small)
+      assert.strictEqual(first.tally.ran, 11)
+      const second = yield* runPipeline(store, toy, small)
+      assert.deepStrictEqual([second.tally.ran, second.tally.cached], [0, 11])
+      assert.isFalse(second.events.some((e) => e._tag === "Started"))
+      const plan = yield* planPipeline(store, toy, small)
+      assert.deepStrictEqual([...new Set(plan.nodes.map((n) => n.status))], ["cached"])
+    }))
+
+  it.effect("changing one param re-runs exactly the nodes that depend on it, with reasons", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      yield* runPipeline(store, toy, small)
+      const plan = yield* planPipeline(store, toy, [...small, "clip=40"])
+      const status = Object.fromEntries(plan.nodes.map((n) => [n.id, `${n.status}: ${n.reason}`]))
+      assert.deepStrictEqual(status, {
+        "numbers/1": "cached: cached",
+        "numbers/2": "cached: cached",
+        "clip/1": "run: params changed",
+        "clip/2": "run: params changed",
+        "square/1": "run: upstream clip/1 re-runs",
+        "stats/1": "run: upstream clip/1 re-runs",
+        "report/1": "run: upstream square/1 re-runs",
+        "square/2": "run: upstream clip/2 re-runs",
+        "stats/2": "run: upstream clip/2 re-runs",
+        "report/2": "run: upstream square/2 re-runs",
+        "summary": "run: upstream report/1 re-runs"
+      })
+      const run = yield* runPipeline(store, toy, [...small, "clip=40"])
+      const ran = run.summary.nodes.filter((n) => n.outcome === "ran").map((n) => n.id).sort()
+      assert.deepStrictEqual(ran, plan.nodes.filter((n) => n.status === "run").map((n) => n.id).sort())
+    }))
+
+  it.effect("a param of one seed's branch leaves the other branch alone; a new seed adds only its nodes", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      yield* runPipeline(store, toy, [...small, "seeds=[1,2]"])
+      const grown = yield* runPipeline(store, toy, [...small, "seeds=[1,2,3]"])
+      const ran = grown.summary.nodes.filter((n) => n.outcome === "ran").map((n) => n.id).sort()
+      assert.deepStrictEqual(ran, ["clip/3", "numbers/3", "report/3", "square/3", "stats/3", "summary"])
+      const shrunk = yield* runPipeline(store, toy, [...small, "seeds=[2]"])
+      assert.deepStrictEqual(shrunk.summary.nodes.filter((n) => n.outcome === "ran").map((n) => n.id), ["summary"])
+    }))
+
+  it.effect("code reasons: a stage whose fingerprint changed is planned as 'code changed'", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      const { graph } = yield* runPipeline(store, toy, small)
+      const clip = graph.byId.get("clip/1")!
+      const edited = { ...graph, nodes: graph.nodes.map((n) => n === clip ? { ...n, stage: Object.assign(Object.create(n.stage), { fingerprint: () => "edited" }) } : n) }
+      const plan = Planner.plan({ ...edited, byId: new Map(edited.nodes.map((n) => [n.id, n])) }, store.view)
+      assert.strictEqual(plan.nodes.find((n) => n.id === "clip/1")!.reason, "code changed")
+      assert.strictEqual(plan.nodes.find((n) => n.id === "clip/2")!.status, "cached")
+    }))
+
+  it.effect("early cutoff: an upstream that re-runs with identical output leaves downstream cached", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      yield* runPipeline(store, toy, [...small, "clip=100"]) // every x is below 100: clipping changes nothing
+      const again = yield* runPipeline(store, toy, [...small, "clip=500"])
+      const byOutcome = (o: string) => again.summary.nodes.filter((n) => n.outcome === o).map((n) => n.id).sort()
+      assert.deepStrictEqual(byOutcome("ran"), ["clip/1", "clip/2"])
+      assert.strictEqual(byOutcome("cached").length, 9)
+      assert.isTrue(again.events.some((e) => e._tag === "Cached" && e.node === "square/1" && e.early))
+    }))
+
+  it.effect("fail-fast: a failing stage fails the run, cancels what depends on it, commits nothing for it", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      const r = yield* runPipeline(store, toy, [...small, "fail=throw"], { jobs: 1 })
+      assert.isAtLeast(r.tally.failed, 1)
+      const failed = r.summary.nodes.find((n) => n.outcome === "failed")!
+      assert.match(failed.id, /^square\//)
+      assert.match(failed.message!, /toy-square was told to fail/)
+      assert.notInclude(r.summary.nodes.filter((n) => n.id === "summary").map((n) => n.outcome), "ran")
+      const plan = yield* planPipeline(store, toy, [...small, "fail=throw"])
+      assert.strictEqual(plan.nodes.find((n) => n.id === failed.id)!.status, "run")
+    }))
+
+  it.effect("--keep-going: independent nodes finish, dependents are skipped", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      const r = yield* runPipeline(store, toy, [...small, "fail=throw"], { keepGoing: true })
+      const outcome = Object.fromEntries(r.summary.nodes.map((n) => [n.id, n.outcome]))
+      assert.strictEqual(outcome["square/1"], "failed")
+      assert.strictEqual(outcome["square/2"], "failed")
+      assert.strictEqual(outcome["stats/1"], "ran")
+      assert.strictEqual(outcome["stats/2"], "ran")
+      assert.strictEqual(outcome["report/1"], "skipped")
+      assert.strictEqual(outcome["summary"], "skipped")
+    }))
+
+  it.effect("a stage returning an output that breaks its port's schema fails, naming the port and row", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      const r = yield* runPipeline(store, toy, [...small, "fail=bad-output"], { keepGoing: true })
+      const failed = r.summary.nodes.find((n) => n.id === "square/1")!
+      assert.strictEqual(failed.outcome, "failed")
+      assert.match(failed.message!, /output rows: row 0 does not fit table Numbers/)
+    }))
+
+  it.effect("identical nodes collapse: one node per (stage, params, inputs)", () =>
+    Effect.gen(function*() {
+      const g = yield* Pipeline.graph(toy, undefined, [...small, "seeds=[1,1,2]"])
+      assert.strictEqual(g.nodes.filter((n) => n.stage.name === "toy-numbers").length, 2)
+      // the summary still sees three reports (two of them the same node)
+      assert.deepStrictEqual(Object.keys(g.byId.get("summary")!.inputs), ["reports[0]", "reports[1]", "reports[2]"])
+    }))
+})
+
+// ---------------------------------------------------------------------------------------------
+// The correctness property: from any cache state, a run gives the outputs of a run from empty.
+// ---------------------------------------------------------------------------------------------
+
+type Op =
+  | { readonly op: "run"; readonly sets: ReadonlyArray<string> }
+  | { readonly op: "crash"; readonly sets: ReadonlyArray<string>; readonly after: number }
+  | { readonly op: "dropRecord"; readonly pick: number }
+  | { readonly op: "dropObject"; readonly pick: number }
+  | { readonly op: "truncateRecord"; readonly pick: number }
+
+const variant = fc.record({ clip: fc.constantFrom(50, 90, 150), n: fc.constantFrom(30, 50) }).map((v) => [`clip=${v.clip}`, `n=${v.n}`])
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  variant.map((sets) => ({ op: "run" as const, sets })),
+  fc.tuple(variant, fc.nat(12)).map(([sets, after]) => ({ op: "crash" as const, sets, after })),
+  fc.nat().map((pick) => ({ op: "dropRecord" as const, pick })),
+  fc.nat().map((pick) => ({ op: "dropObject" as const, pick })),
+  fc.nat().map((pick) => ({ op: "truncateRecord" as const, pick }))
+)
+
+class Crash extends Error {}
+
+/** A runner that dies after its `after`-th node has written its objects but before the record: a kill. */
+const crashingRunner = (store: StoreShape, after: number) => {
+  let n = 0
+  return Layer.succeed(Runner, {
+    run: (stage, job, events) =>
+      Effect.flatMap(execute(store, stage, job, events), (r) => (++n > after ? Effect.die(new Crash()) : Effect.succeed(r)))
+  })
+}
+
+const pick = <A>(xs: ReadonlyArray<A>, i: number) => (xs.length ? xs[i % xs.length] : undefined)
+
+const apply = (mem: ReturnType<typeof memoryStore>, op: Op) =>
+  Effect.gen(function*() {
+    const { store } = mem
+    switch (op.op) {
+      case "run":
+        return void (yield* runPipeline(store, toy, op.sets))
+      case "crash": {
+        const graph = yield* Pipeline.graph(toy, undefined, op.sets)
+        const layer = crashingRunner(store, op.after).pipe(
+          Layer.provideMerge(Layer.succeed(Store, store)),
+          Layer.provideMerge(Reporter.layerSilent)
+        )
+        return void (yield* Effect.exit(Executor.run(graph, { jobs: 2 }).pipe(Effect.provide(layer))))
+      }
+      case "dropRecord": {
+        const k = pick([...mem.records.keys()], op.pick)
+        if (k) mem.records.delete(k)
+        return
+      }
+      case "dropObject": {
+        const h = pick([...mem.objects.keys()], op.pick)
+        if (h) mem.objects.delete(h)
+        return
+      }
+      case "truncateRecord": {
+        const k = pick([...mem.records.keys()], op.pick)
+        if (k) mem.records.set(k, { text: mem.records.get(k)!.text.slice(0, 40), mtimeMs: 0 })
+      }
+    }
+  })
+
+describe("correctness property", () => {
+  it.effect("a run from any reachable cache state produces the same outputs as one from an empty cache", () =>
+    Effect.gen(function*() {
+      const target = ["clip=90", "n=50"]
+      const clean = memoryStore()
+      const ref = yield* runPipeline(clean.store, toy, target)
+      assert.strictEqual(ref.tally.ran, 11)
+      const expected = outputsOf(clean.store, yield* planPipeline(clean.store, toy, target))
+      assert.isTrue(Object.values(expected).every((o) => o !== undefined))
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(fc.array(opArb, { maxLength: 6 }), async (ops) => {
+            const mem = memoryStore()
+            for (const op of ops) await Effect.runPromise(apply(mem, op))
+            const r = await Effect.runPromise(runPipeline(mem.store, toy, target))
+            if (r.tally.failed) throw new Error(`run failed after ${JSON.stringify(ops)}`)
+            const got = outputsOf(mem.store, await Effect.runPromise(planPipeline(mem.store, toy, target)))
+            assert.deepStrictEqual(got, expected, JSON.stringify(ops))
+          }),
+          { numRuns: 60 }
+        )
+      )
+    }))
+})
