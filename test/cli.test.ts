@@ -1,0 +1,177 @@
+// End-to-end: the built CLI against a real cache directory, as a user runs it.
+import { assert, describe, it } from "@effect/vitest"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { cli, snapshot, start, tempCache } from "./cli-helpers.ts"
+
+const planJson = (cache: string, ...args: Array<string>) => {
+  const r = cli(["plan", "toy", "--json", "--cache-dir", cache, ...args])
+  assert.strictEqual(r.code, 0, r.stderr)
+  return JSON.parse(r.stdout) as { pipeline: string; nodes: Array<{ id: string; stage: string; key: string | null; status: string; reason: string; needs: Array<string> }> }
+}
+
+describe("pipeline run / plan", () => {
+  it("runs, then runs nothing; plan --json has the contract's shape and shows every node cached", () => {
+    const cache = tempCache()
+    const before = planJson(cache)
+    assert.strictEqual(before.pipeline, "toy")
+    assert.deepStrictEqual(Object.keys(before.nodes[0]!).sort(), ["id", "key", "needs", "reason", "stage", "status"])
+    assert.isTrue(before.nodes.every((n) => n.status === "run"))
+    assert.deepStrictEqual(before.nodes.find((n) => n.id === "clip/1"), {
+      id: "clip/1", stage: "toy-clip", key: null, status: "run", reason: "upstream numbers/1 re-runs", needs: ["numbers/1"]
+    })
+    const first = cli(["run", "toy", "--cache-dir", cache])
+    assert.strictEqual(first.code, 0, first.stderr)
+    assert.match(first.stdout, /11 ran, 0 cached/)
+    const second = cli(["run", "toy", "--cache-dir", cache])
+    assert.strictEqual(second.code, 0)
+    assert.match(second.stdout, /0 ran, 11 cached/)
+    assert.notMatch(second.stderr, / run /)
+    const after = planJson(cache)
+    assert.isTrue(after.nodes.every((n) => n.status === "cached" && n.reason === "cached" && /^[0-9a-f]{64}$/.test(n.key!)))
+  })
+
+  it("runs the heavy stage in a worker thread and keeps the node's log with its record", () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
+    const show = cli(["show", "toy", "square/1", "--cache-dir", cache])
+    assert.strictEqual(show.code, 0, show.stderr)
+    assert.match(show.stdout, /\(worker thread\)/)
+    assert.match(show.stdout, /squaring 1000 rows/)
+    assert.match(show.stdout, /status +cached/)
+  })
+
+  it("PIPELINE_CACHE_DIR chooses the store; --cache-dir is accepted after the command too", () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "toy"], { PIPELINE_CACHE_DIR: cache }).code, 0)
+    assert.match(cli(["--cache-dir", cache, "run", "toy"]).stdout, /0 ran, 11 cached/)
+  })
+})
+
+describe("bad input: exit 2, one line naming the problem, no stack trace, cache untouched", () => {
+  const cache = tempCache()
+  const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, RegExp]> = [
+    ["unknown pipeline", ["run", "nope"], /unknown pipeline 'nope' \(known: toy/],
+    ["unknown node", ["show", "toy", "nonode"], /unknown node of toy 'nonode'/],
+    ["unknown preset", ["run", "toy", "--preset", "huge"], /unknown preset of toy 'huge'/],
+    ["malformed --set", ["run", "toy", "--set", "clip"], /--set expects path=value, got 'clip'/],
+    ["unknown param", ["run", "toy", "--set", "clipp=3"], /unknown param 'clipp'/],
+    ["value the schema rejects", ["run", "toy", "--set", "n=-4"], /greater than or equal to 0.*\["n"\]/],
+    ["cycle", ["run", "toy-broken", "--set", "defect=cycle"], /cycle: /],
+    ["duplicate id", ["plan", "toy-broken", "--set", "defect=duplicate-id"], /duplicate node id 'square'/],
+    ["type mismatch", ["run", "toy-broken", "--set", "defect=type-mismatch"], /wants table Numbers.*is json Stats/],
+    ["unknown flag", ["run", "toy", "--bogus"], /Unrecognized flag: --bogus/]
+  ]
+  it("a populated cache to protect", () => {
+    assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
+  })
+  for (const [name, args, message] of cases) {
+    it(name, () => {
+      const before = snapshot(cache)
+      const r = cli([...args, "--cache-dir", cache])
+      assert.strictEqual(r.code, 2, `${r.stdout}\n${r.stderr}`)
+      assert.match(r.stderr, message)
+      assert.notMatch(r.stderr, /\n\s+at /, "no stack trace")
+      assert.deepStrictEqual(snapshot(cache), before)
+    })
+  }
+})
+
+describe("crash safety", () => {
+  it("kill -9 at random moments: the re-run completes, verify finds no damage, outputs equal an uninterrupted run", async () => {
+    const reference = tempCache()
+    assert.strictEqual(cli(["run", "toy", "--preset", "slow", "--cache-dir", reference]).code, 0)
+    const expected = cli(["results", "toy", "--preset", "slow", "--format", "json", "--cache-dir", reference]).stdout
+    const env = { PIPELINE_LOCK_STALE_MS: "2000" }
+    // Random moments across the run (about 2.5 s uninterrupted); each failure message names its delay.
+    const trials = Array.from({ length: 6 }, () => 200 + Math.floor(Math.random() * 2600))
+    for (const delay of trials) {
+      const cache = tempCache()
+      const child = start(["run", "toy", "--preset", "slow", "--cache-dir", cache], env)
+      await new Promise((r) => setTimeout(r, delay))
+      child.kill("SIGKILL")
+      await new Promise((r) => child.once("exit", r))
+      const verify1 = cli(["verify", "--cache-dir", cache])
+      assert.strictEqual(verify1.code, 0, `after kill at ${delay} ms: ${verify1.stdout}`)
+      const rerun = cli(["run", "toy", "--preset", "slow", "--cache-dir", cache], env)
+      assert.strictEqual(rerun.code, 0, rerun.stderr)
+      const verify2 = cli(["verify", "--cache-dir", cache])
+      assert.strictEqual(verify2.code, 0, verify2.stdout)
+      assert.match(verify2.stdout, /no damage found/)
+      assert.strictEqual(cli(["results", "toy", "--preset", "slow", "--format", "json", "--cache-dir", cache]).stdout, expected)
+    }
+  }, 180_000)
+
+  it("two runs at once on one cache both succeed and compute each node once", async () => {
+    const cache = tempCache()
+    const go = () =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const c = start(["run", "toy", "--preset", "slow", "--cache-dir", cache])
+        let out = ""
+        let err = ""
+        c.stdout.on("data", (d) => (out += d))
+        c.stderr.on("data", (d) => (err += d))
+        c.on("exit", (code) => resolve({ code, out, err }))
+      })
+    const [a, b] = await Promise.all([go(), go()])
+    assert.strictEqual(a.code, 0, a.err)
+    assert.strictEqual(b.code, 0, b.err)
+    const ran = (s: string) => Number(/(\d+) ran/.exec(s)![1])
+    assert.strictEqual(ran(a.out) + ran(b.out), 16, `${a.out}${b.out}`)
+    const records = readdirSync(join(cache, "records")).flatMap((d) => readdirSync(join(cache, "records", d)))
+    assert.strictEqual(records.length, 16)
+  }, 120_000)
+})
+
+describe("verify and gc", () => {
+  it("verify names a flipped byte and a truncated record, exits 1; --repair lets the next run recompute", () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
+    const shards = readdirSync(join(cache, "objects"))
+    const obj = join(cache, "objects", shards[0]!, readdirSync(join(cache, "objects", shards[0]!))[0]!)
+    const bytes = readFileSync(obj)
+    const mid = bytes.length >> 1
+    bytes[mid] = bytes[mid]! ^ 0x01
+    writeFileSync(obj, bytes)
+    const rshard = readdirSync(join(cache, "records"))[0]!
+    const rec = join(cache, "records", rshard, readdirSync(join(cache, "records", rshard))[0]!)
+    writeFileSync(rec, readFileSync(rec, "utf8").slice(0, 100))
+    const v = cli(["verify", "--cache-dir", cache])
+    assert.strictEqual(v.code, 1)
+    assert.match(v.stdout, /does not match its hash/)
+    assert.match(v.stdout, /not valid JSON/)
+    assert.strictEqual(cli(["verify", "--repair", "--cache-dir", cache]).code, 0)
+    const rerun = cli(["run", "toy", "--cache-dir", cache])
+    assert.strictEqual(rerun.code, 0, rerun.stderr)
+    assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
+  })
+
+  it("gc keeps what presets reach and removes the rest", () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
+    assert.strictEqual(cli(["run", "toy", "--set", "clip=40", "--cache-dir", cache]).code, 0)
+    const dry = cli(["gc", "--dry-run", "--grace", "0", "--cache-dir", cache])
+    assert.strictEqual(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /would remove 9 records/)
+    const before = snapshot(cache)
+    assert.deepStrictEqual(snapshot(cache), before)
+    const real = cli(["gc", "--grace", "0", "--cache-dir", cache])
+    assert.match(real.stdout, /removed 9 records/)
+    assert.match(cli(["run", "toy", "--cache-dir", cache]).stdout, /0 ran, 11 cached/)
+    assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
+    assert.match(cli(["plan", "toy", "--set", "clip=40", "--cache-dir", cache]).stdout, /9 to run/)
+  })
+})
+
+describe("exit code 1 for a failing stage", () => {
+  it("names the node and its error; other commands still read the cache", () => {
+    const cache = tempCache()
+    const r = cli(["run", "toy", "--set", "fail=throw", "--cache-dir", cache])
+    assert.strictEqual(r.code, 1)
+    assert.match(r.stderr, /failed: square\/\d: toy-square was told to fail/)
+    const crash = cli(["run", "toy", "--set", "fail=exit", "--keep-going", "--cache-dir", cache])
+    assert.strictEqual(crash.code, 1)
+    assert.match(crash.stderr, /worker exited \(code 3\)/)
+    assert.match(crash.stdout, /2 failed/)
+  })
+})
