@@ -42,6 +42,8 @@ export const build = () =>
     format: "esm",
     target: "node20",
     sourcemap: "linked",
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: "warning",
     plugins: [keepModuleUrls, external],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }

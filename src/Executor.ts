@@ -9,7 +9,7 @@
  * nodes that do not depend on it go on. Interruption (Ctrl-C) cancels running nodes and releases
  * their locks; what was committed stays committed.
  */
-import { Deferred, Effect, Exit, Ref, Semaphore } from "effect"
+import { Deferred, Effect, Exit, Semaphore } from "effect"
 import { hostname } from "node:os"
 import { StageFailed } from "./Errors.ts"
 import type { Graph, GraphNode } from "./Pipeline.ts"
@@ -70,22 +70,30 @@ export const run = (graph: Graph, options: RunOptions) =>
       toRun: thePlan.nodes.filter((n) => n.status === "run").length,
       cached: thePlan.nodes.filter((n) => n.status === "cached").map((n) => n.id)
     })
+    const outcomes = new Map<string, NodeOutcome>()
+    // Nodes cached at planning time are settled here, without a fiber each: a no-op run stays cheap.
+    const settled = new Map<string, NodeRecord | undefined>()
+    const toRun: Array<GraphNode> = []
+    for (const n of graph.nodes) {
+      const p = planned.get(n.id)!
+      if (p.status === "cached") {
+        settled.set(n.id, p.record)
+        outcomes.set(n.id, { id: n.id, stage: n.stage.name, outcome: "cached", key: p.key })
+      } else {
+        toRun.push(n)
+      }
+    }
     const done = new Map<string, Deferred.Deferred<NodeRecord | undefined>>()
-    for (const n of graph.nodes) done.set(n.id, yield* Deferred.make<NodeRecord | undefined>())
-    const outcomes = yield* Ref.make(new Map<string, NodeOutcome>())
+    for (const n of toRun) done.set(n.id, yield* Deferred.make<NodeRecord | undefined>())
+    const upstreamRecord = (id: string) => (settled.has(id) ? Effect.succeed(settled.get(id)) : Deferred.await(done.get(id)!))
     const jobs = yield* Semaphore.make(Math.max(1, options.jobs))
-    const record = (o: NodeOutcome) => Ref.update(outcomes, (m) => new Map(m).set(o.id, o))
+    const record = (o: NodeOutcome) => Effect.sync(() => void outcomes.set(o.id, o))
 
     const runNode = (node: GraphNode) =>
       Effect.gen(function*() {
         const p = planned.get(node.id)!
-        if (p.status === "cached") {
-          reporter.emit({ _tag: "Cached", node: node.id, early: false })
-          yield* record({ id: node.id, stage: node.stage.name, outcome: "cached", key: p.key })
-          return p.record
-        }
         const upstream = new Map<string, NodeRecord | undefined>()
-        for (const id of p.needs) upstream.set(id, yield* Deferred.await(done.get(id)!))
+        for (const id of p.needs) upstream.set(id, yield* upstreamRecord(id))
         const missing = p.needs.find((id) => upstream.get(id) === undefined)
         if (missing !== undefined) {
           reporter.emit({ _tag: "Skipped", node: node.id, because: `upstream ${missing} did not complete` })
@@ -165,8 +173,7 @@ export const run = (graph: Graph, options: RunOptions) =>
         ),
         Effect.onInterrupt(() =>
           Effect.gen(function*() {
-            const seen = (yield* Ref.get(outcomes)).get(node.id)
-            if (!seen) {
+            if (!outcomes.has(node.id)) {
               yield* record({ id: node.id, stage: node.stage.name, outcome: "cancelled" })
               reporter.emit({ _tag: "Cancelled", node: node.id })
             }
@@ -177,9 +184,9 @@ export const run = (graph: Graph, options: RunOptions) =>
       )
 
     const exit = yield* Effect.exit(
-      Effect.forEach(graph.nodes, runNode, { concurrency: "unbounded", discard: true })
+      Effect.forEach(toRun, runNode, { concurrency: "unbounded", discard: true })
     )
-    const seen = yield* Ref.get(outcomes)
+    const seen = outcomes
     // Nodes that never started because a failure cancelled the run.
     for (const n of graph.nodes) {
       if (!seen.has(n.id)) seen.set(n.id, { id: n.id, stage: n.stage.name, outcome: "cancelled" })

@@ -158,20 +158,25 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     throw new InvalidPipeline({ pipeline, message })
   }
 
-  const visit = (node: NodeRef<Ports>, path: ReadonlyArray<string>): string => {
-    const known = sigOf.get(node)
-    if (known) return known
-    if (path.includes(node.id)) fail(`cycle through node '${node.id}'`)
+  const isOutput = (o: unknown): o is Output<unknown> => !!o && typeof o === "object" && "source" in o
+  const upstreamOf = (node: NodeRef<Ports>): Array<NodeRef<Ports>> =>
+    Object.values(node.inputs)
+      .flatMap((o) => (Array.isArray(o) ? o : [o]))
+      .filter((o): o is Output<unknown> => isOutput(o) && !("ref" in o.source))
+      .map((o) => o.source as NodeRef<Ports>)
+
+  /** Signature of a node whose upstream all have signatures. */
+  const admit = (node: NodeRef<Ports>): void => {
     const inputs: Record<string, Wire> = {}
     const inputSigs: Record<string, Json> = {}
     const wire = (port: string, out: unknown) => {
-      if (!out || typeof out !== "object" || !("source" in out)) fail(`node '${node.id}' input '${port}' is not an output of another node`)
+      if (!isOutput(out)) fail(`node '${node.id}' input '${port}' is not an output of another node`)
       const o = out as Output<unknown>
       if ("ref" in o.source) {
         inputs[port] = { node: o.source.ref, port: o.port }
         inputSigs[port] = ["ref", o.source.ref, o.port]
       } else {
-        const upSig = visit(o.source, [...path, node.id])
+        const upSig = sigOf.get(o.source)!
         inputs[port] = { node: specs.get(upSig)!.spec.id, port: o.port }
         inputSigs[port] = [upSig, o.port]
       }
@@ -191,7 +196,7 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     const existing = specs.get(sig)
     if (existing) {
       if (existing.spec.id !== node.id) existing.aliases.add(node.id)
-      return sig
+      return
     }
     const other = idToSig.get(node.id)
     if (other !== undefined && other !== sig) {
@@ -203,14 +208,35 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     }
     idToSig.set(node.id, sig)
     specs.set(sig, { spec: { id: node.id, stage: node.stage, params: node.params, inputs }, aliases: new Set() })
-    return sig
+  }
+
+  // Post-order without recursion: graphs of 100k nodes are deeper than the call stack.
+  const visit = (root: NodeRef<Ports>): void => {
+    const entered = new Set<NodeRef<Ports>>()
+    const stack = [root]
+    while (stack.length) {
+      const node = stack[stack.length - 1]!
+      if (sigOf.has(node)) {
+        stack.pop()
+        continue
+      }
+      const pending = upstreamOf(node).filter((u) => !sigOf.has(u))
+      if (pending.length === 0) {
+        stack.pop()
+        admit(node)
+      } else {
+        if (entered.has(node)) fail(`cycle through node '${node.id}'`)
+        entered.add(node)
+        for (let i = pending.length - 1; i >= 0; i--) stack.push(pending[i]!)
+      }
+    }
   }
 
   const walk = (t: Targets, where: string): void => {
     if (t === null || typeof t !== "object") fail(`build returned ${t === null ? "null" : typeof t} at ${where || "top level"}; expected nodes`)
     if (Array.isArray(t)) return t.forEach((x, i) => walk(x, `${where}[${i}]`))
     if ("stage" in t && "outputs" in t && typeof (t as NodeRef<Ports>).stage === "function") {
-      visit(t as NodeRef<Ports>, [])
+      visit(t as NodeRef<Ports>)
       return
     }
     for (const [k, v] of Object.entries(t)) walk(v as Targets, where ? `${where}.${k}` : k)
@@ -223,6 +249,13 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     throw e
   }
   return Result.succeed([...specs.values()].map(({ spec, aliases }) => ({ ...spec, aliases: [...aliases] })))
+}
+
+const decoders = new WeakMap<AnyStage, ReturnType<typeof Schema.decodeUnknownResult>>()
+const paramsDecoder = (stage: AnyStage) => {
+  let d = decoders.get(stage)
+  if (!d) decoders.set(stage, (d = Schema.decodeUnknownResult(stage.params)))
+  return d
 }
 
 /** Validates node specs and orders them topologically. */
@@ -272,33 +305,40 @@ export const validate = (
       }
       inputs[port] = { node: upId, port: wire.port }
     }
-    const decoded = Schema.decodeUnknownResult(s.stage.params)(s.params, { errors: "all", onExcessProperty: "error" })
+    const decoded = paramsDecoder(s.stage)(s.params, { errors: "all", onExcessProperty: "error" })
     if (Result.isFailure(decoded)) {
       return Result.fail(new InvalidParams({ pipeline, message: `node '${s.id}' (stage ${s.stage.name}): ${errorText(decoded.failure)}` }))
     }
     nodes.set(s.id, { id: s.id, stage: s.stage, params: s.params, inputs, aliases: s.aliases ?? [] })
   }
-  // Depth-first topological sort; a back edge is a cycle, reported along its path.
+  // Depth-first topological sort without recursion; a back edge is a cycle, reported along its path.
   const order: Array<GraphNode> = []
   const state = new Map<string, "visiting" | "done">()
-  const stack: Array<string> = []
+  const depsOf = (id: string) => [...new Set(Object.values(nodes.get(id)!.inputs).map((w) => w.node))]
   let cycle: Array<string> | undefined
-  const visit = (id: string): void => {
-    if (cycle) return
-    const st = state.get(id)
-    if (st === "done") return
-    if (st === "visiting") {
-      cycle = [...stack.slice(stack.indexOf(id)), id]
-      return
+  outer: for (const s of specs) {
+    if (state.has(s.id)) continue
+    const stack = [{ id: s.id, deps: depsOf(s.id), i: 0 }]
+    state.set(s.id, "visiting")
+    while (stack.length) {
+      const top = stack[stack.length - 1]!
+      if (top.i < top.deps.length) {
+        const d = top.deps[top.i++]!
+        const st = state.get(d)
+        if (st === "done") continue
+        if (st === "visiting") {
+          cycle = [...stack.slice(stack.findIndex((f) => f.id === d)).map((f) => f.id), d]
+          break outer
+        }
+        state.set(d, "visiting")
+        stack.push({ id: d, deps: depsOf(d), i: 0 })
+      } else {
+        stack.pop()
+        state.set(top.id, "done")
+        order.push(nodes.get(top.id)!)
+      }
     }
-    state.set(id, "visiting")
-    stack.push(id)
-    for (const w of Object.values(nodes.get(id)!.inputs)) visit(w.node)
-    stack.pop()
-    state.set(id, "done")
-    order.push(nodes.get(id)!)
   }
-  for (const s of specs) visit(s.id)
   if (cycle) return bad(`cycle: ${cycle.join(" -> ")}`)
   return Result.succeed({ pipeline, preset, params, nodes: order, byId: nodes })
 }

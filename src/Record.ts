@@ -1,11 +1,10 @@
 /**
  * Node records: the one small document per computed node key that says what was computed, from what,
  * how, and where its outputs are. Writing the record is the commit point of a node. A record carries
- * a digest of its own canonical JSON, so a truncated, edited or mis-shaped record is detected on read
- * and never trusted.
+ * a digest of its own body, so a truncated or edited record is detected on read and never trusted.
  */
 import { Result, Schema } from "effect"
-import { canonicalJson, KEY_FORMAT, sha256 } from "./Key.ts"
+import { KEY_FORMAT, sha256 } from "./Key.ts"
 
 const Json = Schema.Unknown
 
@@ -40,25 +39,39 @@ export const NodeRecord = Schema.Struct({
 })
 export type NodeRecord = typeof NodeRecord.Type
 
-const Stored = Schema.Struct({ record: NodeRecord, digest: Schema.String })
-const decodeStored = Schema.decodeUnknownResult(Stored)
+const HEADER = `w2s-record/${KEY_FORMAT} sha256:`
+const isRecord = Schema.is(NodeRecord)
 
-/** The bytes of a record as stored. */
-export const encode = (record: NodeRecord): string =>
-  JSON.stringify({ record, digest: sha256(canonicalJson(record)) }, null, 1) + "\n"
+/** The bytes of a record as stored: a header line with the sha256 of the JSON body, then the body. */
+export const encode = (record: NodeRecord): string => {
+  const body = JSON.stringify(record, null, 1) + "\n"
+  return `${HEADER}${sha256(body)}\n${body}`
+}
 
-/** Parses stored record text; fails with the reason when it is damaged or not for `key`. */
-export const decode = (text: string, key: string): Result.Result<NodeRecord, string> => {
+/**
+ * Parses stored record text; fails with the reason when it is damaged or not for `key`. The digest
+ * catches truncation and edits; `strict` (used by `verify`) also checks the body against the
+ * record schema, which the hot path can skip because only a correct writer produces a matching digest.
+ */
+export const decode = (text: string, key: string, strict = false): Result.Result<NodeRecord, string> => {
+  const nl = text.indexOf("\n")
+  if (nl < 0 || !text.startsWith(HEADER)) return Result.fail("has no record header (truncated, or another format)")
+  const body = text.slice(nl + 1)
+  if (sha256(body) !== text.slice(HEADER.length, nl)) return Result.fail("digest mismatch (truncated, edited or corrupted)")
   let parsed: unknown
   try {
-    parsed = JSON.parse(text)
+    parsed = JSON.parse(body)
   } catch {
-    return Result.fail("not valid JSON (truncated?)")
+    return Result.fail("not valid JSON")
   }
-  const r = decodeStored(parsed)
-  if (Result.isFailure(r)) return Result.fail(`wrong shape: ${r.failure.message.replace(/\n\s*/g, " ")}`)
-  const { record, digest } = r.success
-  if (sha256(canonicalJson(record)) !== digest) return Result.fail("digest mismatch (edited or corrupted)")
-  if (record.key !== key) return Result.fail(`holds key ${record.key.slice(0, 12)}, stored under ${key.slice(0, 12)}`)
+  if (strict && !isRecord(parsed)) {
+    const r = Schema.decodeUnknownResult(NodeRecord)(parsed)
+    return Result.fail(`wrong shape: ${Result.isFailure(r) ? r.failure.message.replace(/\n\s*/g, " ") : "?"}`)
+  }
+  const record = parsed as NodeRecord
+  if (typeof record !== "object" || record === null || typeof record.outputs !== "object" || record.outputs === null) {
+    return Result.fail("wrong shape: no outputs")
+  }
+  if (record.key !== key) return Result.fail(`holds key ${String(record.key).slice(0, 12)}, stored under ${key.slice(0, 12)}`)
   return Result.succeed(record)
 }

@@ -28,8 +28,11 @@ export type Lookup =
 
 /** A synchronous reader of the store's current state, for the (pure) planner. */
 export interface StoreView {
-  /** The record for `key`; `Damaged` when the record fails its checks or an output is missing or resized. */
-  readonly lookup: (key: string) => Lookup
+  /**
+   * The record for `key`; `Damaged` when the record fails its checks or an output is missing or
+   * resized. `strict` also checks the record's schema (verify does; the planner need not).
+   */
+  readonly lookup: (key: string, strict?: boolean) => Lookup
   /** The key last committed for a node of a pipeline. */
   readonly previousKey: (pipeline: string, node: string) => string | undefined
 }
@@ -159,7 +162,7 @@ export const makeDisk = (root: string): StoreShape => {
   }
 
   const view: StoreView = {
-    lookup: (key) => {
+    lookup: (key, strict) => {
       let text: string
       try {
         text = fs.readFileSync(recordPath(key), "utf8")
@@ -167,7 +170,7 @@ export const makeDisk = (root: string): StoreShape => {
         if ((e as NodeJS.ErrnoException).code === "ENOENT") return { _tag: "Absent" }
         return { _tag: "Damaged", reason: `record unreadable: ${describe(e)}` }
       }
-      const r = Record.decode(text, key)
+      const r = Record.decode(text, key, strict)
       if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
       return checkOutputs(r.success, sizeOf)
     },
@@ -271,7 +274,7 @@ export const makeDisk = (root: string): StoreShape => {
         if (!name.endsWith(".json")) continue
         const key = name.slice(0, -5)
         const mtimeMs = yield* io(recordPath(key), async () => (await fsp.stat(recordPath(key))).mtimeMs)
-        out.push({ key, lookup: view.lookup(key), mtimeMs })
+        out.push({ key, lookup: view.lookup(key, true), mtimeMs })
       }
     }
     return out
@@ -362,10 +365,10 @@ export const makeMemory = () => {
   const refKey = (pipeline: string, node: string) => `${pipeline}\u0000${node}`
 
   const view: StoreView = {
-    lookup: (key) => {
+    lookup: (key, strict) => {
       const text = records.get(key)?.text
       if (text === undefined) return { _tag: "Absent" }
-      const r = Record.decode(text, key)
+      const r = Record.decode(text, key, strict)
       if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
       return checkOutputs(r.success, (h) => objects.get(h)?.bytes.byteLength)
     },
@@ -410,7 +413,7 @@ export const makeMemory = () => {
         yield* onWait
         return yield* sem.withPermits(1)(use)
       }),
-    listRecords: Effect.sync(() => [...records].map(([key, r]) => ({ key, lookup: view.lookup(key), mtimeMs: r.mtimeMs }))),
+    listRecords: Effect.sync(() => [...records].map(([key, r]) => ({ key, lookup: view.lookup(key, true), mtimeMs: r.mtimeMs }))),
     listObjects: Effect.sync(() => [...objects].map(([hash, o]) => ({ hash, size: o.bytes.byteLength, mtimeMs: o.mtimeMs }))),
     listRefs: Effect.sync(() =>
       [...refs].map(([k, key]) => {

@@ -75,7 +75,7 @@ const contract = (name: string, make: () => { store: StoreShape; damage: Damage 
         damage.truncateRecord(key)
         const l2 = store.view.lookup(key)
         assert.strictEqual(l2._tag, "Damaged")
-        assert.match((l2 as { reason: string }).reason, /record not valid JSON/)
+        assert.match((l2 as { reason: string }).reason, /record (digest mismatch|has no record header)/)
       }))
 
     it.live("the lock of a key admits one holder at a time; a waiter is told it waits", () =>
@@ -151,4 +151,19 @@ describe("disk store writes", () => {
       yield* store.putObject(new Uint8Array([1, 2, 3]))
       assert.deepStrictEqual(readdirSync(join(dir, "tmp")), [])
     }))
+})
+
+describe("record checks", () => {
+  it("a record body with a valid digest but the wrong schema is caught by the strict check (verify)", async () => {
+    const Record = await import("../src/Record.ts")
+    const { sha256: h } = await import("../src/Key.ts")
+    const key = h("k")
+    const body = JSON.stringify({ key, outputs: {}, format: 1, surprise: true }) + "\n"
+    const text = `w2s-record/1 sha256:${h(body)}\n${body}`
+    const strict = Record.decode(text, key, true)
+    assert.strictEqual(strict._tag, "Failure")
+    assert.match((strict as { failure: string }).failure, /wrong shape/)
+    const wrongKey = Record.decode(text, h("other"))
+    assert.match((wrongKey as { failure: string }).failure, /holds key/)
+  })
 })
