@@ -64,8 +64,13 @@ const cache = new Map<string, string>()
  */
 export const fingerprint = (moduleUrl: string): string => {
   const entry = moduleUrl.startsWith("file:") ? fileURLToPath(moduleUrl) : resolve(moduleUrl)
-  const hit = cache.get(entry)
-  if (hit !== undefined) return hit
+  let fp = cache.get(entry)
+  if (fp === undefined) cache.set(entry, (fp = computeFingerprint(entry)))
+  return fp
+}
+
+/** The fingerprint of the module at `entry`, read from disk now. */
+export const computeFingerprint = (entry: string): string => {
   const files = new Map<string, string>()
   const packages = new Map<string, string>()
   const visit = (file: string) => {
@@ -88,7 +93,5 @@ export const fingerprint = (moduleUrl: string): string => {
     ...[...files].map(([f, h]) => `file ${relative(root, f).split(sep).join("/")} ${h}`),
     ...[...packages].map(([n, v]) => `pkg ${n}@${v}`)
   ].sort().join("\n")
-  const fp = sha256(doc)
-  cache.set(entry, fp)
-  return fp
+  return sha256(doc)
 }
