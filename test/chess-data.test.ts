@@ -1,0 +1,140 @@
+// The chess data stages: determinism, disjointness, the puzzle rule on hand-checked positions, bad input.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Result } from "effect"
+import * as Pipeline from "../src/Pipeline.ts"
+import w2s from "../pipelines/w2s-chess.ts"
+import { fromFen, positionKey } from "../stages/chess/board.ts"
+import { judge } from "../stages/chess/rules.ts"
+import { split } from "../stages/chess/split.ts"
+import { Positions, type Puzzle, Puzzles } from "../stages/chess/tables.ts"
+import { UciEngine } from "../stages/chess/uci.ts"
+import { memoryStore, outputsOf, planPipeline, runPipeline } from "./helpers.ts"
+
+/** The smallest data that still exercises every stage: seconds, not minutes. */
+const tiny = [
+  "data.corpus.shards=1",
+  "data.corpus.gamesPerShard=2",
+  "data.corpus.nodes=200",
+  "data.puzzles.shards=2",
+  "data.puzzles.gamesPerShard=8",
+  "data.puzzles.screenNodes=200",
+  "data.puzzles.depth=6",
+  "data.split.fractions.weak=0.4",
+  "data.split.fractions.strong=0.3",
+  "data.split.fractions.test=0.2",
+  "data.split.fractions.fresh=0.1"
+]
+
+const readTable = (store: ReturnType<typeof memoryStore>["store"], hash: string) =>
+  Effect.flatMap(store.getObject(hash), (bytes) => Puzzles.decode(bytes, "t") as Effect.Effect<ReadonlyArray<Record<string, unknown>>, unknown>)
+const readCorpus = (store: ReturnType<typeof memoryStore>["store"], hash: string) =>
+  Effect.flatMap(store.getObject(hash), (bytes) => Positions.decode(bytes, "t"))
+
+describe("chess data (WASM Stockfish)", () => {
+  it.live("two runs from empty caches give identical content hashes; splits are disjoint and miss the corpus", () =>
+    Effect.gen(function*() {
+      const a = memoryStore()
+      const b = memoryStore()
+      const ra = yield* runPipeline(a.store, w2s, tiny, { jobs: 2 })
+      assert.strictEqual(ra.tally.failed, 0, JSON.stringify(ra.summary.nodes.filter((n) => n.outcome === "failed")))
+      yield* runPipeline(b.store, w2s, tiny, { jobs: 2 })
+      const ha = outputsOf(a.store, yield* planPipeline(a.store, w2s, tiny))
+      const hb = outputsOf(b.store, yield* planPipeline(b.store, w2s, tiny))
+      assert.deepStrictEqual(ha, hb)
+
+      const outs = ha["split"]!
+      const corpus = yield* readCorpus(a.store, ha["corpus/0"]!["positions"]!)
+      assert.isAbove(corpus.length, 50)
+      const corpusKeys = new Set(corpus.map((r) => positionKey(String(r.fen))))
+      const owner = new Map<string, string>()
+      let total = 0
+      for (const name of ["weak", "strong", "test", "fresh"]) {
+        for (const row of yield* readTable(a.store, outs[name]!)) {
+          total++
+          const key = positionKey(String(row.fen))
+          assert.isFalse(corpusKeys.has(key), `${key} of ${name} is in the corpus`)
+          assert.isUndefined(owner.get(key), `${key} is in ${owner.get(key)} and ${name}`)
+          owner.set(key, name)
+          assert.include(row.legal as Array<string>, row.best, "the label is a legal move")
+        }
+      }
+      assert.isAbove(total, 0, "some puzzles were found")
+    }), { timeout: 120_000 })
+
+  it.live("the rule on hand-checked positions: the only mate is kept; two equal winning moves are rejected", () =>
+    Effect.promise(async () => {
+      const engine = await UciEngine.open("wasm")
+      try {
+        const rule = { minBestCp: 200, maxSecondCp: 50 }
+        // Back-rank mate: Rxd8# is the only move that wins (any other lets Black mate or hold).
+        const mate = await engine.analyse("3r2k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", { depth: 10 }, 2)
+        assert.deepStrictEqual(judge(mate, rule), { keep: true })
+        assert.strictEqual(mate[0]!.move, "d1d8")
+        assert.deepStrictEqual(mate[0]!.score, { mate: 1 })
+        // Either knight takes the undefended queen on d5: two moves win equally (+7), so no puzzle.
+        const twoWays = await engine.analyse("4k3/8/8/3q4/8/2N1N3/PPP5/4K3 w - - 0 1", { depth: 10 }, 2)
+        assert.sameMembers(twoWays.map((l) => l.move), ["c3d5", "e3d5"])
+        const verdict = judge(twoWays, rule)
+        assert.isFalse(verdict.keep)
+        assert.match((verdict as { why: string }).why, /a second move also wins/)
+        // A single legal move is forced, not found.
+        const forced = await engine.analyse("7k/8/8/8/8/8/6q1/7K w - - 0 1", { depth: 6 }, 2)
+        assert.isFalse(judge(forced, rule).keep)
+      } finally {
+        await engine.close()
+      }
+    }), { timeout: 60_000 })
+
+  it("the rule's thresholds, on synthetic lines", () => {
+    const rule = { minBestCp: 200, maxSecondCp: 50 }
+    const l = (cp: number, move = "a1a2") => ({ move, depth: 10, score: { cp } })
+    assert.isTrue(judge([l(250), l(40)], rule).keep)
+    assert.isFalse(judge([l(150), l(-300)], rule).keep)
+    assert.isFalse(judge([l(400), l(120)], rule).keep)
+    assert.isTrue(judge([{ move: "x", depth: 9, score: { mate: 3 } }, l(0)], rule).keep)
+    assert.isFalse(judge([{ move: "x", depth: 9, score: { mate: 1 } }, { move: "y", depth: 9, score: { mate: 2 } }], rule).keep)
+    // the screen's margin admits near misses for confirmation
+    assert.isTrue(judge([l(170), l(60)], rule, 50).keep)
+  })
+})
+
+describe("split", () => {
+  const puzzle = (fen: string, game: number): Puzzle => ({
+    fen, side: "w", legal: ["a1a2"], best: "a1a2", bestCp: 300, secondCp: 0, engine: "t", depth: 1, game, ply: 0, phase: "opening", pieces: 3
+  })
+  it.effect("drops duplicates and corpus positions, assigns by hash independently of order", () =>
+    Effect.gen(function*() {
+      const rows = [
+        puzzle("6k1/5ppp/8/8/8/8/8/R5K1 w - - 0 1", 1),
+        puzzle("6k1/5ppp/8/8/8/8/8/R5K1 w - - 7 30", 2), // same position, other counters
+        puzzle("4k3/8/8/3q4/8/2N1N3/8/4K3 w - - 0 1", 3),
+        puzzle("7k/8/8/8/8/8/6q1/7K w - - 0 1", 4)
+      ]
+      const corpus = [{ fen: "7k/8/8/8/8/8/6q1/7K w - - 3 9", legal: [], move: "h1h2", ply: 0, game: 0 }]
+      const params = { seed: 1, fractions: { weak: 0.25, strong: 0.25, test: 0.25, fresh: 0.25 } }
+      const ctx = (puzzles: ReadonlyArray<ReadonlyArray<Puzzle>>) => ({
+        node: "split", params, inputs: { puzzles, corpus: [corpus] }, log: () => {}, progress: () => {}, annotate: () => {}
+      })
+      const out = yield* split.run(ctx([rows])) as Effect.Effect<any>
+      assert.strictEqual(out.report.duplicates, 1)
+      assert.strictEqual(out.report.inCorpus, 1)
+      const where = (o: any) => Object.fromEntries(["weak", "strong", "test", "fresh"].flatMap((n) => o[n].map((p: Puzzle) => [positionKey(p.fen), n])))
+      const reversed = yield* split.run(ctx([[...rows].reverse()])) as Effect.Effect<any>
+      assert.deepStrictEqual(where(reversed), where(out))
+      assert.strictEqual(Object.keys(where(out)).length, 2)
+    }))
+})
+
+describe("bad input names the problem", () => {
+  const failure = (sets: ReadonlyArray<string>) =>
+    Effect.map(Effect.result(Pipeline.graph(w2s, "smoke", sets)), (r) => (Result.isFailure(r) ? (r.failure as { message: string }).message : ""))
+  it.effect("a negative count, an unknown engine", () =>
+    Effect.gen(function*() {
+      assert.match(yield* failure(["data.puzzles.gamesPerShard=-3"]), /greater than or equal to 1.*gamesPerShard/)
+      assert.match(yield* failure(["data.engine=deep-blue"]), /engine/)
+      assert.match(yield* failure(["data.split.fractions.test=2"]), /test/)
+    }))
+  it("a FEN that does not parse", () => {
+    assert.throws(() => fromFen("rnbqkbnr/pppppppp/8/8 w KQkq"), /FEN 'rnbqkbnr\/pppppppp\/8\/8 w KQkq' does not parse/)
+  })
+})
