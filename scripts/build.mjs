@@ -1,4 +1,5 @@
-// Bundles the CLI (bin/pipeline.ts: engine + pipelines + stages + effect) into dist/pipeline.js.
+// Bundles the CLI (bin/pipeline.ts: engine + pipelines + stages + effect) into dist/pipeline.js, and
+// the TypeScript scripts (label check, data benchmark) next to it.
 // Third-party packages other than effect stay external and load from node_modules when first used,
 // so heavy ones (TensorFlow.js, Stockfish, Arrow) cost nothing until a node needs them.
 // Each project module keeps its own import.meta.url, which code fingerprints rely on.
@@ -14,8 +15,8 @@ const keepModuleUrls = {
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
       const rel = relative(root, args.path)
-      // The entry keeps the bundle's own URL: worker threads start from it.
-      if (rel.startsWith("node_modules") || rel.startsWith("bin")) return undefined
+      // Entries keep the bundle's own URL: worker threads start from it.
+      if (rel.startsWith("node_modules") || rel.startsWith("bin") || rel.startsWith("scripts")) return undefined
       const text = await readFile(args.path, "utf8")
       return { contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" }
     })
@@ -35,8 +36,12 @@ const external = {
 export const build = () =>
   esbuild.build({
     absWorkingDir: root,
-    entryPoints: ["bin/pipeline.ts"],
-    outfile: "dist/pipeline.js",
+    entryPoints: {
+      pipeline: "bin/pipeline.ts",
+      "check-labels": "scripts/check-labels.ts",
+      "bench-data": "scripts/bench-data.ts"
+    },
+    outdir: "dist",
     bundle: true,
     platform: "node",
     format: "esm",

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
 import w2s from "../pipelines/w2s-chess.ts"
-import { fromFen, positionKey } from "../stages/chess/board.ts"
+import { fromFen, Game, positionKey } from "../stages/chess/board.ts"
 import { judge } from "../stages/chess/rules.ts"
 import { split } from "../stages/chess/split.ts"
 import { Positions, type Puzzle, Puzzles } from "../stages/chess/tables.ts"
@@ -95,6 +95,30 @@ describe("chess data (WASM Stockfish)", () => {
     assert.isFalse(judge([{ move: "x", depth: 9, score: { mate: 1 } }, { move: "y", depth: 9, score: { mate: 2 } }], rule).keep)
     // the screen's margin admits near misses for confirmation
     assert.isTrue(judge([l(170), l(60)], rule, 50).keep)
+  })
+})
+
+describe("board", () => {
+  it("legal moves in engine notation: perft(1) counts, castling as e1g1, promotions spelled out", () => {
+    assert.strictEqual(new Game().legal().length, 20)
+    const kiwipete = new Game(fromFen("r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1"))
+    const moves = kiwipete.legal()
+    assert.strictEqual(moves.length, 48)
+    assert.includeMembers(moves, ["e1g1", "e1c1"])
+    kiwipete.play("e1g1")
+    assert.match(kiwipete.fen(), /^r3k2r\/.* b kq - 1 1$/)
+    assert.match(kiwipete.fen(), /R4RK1 b/)
+    const promo = new Game(fromFen("8/P6k/8/8/8/8/8/K7 w - - 0 1")).legal()
+    assert.includeMembers(promo, ["a7a8q", "a7a8r", "a7a8b", "a7a8n"])
+    assert.throws(() => new Game().play("e2e5"), /illegal move e2e5/)
+  })
+
+  it("games end by threefold repetition", () => {
+    const g = new Game()
+    for (const m of ["g1f3", "g8f6", "f3g1", "f6g8", "g1f3", "g8f6", "f3g1"]) g.play(m)
+    assert.isFalse(g.isOver())
+    g.play("f6g8")
+    assert.isTrue(g.isOver())
   })
 })
 

@@ -6,7 +6,7 @@
  */
 import { Effect, Schema } from "effect"
 import { Stage } from "../../src/index.ts"
-import { Chess, legalUci, playUci } from "./board.ts"
+import { Game } from "./board.ts"
 import { checkAborted, Engine, withEngine } from "./engine.ts"
 import { pick, rng } from "./rng.ts"
 import { type Position, Positions } from "./tables.ts"
@@ -29,10 +29,10 @@ export const GamesParams = Schema.Struct({
   maxPlies: Positive
 })
 
-/** Plays the seeded random opening of a game; returns false if the game ended in it. */
-export const randomOpening = (c: Chess, r: () => number, plies: { min: number; max: number }): void => {
+/** Plays the seeded random opening of a game (it may end the game). */
+export const randomOpening = (game: Game, r: () => number, plies: { min: number; max: number }): void => {
   const n = plies.min + Math.floor(r() * (plies.max - plies.min + 1))
-  for (let i = 0; i < n && !c.isGameOver(); i++) playUci(c, pick(r, legalUci(c)))
+  for (let i = 0; i < n && !game.isOver(); i++) game.play(pick(r, game.legal()))
 }
 
 export const games = Stage.make({
@@ -51,18 +51,16 @@ export const games = Stage.make({
       const engineId = yield* withEngine(p.engine, async (engine, signal) => {
         for (let g = p.first; g < p.first + p.count; g++) {
           const r = rng(p.seed, "corpus", g)
-          const c = new Chess()
-          randomOpening(c, r, p.openingPlies)
-          let ply = c.history().length
-          while (!c.isGameOver() && ply < p.maxPlies) {
+          const game = new Game()
+          randomOpening(game, r, p.openingPlies)
+          while (!game.isOver() && game.plies < p.maxPlies) {
             checkAborted(signal)
-            const fen = c.fen()
+            const fen = game.fen()
             const lines = await engine.analyse(fen, { nodes: p.nodes }, p.multipv)
             const best = value(lines[0]!.score)
             const move = pick(r, lines.filter((l) => value(l.score) >= best - p.windowCp)).move
-            rows.push({ fen, legal: legalUci(c), move, ply, game: g })
-            playUci(c, move)
-            ply++
+            rows.push({ fen, legal: game.legal(), move, ply: game.plies, game: g })
+            game.play(move)
           }
           progress({ done: g - p.first + 1, total: p.count, unit: "games", note: `${rows.length} positions` })
         }

@@ -6,7 +6,7 @@
  */
 import { Effect, Schema } from "effect"
 import { Stage } from "../../src/index.ts"
-import { Chess, legalUci, phase, pieceCount, playUci } from "./board.ts"
+import { Game, phase, pieceCount } from "./board.ts"
 import { checkAborted, Engine, withEngine } from "./engine.ts"
 import { OpeningPlies, randomOpening } from "./games.ts"
 import { pick, rng } from "./rng.ts"
@@ -54,14 +54,13 @@ export const puzzles = Stage.make({
       const engineId = yield* withEngine(p.engine, async (engine, signal) => {
         for (let g = p.first; g < p.first + p.count; g++) {
           const r = rng(p.seed, "puzzles", g)
-          const c = new Chess()
-          randomOpening(c, r, p.openingPlies)
-          let ply = c.history().length
+          const game = new Game()
+          randomOpening(game, r, p.openingPlies)
           let kept = 0
-          while (!c.isGameOver() && ply < p.maxPlies) {
+          while (!game.isOver() && game.plies < p.maxPlies) {
             checkAborted(signal)
-            const fen = c.fen()
-            const legal = legalUci(c)
+            const fen = game.fen()
+            const legal = game.legal()
             const screen = await engine.analyse(fen, { nodes: p.screenNodes }, 2)
             screened++
             if (kept < p.maxPerGame && judge(screen, p, p.screenMarginCp).keep) {
@@ -71,7 +70,7 @@ export const puzzles = Stage.make({
                 kept++
                 rows.push({
                   fen,
-                  side: c.turn(),
+                  side: game.turn(),
                   legal,
                   best: deep[0]!.move,
                   bestCp: value(deep[0]!.score),
@@ -79,7 +78,7 @@ export const puzzles = Stage.make({
                   engine: engine.id,
                   depth: p.depth,
                   game: g,
-                  ply,
+                  ply: game.plies,
                   phase: phase(fen),
                   pieces: pieceCount(fen)
                 })
@@ -88,8 +87,7 @@ export const puzzles = Stage.make({
             const best = value(screen[0]!.score)
             if (Math.abs(best) >= p.resignCp) break
             const move = r() < p.blunderRate ? pick(r, legal) : pick(r, screen.filter((l) => value(l.score) >= best - p.windowCp)).move
-            playUci(c, move)
-            ply++
+            game.play(move)
           }
           progress({ done: g - p.first + 1, total: p.count, unit: "games", note: `${rows.length} puzzles` })
         }

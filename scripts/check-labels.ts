@@ -1,0 +1,79 @@
+/**
+ * An independent check of puzzle labels: re-analyse a seeded random sample of computed puzzles at a
+ * clearly higher depth than they were labelled at, and report how often the best move agrees (and
+ * how often the position still passes the puzzle rule).
+ *
+ *   npm run check-labels -- [--preset smoke|default] [--sample 200] [--depth 18] [--engine wasm|native]
+ *                           [--jobs 2] [--cache-dir DIR] [--set path=value]...
+ */
+import { Effect } from "effect"
+import { availableParallelism } from "node:os"
+import { parseArgs } from "node:util"
+import w2s from "../pipelines/w2s-chess.ts"
+import * as Pipeline from "../src/Pipeline.ts"
+import * as Planner from "../src/Planner.ts"
+import { makeDisk } from "../src/Store.ts"
+import { rng } from "../stages/chess/rng.ts"
+import { judge } from "../stages/chess/rules.ts"
+import { type Puzzle, Puzzles } from "../stages/chess/tables.ts"
+import { type EngineKind, UciEngine } from "../stages/chess/uci.ts"
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: "string", default: "default" },
+    sample: { type: "string", default: "200" },
+    depth: { type: "string", default: "18" },
+    engine: { type: "string", default: "wasm" },
+    jobs: { type: "string", default: String(availableParallelism()) },
+    "cache-dir": { type: "string", default: process.env.PIPELINE_CACHE_DIR ?? "cache" },
+    set: { type: "string", multiple: true, default: [] },
+    seed: { type: "string", default: "1" }
+  }
+})
+
+const main = Effect.gen(function*() {
+  const graph = yield* Pipeline.graph(w2s, values.preset, values.set)
+  const store = makeDisk(values["cache-dir"]!)
+  const split = Planner.plan(graph, store.view).nodes.find((n) => n.id === "split")!
+  if (!split.record) return yield* Effect.fail(new Error(`the split of w2s-chess (preset ${values.preset}) is not computed; run the pipeline first`))
+  const all: Array<Puzzle> = []
+  for (const port of ["weak", "strong", "test", "fresh"]) {
+    const bytes = yield* store.getObject(split.record.outputs[port]!.hash)
+    all.push(...(yield* Puzzles.decode(bytes, port)))
+  }
+  const r = rng(Number(values.seed), "check-labels")
+  const pool = [...all]
+  const sample: Array<Puzzle> = []
+  while (sample.length < Number(values.sample) && pool.length) sample.push(pool.splice(Math.floor(r() * pool.length), 1)[0]!)
+  const depth = Number(values.depth)
+  const rule = graph.params as { data: { puzzles: { minBestCp: number; maxSecondCp: number } } }
+  console.log(`re-analysing ${sample.length} of ${all.length} puzzles (labelled at depth ${sample[0]?.depth}) at depth ${depth} with ${values.engine}, ${values.jobs} engines`)
+  let agree = 0
+  let stillPuzzles = 0
+  let done = 0
+  const t0 = Date.now()
+  const queue = [...sample]
+  const worker = async () => {
+    const engine = await UciEngine.open(values.engine as EngineKind)
+    try {
+      for (let p = queue.shift(); p; p = queue.shift()) {
+        const lines = await engine.analyse(p.fen, { depth }, 2)
+        if (lines[0]?.move === p.best) agree++
+        if (judge(lines, rule.data.puzzles).keep) stillPuzzles++
+        if (++done % 20 === 0) console.log(`  ${done}/${sample.length}: ${agree} agree (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
+      }
+    } finally {
+      await engine.close()
+    }
+  }
+  yield* Effect.promise(() => Promise.all(Array.from({ length: Number(values.jobs) }, worker)))
+  const pct = (n: number) => `${((100 * n) / sample.length).toFixed(1)}%`
+  console.log(`best move agrees at depth ${depth}: ${agree}/${sample.length} = ${pct(agree)}`)
+  console.log(`still passes the puzzle rule at depth ${depth}: ${stillPuzzles}/${sample.length} = ${pct(stillPuzzles)}`)
+  console.log(`wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+})
+
+Effect.runPromise(main).catch((e) => {
+  console.error(`error: ${e?.message ?? e}`)
+  process.exit(2)
+})
