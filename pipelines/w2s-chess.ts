@@ -53,7 +53,7 @@ const base: Params = {
     seed: 1,
     corpus: { shards: 24, gamesPerShard: 50, nodes: 1000, multipv: 3, windowCp: 50, openingPlies: { min: 2, max: 8 }, maxPlies: 200 },
     puzzles: {
-      shards: 40,
+      shards: 48,
       gamesPerShard: 500,
       openingPlies: { min: 2, max: 8 },
       maxPlies: 200,
@@ -92,7 +92,7 @@ export default Pipeline.make({
         ...base.data,
         engine: "native",
         corpus: { ...base.data.corpus, shards: 120 },
-        puzzles: { ...base.data.puzzles, shards: 520, depth: 12 },
+        puzzles: { ...base.data.puzzles, shards: 600, depth: 12 },
         split: { fractions: { weak: 0.244, strong: 0.244, test: 0.0244, fresh: 0.4876 } }
       }
     }

@@ -89,7 +89,8 @@ export const puzzles = Stage.make({
             const move = r() < p.blunderRate ? pick(r, legal) : pick(r, screen.filter((l) => value(l.score) >= best - p.windowCp)).move
             game.play(move)
           }
-          progress({ done: g - p.first + 1, total: p.count, unit: "games", note: `${rows.length} puzzles` })
+          const rate = rows.length / ((Date.now() - started) / 1000)
+          progress({ done: g - p.first + 1, total: p.count, unit: "games", note: `${rows.length} puzzles, ${rate.toFixed(2)} puzzles/s` })
         }
         return engine.id
       })
