@@ -76,12 +76,12 @@ export default Pipeline.make({
   description: "Weak-to-strong generalization on chess puzzles (Burns et al. 2023); data stages so far",
   params: Params,
   presets: {
-    // The whole DAG on tiny data, for tests: about 130 puzzles and 650 corpus positions.
+    // The whole DAG on tiny data, for tests: about 200 puzzles and 900 corpus positions.
     smoke: {
       data: {
         ...base.data,
         corpus: { ...base.data.corpus, shards: 1, gamesPerShard: 8, nodes: 300 },
-        puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 80, screenNodes: 300, depth: 8 }
+        puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 120, screenNodes: 300, depth: 8 }
       }
     },
     // The real experiment on a 2-core CPU: >= 15k puzzles, ~100k corpus positions.
@@ -93,7 +93,7 @@ export default Pipeline.make({
         engine: "native",
         corpus: { ...base.data.corpus, shards: 120 },
         puzzles: { ...base.data.puzzles, shards: 600, depth: 12 },
-        split: { fractions: { weak: 0.244, strong: 0.244, test: 0.0244, fresh: 0.4876 } }
+        split: { sizes: { weak: 50_000, strong: 50_000, test: 5_000, fresh: 100_000 } }
       }
     }
   },

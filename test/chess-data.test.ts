@@ -1,6 +1,6 @@
 // The chess data stages: determinism, disjointness, the puzzle rule on hand-checked positions, bad input.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Result } from "effect"
+import { Cause, Effect, Exit, Result } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
 import w2s from "../pipelines/w2s-chess.ts"
 import { fromFen, Game, positionKey } from "../stages/chess/board.ts"
@@ -146,6 +146,12 @@ describe("split", () => {
       const reversed = yield* split.run(ctx([[...rows].reverse()])) as Effect.Effect<any>
       assert.deepStrictEqual(where(reversed), where(out))
       assert.strictEqual(Object.keys(where(out)).length, 2)
+      // exact sizes: blocks of the hash order; asking for more than there is fails, saying so
+      const sized = yield* split.run({ ...ctx([rows]), params: { seed: 1, sizes: { weak: 1, strong: 1, test: 0, fresh: 0 } } }) as Effect.Effect<any>
+      assert.deepStrictEqual([sized.weak.length, sized.strong.length], [1, 1])
+      const tooMany = yield* Effect.exit(split.run({ ...ctx([rows]), params: { seed: 1, sizes: { weak: 5, strong: 0, test: 0, fresh: 0 } } }) as Effect.Effect<any>)
+      assert.isTrue(Exit.isFailure(tooMany))
+      assert.match(String((Cause.squash((tooMany as Exit.Failure<unknown, unknown>).cause) as Error).message), /need 5 puzzles but 2 are usable/)
     }))
 })
 

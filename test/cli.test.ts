@@ -51,7 +51,7 @@ describe("pipeline run / plan", () => {
 describe("bad input: exit 2, one line naming the problem, no stack trace, cache untouched", () => {
   const cache = tempCache()
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, RegExp]> = [
-    ["unknown pipeline", ["run", "nope"], /unknown pipeline 'nope' \(known: toy/],
+    ["unknown pipeline", ["run", "nope"], /unknown pipeline 'nope' \(known: w2s-chess, toy/],
     ["unknown node", ["show", "toy", "nonode"], /unknown node of toy 'nonode'/],
     ["unknown preset", ["run", "toy", "--preset", "huge"], /unknown preset of toy 'huge'/],
     ["malformed --set", ["run", "toy", "--set", "clip"], /--set expects path=value, got 'clip'/],
