@@ -1,0 +1,107 @@
+/**
+ * TensorFlow.js backends: the first that loads wins, in the order tfjs-node-gpu (CUDA), tfjs-node
+ * (libtensorflow), wasm, cpu; `backend` in a stage's params forces one. The native packages are
+ * optional dependencies whose install downloads libtensorflow, which fails on machines without
+ * internet: their absence is normal and falls through to wasm.
+ *
+ * On wasm, BatchMatMul with transposeA/transposeB takes a path about 10x slower than the plain one,
+ * and dense-layer gradients hit it. `patchWasmMatMul` re-registers the kernel to transpose the
+ * operands explicitly first and then multiply on the fast path (numerically the same product).
+ */
+import type * as TF from "@tensorflow/tfjs-core"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+
+export type BackendChoice = "auto" | "node-gpu" | "node" | "wasm" | "cpu"
+export const BackendChoices = ["auto", "node-gpu", "node", "wasm", "cpu"] as const
+
+export interface Backend {
+  readonly tf: typeof TF
+  /** The tfjs backend name in use: tensorflow, wasm or cpu. */
+  readonly name: string
+  /** Which package provided it, for records. */
+  readonly via: string
+}
+
+let loaded: Promise<Backend> | undefined
+
+const tryNode = async (pkg: string): Promise<Backend | undefined> => {
+  try {
+    const mod = (await import(pkg)) as typeof TF
+    await mod.ready()
+    return { tf: mod, name: mod.getBackend(), via: pkg }
+  } catch {
+    return undefined
+  }
+}
+
+/** Re-registers wasm's BatchMatMul so that transposed operands are transposed first (the fast path). */
+export const patchWasmMatMul = (tf: typeof TF): void => {
+  const original = tf.getKernel("BatchMatMul", "wasm")
+  const transpose = tf.getKernel("Transpose", "wasm")
+  if (!original || !transpose || (original as { patched?: boolean }).patched) return
+  const kernelFunc: TF.KernelFunc = ({ inputs, backend, attrs }) => {
+    const { a, b } = inputs as { a: TF.TensorInfo; b: TF.TensorInfo }
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
+    if (!transposeA && !transposeB) return original.kernelFunc({ inputs, backend, attrs: attrs ?? {} })
+    const swapLast = (t: TF.TensorInfo) => {
+      const perm = t.shape.map((_, i) => i)
+      const n = perm.length
+      ;[perm[n - 2], perm[n - 1]] = [perm[n - 1]!, perm[n - 2]!]
+      return transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as TF.TensorInfo
+    }
+    const at = transposeA ? swapLast(a) : a
+    const bt = transposeB ? swapLast(b) : b
+    const out = original.kernelFunc({ inputs: { a: at, b: bt }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } })
+    const data = backend as unknown as { disposeData: (id: object) => void }
+    if (at !== a) data.disposeData(at.dataId)
+    if (bt !== b) data.disposeData(bt.dataId)
+    return out
+  }
+  tf.unregisterKernel("BatchMatMul", "wasm")
+  tf.registerKernel({ ...original, kernelFunc, patched: true } as TF.KernelConfig)
+}
+
+/** The union package: tfjs-core's Node bundle alone registers no gradients, and training needs them. */
+const core = async (): Promise<typeof TF> => (await import("@tensorflow/tfjs")) as unknown as typeof TF
+
+const loadWasm = async (): Promise<Backend> => {
+  const tf = await core()
+  const wasm = await import("@tensorflow/tfjs-backend-wasm")
+  const require = createRequire(import.meta.url)
+  wasm.setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/")
+  await tf.setBackend("wasm")
+  await tf.ready()
+  patchWasmMatMul(tf)
+  return { tf, name: "wasm", via: "@tensorflow/tfjs-backend-wasm (BatchMatMul patched)" }
+}
+
+const loadCpu = async (): Promise<Backend> => {
+  const tf = await core()
+  await tf.setBackend("cpu")
+  await tf.ready()
+  return { tf, name: "cpu", via: "@tensorflow/tfjs (cpu backend)" }
+}
+
+const load = async (choice: BackendChoice): Promise<Backend> => {
+  switch (choice) {
+    case "node-gpu":
+    case "node": {
+      const b = await tryNode(choice === "node" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu")
+      if (!b) throw new Error(`backend ${choice} asked for, but @tensorflow/tfjs-${choice} does not load here (its install needs to download libtensorflow)`)
+      return b
+    }
+    case "wasm":
+      return loadWasm()
+    case "cpu":
+      return loadCpu()
+    case "auto":
+      return (await tryNode("@tensorflow/tfjs-node-gpu")) ?? (await tryNode("@tensorflow/tfjs-node")) ?? (await loadWasm().catch(loadCpu))
+  }
+}
+
+/** The backend for this process (loaded once; a process, or worker thread, uses one backend). */
+export const backend = (choice: BackendChoice): Promise<Backend> => {
+  if (!loaded) loaded = load(choice)
+  return loaded
+}

@@ -1,0 +1,205 @@
+/**
+ * The model family: MLPs over the 772 board features with a 4096-way move head, scored over legal
+ * moves only (illegal moves get -1e9 before the softmax). Sizes differ in width and depth; see
+ * `ladder.ts` for how pretraining grows with them. Weights initialise from a seed (He normal), and
+ * training batches are drawn by a seeded shuffle, so a training node is deterministic on a backend.
+ */
+import type * as TF from "@tensorflow/tfjs-core"
+import type { Artifact } from "../../src/index.ts"
+import { rng } from "../chess/rng.ts"
+import { type Example, INPUTS, MOVES } from "./encode.ts"
+
+export interface Architecture {
+  readonly width: number
+  readonly depth: number
+}
+
+export interface Mlp {
+  readonly arch: Architecture
+  readonly vars: ReadonlyArray<TF.Variable>
+}
+
+const layerShapes = (a: Architecture): Array<[number, number]> => {
+  const dims = [INPUTS, ...Array.from({ length: a.depth }, () => a.width), MOVES]
+  return dims.slice(1).map((d, i) => [dims[i]!, d])
+}
+
+/** Parameter count of an architecture. */
+export const parameters = (a: Architecture): number => layerShapes(a).reduce((s, [i, o]) => s + i * o + o, 0)
+
+/** Multiply-adds x2 of one forward pass of one example; training costs about 3x this. */
+export const forwardFlops = (a: Architecture): number => layerShapes(a).reduce((s, [i, o]) => s + 2 * i * o, 0)
+
+export const init = (tf: typeof TF, arch: Architecture, seed: number): Mlp => {
+  const vars = layerShapes(arch).flatMap(([i, o], l) => [
+    tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i), "float32", seed * 1000 + l), true, `w${l}`),
+    tf.variable(tf.zeros([o]), true, `b${l}`)
+  ])
+  return { arch, vars }
+}
+
+export const dispose = (m: Mlp) => m.vars.forEach((v) => v.dispose())
+
+/** Dense input and legal-move mask for a batch of examples. */
+export const batchTensors = (tf: typeof TF, xs: ReadonlyArray<Example>) => {
+  const x = new Float32Array(xs.length * INPUTS)
+  const mask = new Float32Array(xs.length * MOVES).fill(-1e9)
+  xs.forEach((e, i) => {
+    for (const f of e.features) x[i * INPUTS + f] = 1
+    for (const m of e.legal) mask[i * MOVES + m] = 0
+  })
+  return { x: tf.tensor2d(x, [xs.length, INPUTS]), mask: tf.tensor2d(mask, [xs.length, MOVES]) }
+}
+
+/** A dense target distribution over the 4096 moves: the soft label, else one-hot on the target. */
+export const targetTensor = (tf: typeof TF, xs: ReadonlyArray<Example>) => {
+  const t = new Float32Array(xs.length * MOVES)
+  xs.forEach((e, i) => {
+    if (e.soft) e.soft.forEach((p, j) => (t[i * MOVES + e.legal[j]!] = t[i * MOVES + e.legal[j]!]! + p))
+    else t[i * MOVES + e.legal[e.target]!] = 1
+  })
+  return tf.tensor2d(t, [xs.length, MOVES])
+}
+
+/** Masked logits: scores of illegal moves pushed to -1e9. */
+export const logits = (tf: typeof TF, m: Mlp, x: TF.Tensor2D, mask: TF.Tensor2D): TF.Tensor2D => {
+  let h: TF.Tensor2D = x
+  for (let l = 0; l < m.vars.length; l += 2) {
+    h = tf.add(tf.matMul(h, m.vars[l] as TF.Tensor2D), m.vars[l + 1]!)
+    if (l + 2 < m.vars.length) h = tf.relu(h)
+  }
+  return tf.add(h, mask)
+}
+
+/** Mean over the batch of -sum_j target_j log softmax(logits)_j. */
+export const softCrossEntropy = (tf: typeof TF, z: TF.Tensor2D, target: TF.Tensor2D): TF.Scalar =>
+  tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(z)), 1))) as TF.Scalar
+
+/**
+ * The paper's auxiliary confidence loss: (1 - a) CE(f(x), f_w(x)) + a CE(f(x), hard(f(x))), with the
+ * student's own prediction hardened by argmax (the paper thresholds per batch for binary tasks;
+ * for moves the argmax is the natural hardening). No gradient flows through the hardening.
+ */
+export const auxConfidence = (tf: typeof TF, z: TF.Tensor2D, weak: TF.Tensor2D, alpha: number): TF.Scalar => {
+  const hard = tf.cast(tf.oneHot(tf.argMax(z, 1) as TF.Tensor1D, MOVES), "float32") as TF.Tensor2D
+  return tf.add(tf.mul(1 - alpha, softCrossEntropy(tf, z, weak)), tf.mul(alpha, softCrossEntropy(tf, z, hard))) as TF.Scalar
+}
+
+/** The weight of the confidence term: linear from 0 to aMax over the first 20% of steps, then aMax. */
+export const alphaAt = (step: number, totalSteps: number, aMax: number): number =>
+  aMax * Math.min(1, step / Math.max(1, 0.2 * totalSteps))
+
+export type Loss = (z: TF.Tensor2D, batch: ReadonlyArray<Example>, step: number, totalSteps: number) => TF.Scalar
+
+export interface TrainOptions {
+  readonly epochs: number
+  readonly batch: number
+  readonly lr: number
+  readonly seed: number
+  readonly loss: Loss
+  /** Train only the head (the last layer), the body frozen. */
+  readonly headOnly?: boolean
+  readonly onBatch?: (done: number, total: number, loss: number) => void
+  readonly onEpoch?: (epoch: number, meanLoss: number) => void | Promise<void>
+}
+
+/** Trains in place with Adam on seeded shuffled batches; returns the mean loss of each epoch. */
+export const train = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>, o: TrainOptions): Promise<Array<number>> => {
+  const opt = tf.train.adam(o.lr)
+  const steps = Math.ceil(data.length / o.batch) * o.epochs
+  const vars = o.headOnly ? m.vars.slice(-2) : m.vars
+  const losses: Array<number> = []
+  let step = 0
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    const r = rng(o.seed, "shuffle", epoch)
+    const order = data.map((_, i) => i)
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1))
+      ;[order[i], order[j]] = [order[j]!, order[i]!]
+    }
+    let sum = 0
+    let batches = 0
+    for (let at = 0; at < order.length; at += o.batch) {
+      const batch = order.slice(at, at + o.batch).map((i) => data[i]!)
+      const { x, mask } = batchTensors(tf, batch)
+      const cost = opt.minimize(() => o.loss(logits(tf, m, x, mask), batch, step, steps), true, vars as Array<TF.Variable>)!
+      const value = (await cost.data())[0]!
+      tf.dispose([x, mask, cost])
+      sum += value
+      batches++
+      step++
+      o.onBatch?.(step, steps, value)
+    }
+    losses.push(sum / Math.max(1, batches))
+    await o.onEpoch?.(epoch, losses[epoch]!)
+  }
+  opt.dispose()
+  return losses
+}
+
+/** Probabilities over each example's legal moves (aligned with `legal`). */
+export const predict = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>, batch = 512): Promise<Array<Float32Array>> => {
+  const out: Array<Float32Array> = []
+  for (let at = 0; at < data.length; at += batch) {
+    const xs = data.slice(at, at + batch)
+    const probs = tf.tidy(() => {
+      const { x, mask } = batchTensors(tf, xs)
+      return tf.softmax(logits(tf, m, x, mask))
+    })
+    const flat = await probs.data()
+    probs.dispose()
+    xs.forEach((e, i) => {
+      const p = new Float32Array(e.legal.length)
+      // promotions share an index: the first of them (the queen, in our move order) takes the mass
+      const seen = new Set<number>()
+      e.legal.forEach((idx, j) => {
+        if (!seen.has(idx)) p[j] = flat[i * MOVES + idx]!
+        seen.add(idx)
+      })
+      out.push(p)
+    })
+  }
+  return out
+}
+
+/** Index of the largest entry. */
+export const argmax = (p: ArrayLike<number>): number => {
+  let best = 0
+  for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i
+  return best
+}
+
+/** Test accuracy: the share of examples whose most probable legal move is the target. */
+export const accuracy = (probs: ReadonlyArray<Float32Array>, data: ReadonlyArray<Example>): number =>
+  data.length === 0 ? 0 : probs.filter((p, i) => argmax(p) === data[i]!.target).length / data.length
+
+/** Model weights as an artifact value: the architecture and shapes in the manifest, float32 bytes after. */
+export const save = async (m: Mlp, extra: Record<string, unknown> = {}): Promise<Artifact.ModelWeights> => {
+  const arrays = await Promise.all(m.vars.map((v) => v.data() as Promise<Float32Array>))
+  const total = arrays.reduce((s, a) => s + a.length, 0)
+  const flat = new Float32Array(total)
+  let at = 0
+  for (const a of arrays) {
+    flat.set(a, at)
+    at += a.length
+  }
+  return {
+    manifest: { kind: "mlp", arch: m.arch, shapes: m.vars.map((v) => v.shape), dtype: "float32", ...extra },
+    weights: new Uint8Array(flat.buffer)
+  }
+}
+
+export const load = (tf: typeof TF, w: Artifact.ModelWeights): Mlp => {
+  const man = w.manifest as { kind: string; arch: Architecture; shapes: Array<Array<number>> }
+  if (man.kind !== "mlp") throw new Error(`model weights of kind ${man.kind}, expected mlp`)
+  const flat = new Float32Array(w.weights.buffer.slice(w.weights.byteOffset, w.weights.byteOffset + w.weights.byteLength))
+  let at = 0
+  const vars = man.shapes.map((shape, i) => {
+    const n = shape.reduce((a, b) => a * b, 1)
+    const v = tf.variable(tf.tensor(flat.subarray(at, at + n), shape), true, `${i % 2 ? "b" : "w"}${i >> 1}`)
+    at += n
+    return v
+  })
+  if (at !== flat.length) throw new Error(`model weights hold ${flat.length} floats, the shapes ${at}`)
+  return { arch: man.arch, vars }
+}
