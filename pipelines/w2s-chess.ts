@@ -1,8 +1,13 @@
 /**
  * `w2s-chess`: the weak-to-strong chess-puzzle experiment (Burns et al. 2023, section 3 and appendix A)
- * at laptop scale. This file holds the data half so far: a pretraining corpus of engine self-play
- * positions, engine-labelled puzzles, and seeded disjoint splits. Data is made in shards (fixed
- * numbers of games each), so growing it runs only the new shards.
+ * at laptop scale.
+ *
+ * Data: a pretraining corpus of engine self-play positions, engine-labelled puzzles, and seeded
+ * disjoint splits, made in shards (fixed numbers of games each) so that growing it runs only the new
+ * shards. Models: a ladder of MLPs whose pretraining grows with their size; per seed, each weak size
+ * is fine-tuned on the weak split and labels the student split; each strong size gets a ceiling
+ * (ground truth) and, per method, a student trained on those labels; `evaluate` scores every
+ * (weak, strong, method, seed) on the test split and `results` collects them.
  */
 import { Schema } from "effect"
 import { Pipeline } from "../src/index.ts"
@@ -10,6 +15,12 @@ import { Engine } from "../stages/chess/engine.ts"
 import { games, OpeningPlies } from "../stages/chess/games.ts"
 import { puzzles } from "../stages/chess/puzzles.ts"
 import { split, SplitParams } from "../stages/chess/split.ts"
+import { BackendParam, Training } from "../stages/ml/common.ts"
+import { evaluate } from "../stages/ml/evaluate.ts"
+import { ceiling, trainStrong, trainWeak } from "../stages/ml/finetune.ts"
+import { label } from "../stages/ml/label.ts"
+import { Arch, pretrain } from "../stages/ml/pretrain.ts"
+import { results } from "../stages/ml/results.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
@@ -43,7 +54,19 @@ const Params = Schema.Struct({
       resignCp: Positive
     }),
     split: SplitParams.mapFields(({ seed: _seed, ...rest }) => rest)
-  })
+  }),
+  backend: BackendParam,
+  /** The model family, smallest first: each member's architecture and pretraining budget. */
+  ladder: Schema.Array(Schema.Struct({
+    name: Schema.String,
+    arch: Arch,
+    pretrain: Schema.Struct({ positions: Count, training: Training })
+  })),
+  sizes: Schema.Struct({ weak: Schema.Array(Schema.String), strong: Schema.Array(Schema.String) }),
+  weak: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
+  strong: Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: Schema.Number }),
+  methods: Schema.Array(Schema.Literals(["naive", "auxconf", "bootstrap"])),
+  seeds: Schema.Array(Schema.Int)
 })
 type Params = typeof Params.Encoded
 
@@ -68,37 +91,66 @@ const base: Params = {
       resignCp: 1500
     },
     split: { fractions: { weak: 0.3, strong: 0.3, test: 0.2, fresh: 0.2 } }
-  }
+  },
+  backend: "auto",
+  ladder: [
+    { name: "s0", arch: { width: 64, depth: 1 }, pretrain: { positions: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
+    { name: "s1", arch: { width: 128, depth: 2 }, pretrain: { positions: 20_000, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
+    { name: "s2", arch: { width: 256, depth: 2 }, pretrain: { positions: 60_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
+    { name: "s3", arch: { width: 512, depth: 2 }, pretrain: { positions: 110_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
+  ],
+  sizes: { weak: ["s0", "s1"], strong: ["s2", "s3"] },
+  weak: { training: { epochs: 3, lr: 1e-3, batch: 64 }, headOnly: false },
+  strong: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false, aMax: 0.5 },
+  methods: ["naive", "auxconf", "bootstrap"],
+  seeds: [0, 1, 2]
 }
 
 export default Pipeline.make({
   name: "w2s-chess",
-  description: "Weak-to-strong generalization on chess puzzles (Burns et al. 2023); data stages so far",
+  description: "Weak-to-strong generalization on chess puzzles (Burns et al. 2023)",
   params: Params,
   presets: {
     // The whole DAG on tiny data, for tests: about 180 puzzles and 900 corpus positions (43 s here).
     smoke: {
+      ...base,
       data: {
         ...base.data,
         corpus: { ...base.data.corpus, shards: 1, gamesPerShard: 8, nodes: 300 },
         puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 120, screenNodes: 300, depth: 8 }
-      }
+      },
+      ladder: [
+        { name: "s0", arch: { width: 16, depth: 1 }, pretrain: { positions: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
+        { name: "s1", arch: { width: 32, depth: 1 }, pretrain: { positions: 900, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
+        { name: "s2", arch: { width: 64, depth: 2 }, pretrain: { positions: 900, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
+      ],
+      sizes: { weak: ["s0"], strong: ["s2"] },
+      weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
+      strong: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false, aMax: 0.5 },
+      seeds: [0]
     },
     // The real experiment on a 2-core CPU: >= 15k puzzles, ~100k corpus positions.
     default: base,
     // The paper's split sizes: 50k weak / 50k strong / 5k test / 2 x 50k fresh; for many cores.
     paper: {
+      ...base,
       data: {
         ...base.data,
         engine: "native",
         corpus: { ...base.data.corpus, shards: 120 },
         puzzles: { ...base.data.puzzles, shards: 600, depth: 12 },
         split: { sizes: { weak: 50_000, strong: 50_000, test: 5_000, fresh: 100_000 } }
-      }
+      },
+      ladder: [
+        ...base.ladder,
+        { name: "s4", arch: { width: 1024, depth: 3 }, pretrain: { positions: 500_000, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
+      ],
+      sizes: { weak: ["s0", "s1", "s2"], strong: ["s2", "s3", "s4"] }
     }
   },
   defaultPreset: "default",
-  build: ({ data }) => {
+  results: { node: "results", output: "rows" },
+  build: ({ data, backend, ladder, sizes, weak, strong, methods, seeds }) => {
     const corpus = Array.from({ length: data.corpus.shards }, (_, i) => {
       const { shards: _s, gamesPerShard, ...settings } = data.corpus
       return games({
@@ -118,6 +170,84 @@ export default Pipeline.make({
       params: { seed: data.seed, ...data.split },
       inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpus.map((c) => c.outputs.positions) }
     })
-    return { splits, corpus }
+    const order = ladder.map((m) => m.name)
+    const member = (name: string) => {
+      const m = ladder.find((x) => x.name === name)
+      if (!m) throw new Error(`size '${name}' is not in the ladder (${order.join(", ")})`)
+      return m
+    }
+    const corpusOut = corpus.map((c) => c.outputs.positions)
+    const base = new Map(ladder.map((m) => [m.name, pretrain({
+      id: `pretrain/${m.name}`,
+      params: { arch: m.arch, positions: m.pretrain.positions, training: m.pretrain.training, seed: data.seed, backend },
+      inputs: { corpus: corpusOut }
+    })]))
+    const test = splits.outputs.test
+    const studentParams = (seed: number, method: "naive" | "auxconf") => ({ training: strong.training, headOnly: strong.headOnly, aMax: strong.aMax, seed, method, backend })
+    const evaluations = seeds.flatMap((seed) => {
+      const weakModels = new Map(sizes.weak.map((w) => {
+        member(w)
+        return [w, trainWeak({
+          id: `train-weak/${w}/s${seed}`,
+          params: { training: weak.training, headOnly: weak.headOnly, seed, backend },
+          inputs: { base: base.get(w)!.outputs.model, train: splits.outputs.weak, test }
+        })]
+      }))
+      const labelsOf = (id: string, model: (typeof weakModels extends Map<string, infer N> ? N : never)["outputs"]["model"], puzzles = splits.outputs.strong, part = { index: 0, of: 1 }) =>
+        label({ id, params: { backend, part, seed }, inputs: { model, puzzles } })
+      return sizes.strong.flatMap((s) => {
+        member(s)
+        const ceil = ceiling({
+          id: `ceiling/${s}/s${seed}`,
+          params: { training: strong.training, headOnly: strong.headOnly, seed, backend },
+          inputs: { base: base.get(s)!.outputs.model, train: splits.outputs.strong, test }
+        })
+        return sizes.weak.filter((w) => order.indexOf(w) < order.indexOf(s)).flatMap((w) => {
+          const weakModel = weakModels.get(w)!
+          const weakLabels = labelsOf(`label/${w}/s${seed}`, weakModel.outputs.model)
+          return methods.flatMap((method) => {
+            let student
+            if (method === "bootstrap") {
+              // weak -> m1 -> m2 -> strong through the ladder members in between, each step labelling fresh puzzles
+              const mids = order.slice(order.indexOf(w) + 1, order.indexOf(s))
+              if (mids.length === 0) return []
+              let supervisor = weakModel.outputs.model
+              mids.forEach((mid, k) => {
+                const lab = labelsOf(`label/boot/${w}-${s}/${k}/s${seed}`, supervisor, splits.outputs.fresh, { index: k, of: mids.length })
+                supervisor = trainStrong({
+                  id: `train-strong/boot/${w}-${s}/${mid}/s${seed}`,
+                  params: studentParams(seed, "naive"),
+                  inputs: { base: base.get(mid)!.outputs.model, labels: lab.outputs.labels, test }
+                }).outputs.model
+              })
+              student = trainStrong({
+                id: `train-strong/${w}-${s}/bootstrap/s${seed}`,
+                params: studentParams(seed, "naive"),
+                inputs: { base: base.get(s)!.outputs.model, labels: labelsOf(`label/boot/${w}-${s}/final/s${seed}`, supervisor).outputs.labels, test }
+              })
+            } else {
+              student = trainStrong({
+                id: `train-strong/${w}-${s}/${method}/s${seed}`,
+                params: studentParams(seed, method),
+                inputs: { base: base.get(s)!.outputs.model, labels: weakLabels.outputs.labels, test }
+              })
+            }
+            return [evaluate({
+              id: `evaluate/${w}-${s}/${method}/s${seed}`,
+              params: { weak: w, strong: s, method, seed, backend },
+              inputs: {
+                weak: weakModel.outputs.model,
+                student: student.outputs.model,
+                ceiling: ceil.outputs.model,
+                base: base.get(s)!.outputs.model,
+                test,
+                studentReport: student.outputs.report
+              }
+            })]
+          })
+        })
+      })
+    })
+    return results({ id: "results", params: {}, inputs: { metrics: evaluations.map((e) => e.outputs.metrics) } })
   }
 })
