@@ -19,17 +19,18 @@ export const runPipeline = (
   store: StoreShape,
   pipeline: Pipeline.Pipeline,
   sets: ReadonlyArray<string> = [],
-  options: Partial<Executor.RunOptions> = {}
+  options: Partial<Executor.RunOptions> = {},
+  preset?: string
 ) =>
   Effect.gen(function*() {
-    const graph = yield* Pipeline.graph(pipeline, undefined, sets)
+    const graph = yield* Pipeline.graph(pipeline, preset, sets)
     const events: Array<Reporter.RunEvent> = []
     const summary = yield* Executor.run(graph, { jobs: 2, ...options }).pipe(Effect.provide(layers(store, events)))
     return { graph, summary, events, tally: Executor.tally(summary) }
   })
 
-export const planPipeline = (store: StoreShape, pipeline: Pipeline.Pipeline, sets: ReadonlyArray<string> = []) =>
-  Effect.map(Pipeline.graph(pipeline, undefined, sets), (g) => Planner.plan(g, store.view))
+export const planPipeline = (store: StoreShape, pipeline: Pipeline.Pipeline, sets: ReadonlyArray<string> = [], preset?: string) =>
+  Effect.map(Pipeline.graph(pipeline, preset, sets), (g) => Planner.plan(g, store.view))
 
 /** node id -> output hashes, the observable result of a run. */
 export const outputsOf = (store: StoreShape, plan: Planner.Plan) =>

@@ -31,10 +31,12 @@ export const parameters = (a: Architecture): number => layerShapes(a).reduce((s,
 export const forwardFlops = (a: Architecture): number => layerShapes(a).reduce((s, [i, o]) => s + 2 * i * o, 0)
 
 export const init = (tf: typeof TF, arch: Architecture, seed: number): Mlp => {
-  const vars = layerShapes(arch).flatMap(([i, o], l) => [
-    tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i), "float32", seed * 1000 + l), true, `w${l}`),
-    tf.variable(tf.zeros([o]), true, `b${l}`)
-  ])
+  const vars = tf.tidy(() =>
+    layerShapes(arch).flatMap(([i, o], l) => [
+      tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i), "float32", seed * 1000 + l), true),
+      tf.variable(tf.zeros([o]), true)
+    ])
+  )
   return { arch, vars }
 }
 
@@ -81,7 +83,7 @@ export const softCrossEntropy = (tf: typeof TF, z: TF.Tensor2D, target: TF.Tenso
  * for moves the argmax is the natural hardening). No gradient flows through the hardening.
  */
 export const auxConfidence = (tf: typeof TF, z: TF.Tensor2D, weak: TF.Tensor2D, alpha: number): TF.Scalar => {
-  const hard = tf.cast(tf.oneHot(tf.argMax(z, 1) as TF.Tensor1D, MOVES), "float32") as TF.Tensor2D
+  const hard = tf.cast(tf.oneHot(tf.argMax(z, 1) as TF.Tensor1D, z.shape[1]), "float32") as TF.Tensor2D
   return tf.add(tf.mul(1 - alpha, softCrossEntropy(tf, z, weak)), tf.mul(alpha, softCrossEntropy(tf, z, hard))) as TF.Scalar
 }
 
@@ -194,12 +196,14 @@ export const load = (tf: typeof TF, w: Artifact.ModelWeights): Mlp => {
   if (man.kind !== "mlp") throw new Error(`model weights of kind ${man.kind}, expected mlp`)
   const flat = new Float32Array(w.weights.buffer.slice(w.weights.byteOffset, w.weights.byteOffset + w.weights.byteLength))
   let at = 0
-  const vars = man.shapes.map((shape, i) => {
-    const n = shape.reduce((a, b) => a * b, 1)
-    const v = tf.variable(tf.tensor(flat.subarray(at, at + n), shape), true, `${i % 2 ? "b" : "w"}${i >> 1}`)
-    at += n
-    return v
-  })
+  const vars = tf.tidy(() =>
+    man.shapes.map((shape) => {
+      const n = shape.reduce((a, b) => a * b, 1)
+      const v = tf.variable(tf.tensor(flat.subarray(at, at + n), shape), true)
+      at += n
+      return v
+    })
+  )
   if (at !== flat.length) throw new Error(`model weights hold ${flat.length} floats, the shapes ${at}`)
   return { arch: man.arch, vars }
 }

@@ -1,0 +1,150 @@
+// The learning half: losses against hand-computed values, masking, encoding, the wasm matMul fix,
+// label leakage, determinism of a training node, and the smoke preset end to end.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Pipeline from "../src/Pipeline.ts"
+import w2s from "../pipelines/w2s-chess.ts"
+import { backend, patchWasmMatMul } from "../stages/ml/backend.ts"
+import { example, features, moveIndex } from "../stages/ml/encode.ts"
+import * as M from "../stages/ml/model.ts"
+import { pretrain } from "../stages/ml/pretrain.ts"
+import { Model } from "../stages/ml/tables.ts"
+import { pgr } from "../stages/ml/evaluate.ts"
+import { memoryStore, planPipeline, runPipeline } from "./helpers.ts"
+
+const close = (a: number, b: number, tol = 1e-4) => assert.isBelow(Math.abs(a - b), tol, `${a} vs ${b}`)
+
+describe("losses", () => {
+  it("soft cross-entropy and the auxiliary confidence loss match hand-computed values", async () => {
+    const { tf } = await backend("cpu")
+    // logits (0, ln 3): softmax (0.25, 0.75)
+    const z = tf.tensor2d([[0, Math.log(3)]])
+    close((await M.softCrossEntropy(tf, z, tf.tensor2d([[1, 0]])).data())[0]!, -Math.log(0.25))
+    close((await M.softCrossEntropy(tf, z, tf.tensor2d([[0.5, 0.5]])).data())[0]!, -(0.5 * Math.log(0.25) + 0.5 * Math.log(0.75)))
+    // a = 0.5: half CE to the weak label (1, 0), half CE to the student's own argmax (0, 1)
+    close((await M.auxConfidence(tf, z, tf.tensor2d([[1, 0]]), 0.5).data())[0]!, 0.5 * -Math.log(0.25) + 0.5 * -Math.log(0.75))
+    close((await M.auxConfidence(tf, z, tf.tensor2d([[1, 0]]), 0).data())[0]!, -Math.log(0.25))
+  })
+
+  it("the confidence weight ramps linearly over the first 20% of steps, then holds", () => {
+    assert.strictEqual(M.alphaAt(0, 100, 0.5), 0)
+    close(M.alphaAt(10, 100, 0.5), 0.25)
+    assert.strictEqual(M.alphaAt(20, 100, 0.5), 0.5)
+    assert.strictEqual(M.alphaAt(99, 100, 0.75), 0.75)
+  })
+
+  it("PGR is undefined when the ceiling is not above the weak model", () => {
+    close(pgr(0.2, 0.3, 0.4)!, 0.5)
+    assert.isNull(pgr(0.4, 0.5, 0.4))
+  })
+})
+
+describe("encoding and masking", () => {
+  it("sees the board from the side to move: the mirrored position encodes the same", () => {
+    const white = features("rnbqkbnr/pppppppp/8/8/4P3/8/PPPP1PPP/RNBQKBNR w KQkq - 0 1")
+    const black = features("rnbqkbnr/pppp1ppp/8/4p3/8/8/PPPPPPPP/RNBQKBNR b KQkq - 0 1")
+    assert.deepStrictEqual([...white].sort(), [...black].sort())
+    assert.strictEqual(moveIndex("e7e5", true), moveIndex("e2e4", false))
+  })
+
+  it("puts all probability on legal moves", async () => {
+    const { tf } = await backend("cpu")
+    const m = M.init(tf, { width: 8, depth: 1 }, 3)
+    const e = example("4k3/8/8/3q4/8/2N1N3/PPP5/4K3 w - - 0 1", ["c3d5", "e3d5", "e1d1"], "c3d5")
+    const { x, mask } = M.batchTensors(tf, [e])
+    const probs = await tf.softmax(M.logits(tf, m, x, mask)).data()
+    const legalMass = [...e.legal].reduce((s, i) => s + probs[i]!, 0)
+    close(legalMass, 1, 1e-6)
+    const p = (await M.predict(tf, m, [e]))[0]!
+    close(p.reduce((a, b) => a + b, 0), 1, 1e-5)
+    assert.strictEqual(p.length, 3)
+  })
+})
+
+describe("the wasm BatchMatMul fix", () => {
+  it("gives the same gradients as the cpu backend", async () => {
+    const tf = (await import("@tensorflow/tfjs")) as unknown as typeof import("@tensorflow/tfjs-core")
+    const wasm = await import("@tensorflow/tfjs-backend-wasm")
+    const { createRequire } = await import("node:module")
+    const { dirname, join } = await import("node:path")
+    wasm.setWasmPaths(join(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/")
+    const grads = async (name: string) => {
+      await tf.setBackend(name)
+      if (name === "wasm") patchWasmMatMul(tf as never)
+      const a = tf.tensor2d(Array.from({ length: 12 }, (_, i) => Math.sin(i)), [3, 4])
+      const b = tf.tensor2d(Array.from({ length: 20 }, (_, i) => Math.cos(i)), [4, 5])
+      const [ga, gb] = tf.grads((x: import("@tensorflow/tfjs-core").Tensor, y: import("@tensorflow/tfjs-core").Tensor) =>
+        tf.sum(tf.square(tf.matMul(x as never, y as never))))([a, b])
+      return [...(await ga!.data()), ...(await gb!.data())]
+    }
+    const cpu = await grads("cpu")
+    const fixed = await grads("wasm")
+    assert.isTrue((tf.getKernel("BatchMatMul", "wasm") as { patched?: boolean }).patched)
+    cpu.forEach((g, i) => close(g, fixed[i]!, 1e-3))
+    await tf.setBackend("cpu")
+  })
+})
+
+describe("training", () => {
+  const corpus = [[
+    { fen: "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1", legal: ["e2e4", "d2d4", "g1f3"], move: "e2e4", ply: 0, game: 0 },
+    { fen: "rnbqkbnr/pppppppp/8/8/4P3/8/PPPP1PPP/RNBQKBNR b KQkq - 0 1", legal: ["e7e5", "c7c5"], move: "c7c5", ply: 1, game: 0 },
+    { fen: "4k3/8/8/3q4/8/2N1N3/PPP5/4K3 w - - 0 1", legal: ["c3d5", "e3d5", "e1d1"], move: "e3d5", ply: 9, game: 1 }
+  ]]
+  const run = () =>
+    pretrain.run({
+      node: "t",
+      params: { arch: { width: 8, depth: 2 }, positions: 3, training: { epochs: 3, lr: 1e-2, batch: 2 }, seed: 5, backend: "cpu" },
+      inputs: { corpus },
+      log: () => {},
+      progress: () => {},
+      annotate: () => {}
+    }).pipe(Effect.flatMap((o) => Model.encode(o.model, "model")))
+
+  it.effect("a training node is deterministic on one backend", () =>
+    Effect.gen(function*() {
+      const a = yield* run()
+      const b = yield* run()
+      assert.deepStrictEqual(a, b)
+    }), { timeout: 30_000 })
+})
+
+describe("w2s-chess wiring", () => {
+  it.effect("no label leakage: the weak model never sees the split it labels, nor does any model train on test", () =>
+    Effect.gen(function*() {
+      const g = yield* Pipeline.graph(w2s, "default", [])
+      const wire = (n: { inputs: Readonly<Record<string, { node: string; port: string }>> }, port: string) => {
+        const w = n.inputs[port]!
+        return `${w.node}.${w.port}`
+      }
+      let checked = 0
+      for (const n of g.nodes) {
+        if (n.stage.name === "train-weak") assert.strictEqual(wire(n, "train"), "split.weak")
+        if (n.stage.name === "ceiling") assert.strictEqual(wire(n, "train"), "split.strong")
+        if (n.stage.name === "label") {
+          assert.include(["split.strong", "split.fresh"], wire(n, "puzzles"))
+          checked++
+        }
+        for (const [port, w] of Object.entries(n.inputs)) {
+          if (w.node === "split" && w.port === "test") assert.include(["test"], port, `${n.id} reads the test split as ${port}`)
+        }
+      }
+      assert.isAbove(checked, 0)
+    }))
+
+  it.live("the smoke preset runs the whole DAG and reports every (weak, strong, method, seed)", () =>
+    Effect.gen(function*() {
+      const { store } = memoryStore()
+      const r = yield* runPipeline(store, w2s, ["backend=wasm"], { jobs: 2 }, "smoke")
+      assert.strictEqual(r.tally.failed, 0, JSON.stringify(r.summary.nodes.filter((n) => n.outcome === "failed")))
+      const plan = yield* planPipeline(store, w2s, ["backend=wasm"], "smoke")
+      assert.isTrue(plan.nodes.every((n) => n.status === "cached"))
+      const results = plan.nodes.find((n) => n.id === "results")!.record!
+      const { Results } = yield* Effect.promise(() => import("../stages/ml/tables.ts"))
+      const rows = yield* Results.decode(yield* store.getObject(results.outputs.rows!.hash), "rows")
+      assert.sameMembers(rows.map((x) => x.method), ["naive", "auxconf", "bootstrap"])
+      for (const row of rows) {
+        assert.isTrue(row.n > 0 && row.accWeak >= 0 && row.accStudent <= 1 && row.strongFlops > 0)
+      }
+    }), { timeout: 240_000 })
+})
