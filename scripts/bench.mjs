@@ -87,7 +87,13 @@ if (want("data")) {
   out("")
 }
 
-if (want("train")) out(`## Training\n\nNot built yet: this benchmark arrives with the models (issue 4).\n`)
+if (want("train")) {
+  out(`## Training\n`)
+  const r = spawnSync(process.execPath, [join(root, "dist", "bench-train.js")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+  if (r.status !== 0) throw new Error("the training benchmark failed")
+  for (const line of r.stdout.trim().split("\n")) out(line)
+  out("")
+}
 
 if (wanted.size === 0) writeFileSync(join(root, "BENCHMARKS.md"), lines.join("\n") + "\n")
 else console.log("\n(BENCHMARKS.md is written only when every suite runs: `npm run bench`)")

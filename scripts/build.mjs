@@ -42,7 +42,8 @@ export const build = async () => {
     entryPoints: {
       pipeline: "bin/pipeline.ts",
       "check-labels": "scripts/check-labels.ts",
-      "bench-data": "scripts/bench-data.ts"
+      "bench-data": "scripts/bench-data.ts",
+      "bench-train": "scripts/bench-train.ts"
     },
     outdir: "dist",
     entryNames: "[name]-[hash]",
