@@ -12,8 +12,8 @@
 import { Schema } from "effect"
 import { Pipeline } from "../src/index.ts"
 import { Engine } from "../stages/chess/engine.ts"
-import { games, OpeningPlies } from "../stages/chess/games.ts"
-import { puzzles } from "../stages/chess/puzzles.ts"
+import { games, GamesParams } from "../stages/chess/games.ts"
+import { PuzzleParams, puzzles } from "../stages/chess/puzzles.ts"
 import { split, SplitParams } from "../stages/chess/split.ts"
 import { BackendParam, Training } from "../stages/ml/common.ts"
 import { evaluate } from "../stages/ml/evaluate.ts"
@@ -29,30 +29,17 @@ const Params = Schema.Struct({
   data: Schema.Struct({
     engine: Engine,
     seed: Schema.Int,
-    corpus: Schema.Struct({
+    // A shard's own settings, without what the pipeline fills in per shard (seed, engine, game range).
+    corpus: GamesParams.mapFields(({ seed: _s, engine: _e, first: _f, count: _c, ...settings }) => ({
+      ...settings,
       shards: Count,
-      gamesPerShard: Positive,
-      nodes: Positive,
-      multipv: Positive,
-      windowCp: Count,
-      openingPlies: OpeningPlies,
-      maxPlies: Positive
-    }),
-    puzzles: Schema.Struct({
+      gamesPerShard: Positive
+    })),
+    puzzles: PuzzleParams.mapFields(({ seed: _s, engine: _e, first: _f, count: _c, ...settings }) => ({
+      ...settings,
       shards: Count,
-      gamesPerShard: Positive,
-      openingPlies: OpeningPlies,
-      maxPlies: Positive,
-      blunderRate: Schema.Number,
-      windowCp: Count,
-      screenNodes: Positive,
-      screenMarginCp: Count,
-      depth: Positive,
-      minBestCp: Schema.Int,
-      maxSecondCp: Schema.Int,
-      maxPerGame: Positive,
-      resignCp: Positive
-    }),
+      gamesPerShard: Positive
+    })),
     split: SplitParams.mapFields(({ seed: _seed, ...rest }) => rest)
   }),
   backend: BackendParam,

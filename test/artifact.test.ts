@@ -2,15 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
 import fc from "fast-check"
 import * as Artifact from "../src/Artifact.ts"
+import { AllColumns } from "./fixtures.ts"
 
-const T = Artifact.table("T", {
-  s: Artifact.Column.utf8,
-  f: Artifact.Column.float64,
-  i: Artifact.Column.int32,
-  b: Artifact.Column.bool,
-  l: Artifact.Column.list(Artifact.Column.utf8),
-  n: Artifact.Column.nullable(Artifact.Column.float64)
-})
+const T = AllColumns
 
 const rowArb = fc.record({
   s: fc.string(),

@@ -2,16 +2,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { parquetMetadata, parquetReadObjects } from "hyparquet"
 import * as Artifact from "../src/Artifact.ts"
+import { AllColumns } from "./fixtures.ts"
 import * as Export from "../src/Export.ts"
 
-const T = Artifact.table("T", {
-  s: Artifact.Column.utf8,
-  f: Artifact.Column.float64,
-  i: Artifact.Column.int32,
-  b: Artifact.Column.bool,
-  l: Artifact.Column.list(Artifact.Column.utf8),
-  n: Artifact.Column.nullable(Artifact.Column.float64)
-})
+const T = AllColumns
 const rows = [
   { s: "e2e4", f: 0.25, i: 3, b: true, l: ["a", "b"], n: null },
   { s: "d7d5, \"quoted\"", f: -1.5, i: -7, b: false, l: [], n: 2.5 }
