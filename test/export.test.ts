@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { parquetMetadata, parquetReadObjects } from "hyparquet"
-import * as Artifact from "../src/Artifact.ts"
 import { AllColumns } from "./fixtures.ts"
 import * as Export from "../src/Export.ts"
 
