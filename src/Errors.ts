@@ -43,7 +43,9 @@ export class ArtifactInvalid extends Schema.TaggedError<ArtifactInvalid>()("Arti
 /** A node whose stage failed, threw, or returned outputs that break its declared ports. */
 export class StageFailed extends Schema.TaggedError<StageFailed>()("StageFailed", {
   node: Schema.String,
-  message: Schema.String
+  message: Schema.String,
+  /** Set when the node could not run because an input object is damaged (the executor repairs it). */
+  damagedInput: Schema.optional(Schema.String)
 }) {}
 
 /** The store could not be read or written (permissions, a full disk...). */

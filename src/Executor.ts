@@ -7,7 +7,9 @@
  *
  * Failure: by default the first failed node cancels the rest (fail-fast); with `keepGoing` the
  * nodes that do not depend on it go on. Interruption (Ctrl-C) cancels running nodes and releases
- * their locks; what was committed stays committed.
+ * their locks; what was committed stays committed. A node that finds an input object damaged (its
+ * bytes no longer match their hash) does not run on it: the object is removed and the run planned
+ * again, so the node that made it recomputes it first (at most twice per run).
  */
 import { Deferred, Effect, Exit, Semaphore } from "effect"
 import { hostname } from "node:os"
@@ -34,6 +36,8 @@ export interface NodeOutcome {
   readonly key?: string | undefined
   readonly durationMs?: number | undefined
   readonly message?: string | undefined
+  /** an input object found damaged when this node tried to read it */
+  readonly damagedInput?: string | undefined
 }
 
 export interface RunSummary {
@@ -56,6 +60,35 @@ const host = { hostname: hostname(), pid: process.pid, node: process.version }
  * Fails only when interrupted.
  */
 export const run = (graph: Graph, options: RunOptions) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const reporter = yield* Reporter
+    const t0 = Date.now()
+    const ranBefore = new Set<string>()
+    for (let attempt = 1; ; attempt++) {
+      const summary = yield* runOnce(graph, options)
+      const damaged = [...new Set(summary.nodes.flatMap((n) => (n.damagedInput ? [n.damagedInput] : [])))]
+      if (damaged.length === 0 || attempt === 3) {
+        yield* reporter.close
+        return {
+          ...summary,
+          nodes: summary.nodes.map((n) => (ranBefore.has(n.id) && n.outcome === "cached" ? { ...n, outcome: "ran" as const } : n)),
+          wallMs: Date.now() - t0
+        }
+      }
+      // A damaged object is never used: remove it, so that the node that made it is planned again
+      // ("output missing or damaged") and the nodes that need it run after it.
+      for (const n of summary.nodes) if (n.outcome === "ran") ranBefore.add(n.id)
+      for (const hash of damaged) {
+        yield* store.removeObject(hash).pipe(Effect.orDie)
+        const reader = summary.nodes.find((n) => n.damagedInput === hash)!
+        reporter.emit({ _tag: "Repaired", node: reader.id, object: hash })
+      }
+    }
+  })
+
+/** One pass over the graph: plan, then run what the plan says. */
+const runOnce = (graph: Graph, options: RunOptions) =>
   Effect.gen(function*() {
     const store = yield* Store
     const runner = yield* Runner
@@ -160,8 +193,9 @@ export const run = (graph: Graph, options: RunOptions) =>
           Effect.mapError((e) => (e instanceof StageFailed ? e : new StageFailed({ node: node.id, message: `${e.path}: ${e.message}` }))),
           Effect.tapError((e) =>
             Effect.andThen(
-              Effect.sync(() => reporter.emit({ _tag: "Failed", node: node.id, message: e.message })),
-              record({ id: node.id, stage: node.stage.name, outcome: "failed", key, message: e.message })
+              // A damaged input is repaired by the next pass (see `run`), not reported as a failure.
+              Effect.sync(() => e.damagedInput === undefined && reporter.emit({ _tag: "Failed", node: node.id, message: e.message })),
+              record({ id: node.id, stage: node.stage.name, outcome: "failed", key, message: e.message, damagedInput: e.damagedInput })
             )
           )
         )
@@ -191,7 +225,6 @@ export const run = (graph: Graph, options: RunOptions) =>
     for (const n of graph.nodes) {
       if (!seen.has(n.id)) seen.set(n.id, { id: n.id, stage: n.stage.name, outcome: "cancelled" })
     }
-    yield* reporter.close
     const summary: RunSummary = { plan: thePlan, nodes: graph.nodes.map((n) => seen.get(n.id)!), wallMs: Date.now() - t0 }
     // Stage failures are in the summary; anything else (interruption, a defect) propagates.
     if (Exit.isFailure(exit) && !Exit.hasFails(exit)) return yield* Effect.failCause(exit.cause)

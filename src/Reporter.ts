@@ -17,6 +17,7 @@ export type RunEvent =
   | { readonly _tag: "Failed"; readonly node: string; readonly message: string }
   | { readonly _tag: "Skipped"; readonly node: string; readonly because: string }
   | { readonly _tag: "Cancelled"; readonly node: string }
+  | { readonly _tag: "Repaired"; readonly node: string; readonly object: string }
 
 export class Reporter extends Context.Service<Reporter, {
   readonly emit: (e: RunEvent) => void
@@ -74,6 +75,8 @@ export const makeLines = (write: (line: string) => void, progressEveryMs = 10_00
           return line("skipped", e.node, e.because)
         case "Cancelled":
           return line("cancelled", e.node)
+        case "Repaired":
+          return line("repaired", e.node, `input object ${e.object.slice(0, 12)} was damaged: removed, recomputing it`)
       }
     },
     close: Effect.void

@@ -65,7 +65,13 @@ export const execute = (store: StoreShape, stage: AnyStage, job: NodeJob, events
       const [port, index] = splitWire(wired)
       const declared = stage.inputs[port]!
       const type = isMany(declared) ? declared.item : declared
-      const bytes = yield* store.getObject(hash).pipe(Effect.mapError((e) => fail(`input ${wired}: ${e.message}`)))
+      const bytes = yield* store.getObject(hash).pipe(
+        Effect.mapError((e) =>
+          e._tag === "ObjectDamaged"
+            ? new StageFailed({ node: job.node, message: `input ${wired}: ${e.message}`, damagedInput: hash })
+            : fail(`input ${wired}: ${e.message}`)
+        )
+      )
       const value = yield* type.decode(bytes, wired).pipe(Effect.mapError((e) => fail(`input ${wired}: ${e.message}`)))
       if (index === undefined) inputs[port] = value
       else (inputs[port] as Array<unknown>)[index] = value

@@ -117,6 +117,27 @@ describe("executor", () => {
       assert.match(failed.message!, /output rows: row 0 does not fit table Numbers/)
     }))
 
+  it.effect("a damaged input is never used: it is removed, its producer recomputes it, and the run succeeds", () =>
+    Effect.gen(function*() {
+      const mem = memoryStore()
+      yield* runPipeline(mem.store, toy, small)
+      const clip = (yield* planPipeline(mem.store, toy, small)).nodes.find((n) => n.id === "clip/1")!
+      const hash = mem.store.view.lookup(clip.key!)
+      const object = (hash as unknown as { record: { outputs: { rows: { hash: string } } } }).record.outputs.rows.hash
+      const o = mem.objects.get(object)!
+      const flipped = o.bytes.slice()
+      flipped[flipped.length >> 1] = flipped[flipped.length >> 1]! ^ 1
+      mem.objects.set(object, { ...o, bytes: flipped })
+      const expected = outputsOf(mem.store, yield* planPipeline(mem.store, toy, small))
+      const again = yield* runPipeline(mem.store, toy, small, { force: (id) => id === "square/1" })
+      assert.strictEqual(again.tally.failed, 0)
+      assert.isTrue(again.events.some((e) => e._tag === "Repaired" && e.node === "square/1" && e.object === object))
+      assert.isFalse(again.events.some((e) => e._tag === "Failed"))
+      assert.strictEqual(again.summary.nodes.find((n) => n.id === "clip/1")!.outcome, "ran")
+      assert.deepStrictEqual(outputsOf(mem.store, yield* planPipeline(mem.store, toy, small)), expected)
+      assert.isUndefined(yield* mem.store.checkObject(object))
+    }))
+
   it.effect("identical nodes collapse: one node per (stage, params, inputs)", () =>
     Effect.gen(function*() {
       const g = yield* Pipeline.graph(toy, undefined, [...small, "seeds=[1,1,2]"])
