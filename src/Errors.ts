@@ -60,12 +60,6 @@ export class ObjectDamaged extends Schema.TaggedError<ObjectDamaged>()("ObjectDa
   message: Schema.String
 }) {}
 
-/** A run in which one or more nodes failed (with `--keep-going`, after the rest finished). */
-export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
-  failed: Schema.Array(Schema.String),
-  message: Schema.String
-}) {}
-
 /** Errors that mean "nothing ran, fix the input": exit code 2. */
 export const isUsageFailure = (e: unknown): boolean =>
   typeof e === "object" && e !== null && "_tag" in e &&
