@@ -10,7 +10,7 @@ import { Positions, type Puzzle, Puzzles } from "../stages/chess/tables.ts"
 import { UciEngine } from "../stages/chess/uci.ts"
 import { memoryStore, outputsOf, planPipeline, runPipeline } from "./helpers.ts"
 
-/** The smallest data that still exercises every stage: seconds, not minutes. */
+/** The smallest data that still exercises every data stage: seconds, not minutes. */
 const tiny = [
   "data.corpus.shards=1",
   "data.corpus.gamesPerShard=2",
@@ -22,7 +22,12 @@ const tiny = [
   "data.split.fractions.weak=0.4",
   "data.split.fractions.strong=0.3",
   "data.split.fractions.test=0.2",
-  "data.split.fractions.fresh=0.1"
+  "data.split.fractions.fresh=0.1",
+  // and a small slice of the learning half, so that the whole chain is checked for determinism
+  "seeds=[0]",
+  'sizes.weak=["s0"]',
+  'sizes.strong=["s2"]',
+  'methods=["naive"]'
 ]
 
 const readTable = (store: ReturnType<typeof memoryStore>["store"], hash: string) =>
@@ -31,7 +36,7 @@ const readCorpus = (store: ReturnType<typeof memoryStore>["store"], hash: string
   Effect.flatMap(store.getObject(hash), (bytes) => Positions.decode(bytes, "t"))
 
 describe("chess data (WASM Stockfish)", () => {
-  it.live("two runs from empty caches give identical content hashes; splits are disjoint and miss the corpus", () =>
+  it.live("two runs from empty caches give identical content hashes (data and models); splits are disjoint and miss the corpus", () =>
     Effect.gen(function*() {
       const a = memoryStore()
       const b = memoryStore()

@@ -55,10 +55,9 @@ export interface FineTuneResult {
     epochs: Array<{ epoch: number; loss: number; testAccuracy: number | null }>
     flops: number
     totalFlops: number
-    seconds: number
-    examplesPerSecond: number
-    backend: string
   }
+  /** wall-clock facts for the node's record (not part of the output: they differ run to run) */
+  readonly timing: { seconds: number; examplesPerSecond: number }
 }
 
 /** FLOPs already spent on a model (recorded in its manifest). */
@@ -110,11 +109,9 @@ export const fit = async (
       examples: data.length,
       epochs,
       flops,
-      totalFlops: baseFlops + flops,
-      seconds,
-      examplesPerSecond: seconds > 0 ? (data.length * t.epochs) / seconds : 0,
-      backend: b.name
-    }
+      totalFlops: baseFlops + flops
+    },
+    timing: { seconds, examplesPerSecond: seconds > 0 ? Math.round((data.length * t.epochs) / seconds) : 0 }
   }
 }
 

@@ -29,6 +29,7 @@ export const trainWeak = Stage.make({
       const model = M.load(b.tf, inputs.base)
       const r = await fit(b, model, flopsOf(inputs.base), puzzleExamples(inputs.train), p.training, p.seed, crossEntropy(b), progress, puzzleExamples(inputs.test), p.headOnly)
       M.dispose(model)
+      annotate(r.timing)
       return { model: r.weights, report: r.report }
     })
 })
@@ -72,6 +73,7 @@ export const trainStrong = Stage.make({
       annotate({ method: p.method })
       const r = await fit(b, model, flopsOf(inputs.base), data, p.training, p.seed, loss, progress, puzzleExamples(inputs.test), p.headOnly)
       M.dispose(model)
+      annotate(r.timing)
       return { model: r.weights, report: r.report }
     })
 })

@@ -34,6 +34,7 @@ export const pretrain = Stage.make({
       const t = data.length ? p.training : { ...p.training, epochs: 0 }
       const r = await fit(b, model, 0, data, t, p.seed, crossEntropy(b), progress)
       M.dispose(model)
+      annotate(r.timing)
       return { model: r.weights, report: r.report }
     })
 })

@@ -21,17 +21,17 @@ export const WeakLabels = Artifact.table("WeakLabels", {
 
 const Epoch = Schema.Struct({ epoch: Schema.Int, loss: Schema.Number, testAccuracy: Schema.NullOr(Schema.Number) })
 
-/** How a model was trained: size, compute, the loss and test accuracy per epoch. */
+/**
+ * How a model was trained: size, compute, the loss and test accuracy per epoch. Deterministic, so
+ * that equal training gives equal bytes (wall time and speed go to the node's record instead).
+ */
 export const TrainReport = Artifact.json("TrainReport", Schema.Struct({
   params: Schema.Int,
   examples: Schema.Int,
   epochs: Schema.Array(Epoch),
   /** FLOPs of this training, and including everything its base model was trained with */
   flops: Schema.Number,
-  totalFlops: Schema.Number,
-  seconds: Schema.Number,
-  examplesPerSecond: Schema.Number,
-  backend: Schema.String
+  totalFlops: Schema.Number
 }))
 
 /** One (weak, strong, method, seed) evaluation on the test split. */
