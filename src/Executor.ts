@@ -60,9 +60,11 @@ const host = { hostname: hostname(), pid: process.pid, node: process.version }
  * Fails only when interrupted.
  */
 export const run = (graph: Graph, options: RunOptions) =>
-  Effect.gen(function*() {
+  Effect.scoped(Effect.gen(function*() {
     const store = yield* Store
     const reporter = yield* Reporter
+    // While this run is active, `gc` keeps everything written since it started.
+    yield* store.registerRun
     const t0 = Date.now()
     const ranBefore = new Set<string>()
     for (let attempt = 1; ; attempt++) {
@@ -85,7 +87,7 @@ export const run = (graph: Graph, options: RunOptions) =>
         reporter.emit({ _tag: "Repaired", node: reader.id, object: hash })
       }
     }
-  })
+  }))
 
 /** One pass over the graph: plan, then run what the plan says. */
 const runOnce = (graph: Graph, options: RunOptions) =>

@@ -10,7 +10,7 @@
  * - `withLock` keeps two runs (processes) from computing one key at once; a lock left by a killed
  *   process goes stale and is taken over.
  */
-import { Context, Effect, Layer, Result, Semaphore } from "effect"
+import { Context, Effect, Layer, Result, type Scope, Semaphore } from "effect"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
@@ -74,6 +74,10 @@ export interface StoreShape {
   readonly removeRef: (ref: RefInfo) => Effect.Effect<void, StoreError>
   /** Removes temp files and locks left by processes that are gone; returns how many. */
   readonly sweepLeftovers: Effect.Effect<number, StoreError>
+  /** Marks a run as active for the life of the scope (what `gc` must not pull out from under). */
+  readonly registerRun: Effect.Effect<void, StoreError, Scope.Scope>
+  /** When the earliest run still active started (ms since epoch), if any is. */
+  readonly activeRunsSince: Effect.Effect<number | undefined, StoreError>
 }
 
 /** The store service. */
@@ -311,6 +315,41 @@ export const makeDisk = (root: string): StoreShape => {
 
   const rm = (path: string) => io(path, () => fsp.rm(path, { force: true, recursive: true }))
 
+  const runsDir = join(root, "runs")
+
+  const registerRun = Effect.acquireRelease(
+    io(runsDir, async () => {
+      await fsp.mkdir(runsDir, { recursive: true })
+      const marker = join(runsDir, `${Date.now()}-${process.pid}-${randomUUID().slice(0, 8)}`)
+      await fsp.writeFile(marker, "")
+      const release = await lockfile.lock(marker, {
+        realpath: false,
+        stale: LOCK_STALE_MS,
+        update: Math.max(1000, Math.floor(LOCK_STALE_MS / 4)),
+        onCompromised: () => {}
+      })
+      return { marker, release }
+    }),
+    ({ marker, release }) =>
+      Effect.promise(async () => {
+        await release().catch(() => {})
+        await fsp.rm(marker, { force: true })
+      })
+  ).pipe(Effect.asVoid)
+
+  const activeRunsSince = Effect.gen(function*() {
+    let earliest: number | undefined
+    for (const name of yield* listDir(runsDir)) {
+      if (name.endsWith(".lock")) continue
+      const marker = join(runsDir, name)
+      const held = yield* io(marker, () => lockfile.check(marker, { realpath: false, stale: LOCK_STALE_MS }))
+      const started = Number(name.split("-")[0])
+      if (held && Number.isFinite(started)) earliest = Math.min(earliest ?? started, started)
+      else if (!held) yield* io(marker, () => fsp.rm(marker, { force: true }))
+    }
+    return earliest
+  })
+
   const sweepLeftovers = Effect.gen(function*() {
     let n = 0
     for (const name of yield* listDir(tmpDir)) {
@@ -345,7 +384,9 @@ export const makeDisk = (root: string): StoreShape => {
     removeRecord: (key) => rm(recordPath(key)),
     removeObject: (hash) => rm(objectPath(hash)),
     removeRef: (ref) => rm(refPath(ref.pipeline, ref.node)),
-    sweepLeftovers
+    sweepLeftovers,
+    registerRun,
+    activeRunsSince
   }
 }
 
@@ -426,7 +467,9 @@ export const makeMemory = () => {
     removeRecord: (key) => Effect.sync(() => void records.delete(key)),
     removeObject: (hash) => Effect.sync(() => void objects.delete(hash)),
     removeRef: (ref) => Effect.sync(() => void refs.delete(refKey(ref.pipeline, ref.node))),
-    sweepLeftovers: Effect.succeed(0)
+    sweepLeftovers: Effect.succeed(0),
+    registerRun: Effect.void,
+    activeRunsSince: Effect.succeed(undefined)
   }
   return { store: shape, objects, records, refs }
 }

@@ -192,3 +192,30 @@ describe("exit code 1 for a failing stage", () => {
     assert.match(crash.stdout, /2 failed/)
   })
 })
+
+describe("gc while a run is active", () => {
+  it("removes nothing a run in progress may still need, even with --grace 0", async () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "toy", "--set", "clip=40", "--cache-dir", cache]).code, 0)
+    // An override, not a preset: gc would otherwise consider all of this run's nodes unreachable.
+    const slow = ["run", "toy", "--preset", "slow", "--set", "n=999", "--cache-dir", cache]
+    const child = start(slow)
+    let out = ""
+    let err = ""
+    child.stdout.on("data", (d) => (out += d))
+    child.stderr.on("data", (d) => (err += d))
+    await new Promise((r) => setTimeout(r, 1500))
+    // Objects the slow run has written but not yet committed are newer than its start: they stay.
+    const gc = cli(["gc", "--grace", "0", "--cache-dir", cache])
+    assert.strictEqual(gc.code, 0, gc.stderr)
+    assert.match(gc.stdout, /a run is in progress/)
+    const code = await new Promise((r) => child.once("exit", r))
+    assert.strictEqual(code, 0, out)
+    assert.match(out, /16 ran/)
+    assert.notMatch(err, /repaired/, "gc removed something the run still needed")
+    assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
+    assert.match(cli(slow).stdout, / 0 ran, 16 cached/)
+    // Once no run is active, gc removes what no preset reaches: the clip=40 results.
+    assert.match(cli(["gc", "--grace", "0", "--cache-dir", cache]).stdout, /removed [1-9]\d* records/)
+  }, 60_000)
+})

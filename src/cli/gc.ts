@@ -31,7 +31,10 @@ export const gc = Command.make(
         }
       }
     }
-    const cutoff = Date.now() - a.grace * 60_000
+    // Nothing written since the start of a run still in progress goes, whatever the grace period.
+    const activeSince = yield* store.activeRunsSince
+    const cutoff = Math.min(Date.now() - a.grace * 60_000, activeSince === undefined ? Infinity : activeSince - 1000)
+    if (activeSince !== undefined) yield* Console.log(`a run is in progress (since ${new Date(activeSince).toISOString()}): keeping what it may need`)
     const records = (yield* store.listRecords).filter((r) => !keepRecords.has(r.key) && r.mtimeMs < cutoff)
     // Objects of records that stay (recent ones included) stay too.
     const goneRecords = new Set(records.map((r) => r.key))
