@@ -145,6 +145,7 @@ const runOnce = (graph: Graph, options: RunOptions) =>
           return existing.record
         }
         const job = { pipeline: graph.pipeline, node: node.id, stage: node.stage.name, params: node.params, inputs }
+        const lines: Array<string> = []
         return yield* jobs.withPermits(1)(
           store.withLock(
             key,
@@ -161,7 +162,10 @@ const runOnce = (graph: Graph, options: RunOptions) =>
               reporter.emit({ _tag: "Started", node: node.id, stage: node.stage.name, reason: p.reason })
               const startedAt = new Date()
               const result = yield* runner.run(node.stage, job, {
-                log: (line) => reporter.emit({ _tag: "Log", node: node.id, line }),
+                log: (line) => {
+                  lines.push(line)
+                  reporter.emit({ _tag: "Log", node: node.id, line })
+                },
                 progress: (progress) => reporter.emit({ _tag: "Progress", node: node.id, progress })
               })
               const finishedAt = new Date()
@@ -194,11 +198,13 @@ const runOnce = (graph: Graph, options: RunOptions) =>
         ).pipe(
           Effect.mapError((e) => (e instanceof StageFailed ? e : new StageFailed({ node: node.id, message: `${e.path}: ${e.message}` }))),
           Effect.tapError((e) =>
-            Effect.andThen(
+            Effect.all([
+              // The log of a failure is kept (a failed node has no record): `pipeline show` prints it.
+              store.saveFailure(graph.pipeline, node.id, [...lines, `FAILED: ${e.message}`].join("\n") + "\n").pipe(Effect.ignore),
               // A damaged input is repaired by the next pass (see `run`), not reported as a failure.
               Effect.sync(() => e.damagedInput === undefined && reporter.emit({ _tag: "Failed", node: node.id, message: e.message })),
               record({ id: node.id, stage: node.stage.name, outcome: "failed", key, message: e.message, damagedInput: e.damagedInput })
-            )
+            ])
           )
         )
       }).pipe(

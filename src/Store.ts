@@ -72,6 +72,10 @@ export interface StoreShape {
   readonly removeRecord: (key: string) => Effect.Effect<void, StoreError>
   readonly removeObject: (hash: string) => Effect.Effect<void, StoreError>
   readonly removeRef: (ref: RefInfo) => Effect.Effect<void, StoreError>
+  /** Keeps the log of a node's latest failure (a failed node has no record to hold it). */
+  readonly saveFailure: (pipeline: string, node: string, text: string) => Effect.Effect<void, StoreError>
+  /** The log of a node's latest failure, if it has one. */
+  readonly failure: (pipeline: string, node: string) => string | undefined
   /** Removes temp files and locks left by processes that are gone; returns how many. */
   readonly sweepLeftovers: Effect.Effect<number, StoreError>
   /** Marks a run as active for the life of the scope (what `gc` must not pull out from under). */
@@ -131,6 +135,8 @@ export const makeDisk = (root: string): StoreShape => {
   const recordPath = (key: string) => join(root, "records", key.slice(0, 2), `${key}.json`)
   const refPath = (pipeline: string, node: string) =>
     join(root, "refs", encodeURIComponent(pipeline), encodeURIComponent(node))
+  const failurePath = (pipeline: string, node: string) =>
+    join(root, "failures", encodeURIComponent(pipeline), `${encodeURIComponent(node)}.log`)
   const tmpDir = join(root, "tmp")
   const lockDir = join(root, "locks")
 
@@ -384,6 +390,14 @@ export const makeDisk = (root: string): StoreShape => {
     removeRecord: (key) => rm(recordPath(key)),
     removeObject: (hash) => rm(objectPath(hash)),
     removeRef: (ref) => rm(refPath(ref.pipeline, ref.node)),
+    saveFailure: (pipeline, node, text) => writeAtomic(failurePath(pipeline, node), text),
+    failure: (pipeline, node) => {
+      try {
+        return fs.readFileSync(failurePath(pipeline, node), "utf8")
+      } catch {
+        return undefined
+      }
+    },
     sweepLeftovers,
     registerRun,
     activeRunsSince
@@ -403,6 +417,7 @@ export const makeMemory = () => {
   const records = new Map<string, { text: string; mtimeMs: number }>()
   const refs = new Map<string, string>()
   const locks = new Map<string, Semaphore.Semaphore>()
+  const failures = new Map<string, string>()
   const refKey = (pipeline: string, node: string) => `${pipeline}\u0000${node}`
 
   const view: StoreView = {
@@ -467,6 +482,8 @@ export const makeMemory = () => {
     removeRecord: (key) => Effect.sync(() => void records.delete(key)),
     removeObject: (hash) => Effect.sync(() => void objects.delete(hash)),
     removeRef: (ref) => Effect.sync(() => void refs.delete(refKey(ref.pipeline, ref.node))),
+    saveFailure: (pipeline, node, text) => Effect.sync(() => void failures.set(refKey(pipeline, node), text)),
+    failure: (pipeline, node) => failures.get(refKey(pipeline, node)),
     sweepLeftovers: Effect.succeed(0),
     registerRun: Effect.void,
     activeRunsSince: Effect.succeed(undefined)

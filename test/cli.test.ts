@@ -190,7 +190,20 @@ describe("exit code 1 for a failing stage", () => {
     assert.strictEqual(crash.code, 1)
     assert.match(crash.stderr, /worker exited \(code 3\)/)
     assert.match(crash.stdout, /2 failed/)
+    // the failure's log is kept: a failed node has no record, so show prints the last failure
+    const show = cli(["show", "toy", "square/1", "--set", "fail=exit", "--cache-dir", cache])
+    assert.match(show.stdout, /last failure log\n {2}squaring 1000 rows\n {2}FAILED: worker exited \(code 3\)/)
   })
+
+  it("a stage that runs out of memory fails alone, with a message; the rest finish with --keep-going", () => {
+    const cache = tempCache()
+    const r = cli(["run", "toy", "--set", "fail=oom", "--keep-going", "--jobs", "1", "--cache-dir", cache], { PIPELINE_WORKER_MEMORY_MB: "64" })
+    assert.strictEqual(r.code, 1, r.stderr)
+    assert.match(r.stderr, /failed: square\/1: worker crashed: .*memory/i)
+    assert.match(r.stdout, /2 failed/)
+    assert.match(r.stdout, /\d+ ran/)
+    assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
+  }, 60_000)
 })
 
 describe("gc while a run is active", () => {

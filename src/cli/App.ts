@@ -50,7 +50,11 @@ export const runLayer = Effect.gen(function*() {
   const app = yield* App
   const dir = yield* cacheDir
   const store = Layer.succeed(Store, makeDisk(dir))
-  const runner = app.workerEntry ? Runner.layerWorkers(app.workerEntry, dir) : Runner.layerInline
+  // PIPELINE_WORKER_MEMORY_MB caps each worker thread's heap: a stage that exceeds it fails alone.
+  const heap = Number(process.env.PIPELINE_WORKER_MEMORY_MB ?? 0)
+  const runner = app.workerEntry
+    ? Runner.layerWorkers(app.workerEntry, dir, heap > 0 ? { maxOldGenerationSizeMb: heap } : undefined)
+    : Runner.layerInline
   return runner.pipe(Layer.provideMerge(store), Layer.provideMerge(Reporter.layerConsole))
 })
 

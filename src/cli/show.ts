@@ -34,6 +34,9 @@ export const show = Command.make(
       out.push(`ran       ${r.startedAt} for ${duration(r.durationMs)} on ${r.host.hostname} (node ${r.host.node})`)
       if (Object.keys(r.facts).length) out.push(`facts     ${JSON.stringify(r.facts)}`)
       out.push(`log (${r.log.length} lines)`, ...r.log.map((l) => `  ${l}`))
+    } else {
+      const failed = store.failure(graph.pipeline, node.id)
+      if (failed) out.push("last failure log", ...failed.trimEnd().split("\n").map((l) => `  ${l}`))
     }
     yield* Console.log(out.join("\n"))
   })

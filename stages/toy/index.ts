@@ -17,7 +17,7 @@ export const Summary = Artifact.table("Summary", {
   mean: Artifact.Column.float64
 })
 
-export const Failure = Schema.Literals(["none", "throw", "bad-output", "exit"])
+export const Failure = Schema.Literals(["none", "throw", "bad-output", "exit", "oom"])
 const Slow = { sleepMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) }
 
 /** mulberry32: a small seeded generator, so equal seeds give equal tables. */
@@ -79,6 +79,10 @@ export const square = Stage.make({
       yield* nap(params.sleepMs)
       if (params.fail === "throw") throw new Error("toy-square was told to fail")
       if (params.fail === "exit") process.exit(3)
+      if (params.fail === "oom") {
+        const hog: Array<Array<number>> = []
+        for (;;) hog.push(Array.from({ length: 1e6 }, (_, i) => i))
+      }
       if (params.fail === "bad-output") return { rows: [{ i: "zero", x: 1 }] } as never
       return { rows: inputs.rows.map((r) => ({ i: r.i, x: r.x * r.x })) }
     })
