@@ -232,3 +232,23 @@ describe("gc while a run is active", () => {
     assert.match(cli(["gc", "--grace", "0", "--cache-dir", cache]).stdout, /removed [1-9]\d* records/)
   }, 60_000)
 })
+
+describe("list and dag", () => {
+  it("list names every pipeline with its presets, the default starred", () => {
+    const r = cli(["list"])
+    assert.strictEqual(r.code, 0)
+    assert.match(r.stdout, /^w2s-chess +smoke,default\*,paper +Weak-to-strong/m)
+    assert.match(r.stdout, /^toy +default\*,slow/m)
+  })
+
+  it("dag prints the graph as text, Mermaid and dot, with every edge", () => {
+    const text = cli(["dag", "toy", "--set", "seeds=[1]"]).stdout
+    assert.match(text, /report\/1 {2}\[toy-report\]\n {4}squares <- square\/1\.rows\n {4}stats <- stats\/1\.stats/)
+    const mermaid = cli(["dag", "toy", "--set", "seeds=[1]", "--format", "mermaid"]).stdout
+    assert.match(mermaid, /^flowchart LR/)
+    assert.strictEqual((mermaid.match(/-->/g) ?? []).length, 6)
+    const dot = cli(["dag", "toy", "--set", "seeds=[1]", "--format", "dot"]).stdout
+    assert.match(dot, /^digraph "toy" \{/)
+    assert.match(dot, /"clip\/1" -> "square\/1" \[label="rows"\];/)
+  })
+})
