@@ -95,5 +95,15 @@ export const nodeKey = (k: KeyInputs): string =>
     inputs: k.inputs
   }))
 
+/**
+ * `nodeKey` for params already in canonical JSON: the same key (the same document, assembled with
+ * its keys in sorted order) without canonicalising the params again. The planner's hot path.
+ */
+export const nodeKeyFromText = (k: Omit<KeyInputs, "params"> & { readonly paramsText: string }): string =>
+  sha256(
+    `{"fingerprint":${JSON.stringify(k.fingerprint)},"format":${KEY_FORMAT},"inputs":${canonicalJson(k.inputs)},` +
+      `"params":${k.paramsText},"stage":${JSON.stringify(k.stage)},"version":${canonicalJson(k.version)}}`
+  )
+
 /** A short form of a hash for humans; never used for lookups. */
 export const short = (hash: string): string => hash.slice(0, 12)

@@ -48,6 +48,8 @@ export interface GraphNode {
   readonly id: string
   readonly stage: AnyStage
   readonly params: Json
+  /** `params` as canonical JSON (what keys hash), computed once. */
+  readonly paramsText: string
   readonly inputs: Readonly<Record<string, Wire>>
   /** Other ids that named an identical node. */
   readonly aliases: ReadonlyArray<string>
@@ -69,6 +71,7 @@ export interface NodeSpec {
   readonly params: Json
   readonly inputs: Readonly<Record<string, Wire>>
   readonly aliases?: ReadonlyArray<string>
+  readonly paramsText?: string
 }
 
 const errorText = (e: unknown) =>
@@ -207,7 +210,7 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
       )
     }
     idToSig.set(node.id, sig)
-    specs.set(sig, { spec: { id: node.id, stage: node.stage, params: node.params, inputs }, aliases: new Set() })
+    specs.set(sig, { spec: { id: node.id, stage: node.stage, params: node.params, paramsText, inputs }, aliases: new Set() })
   }
 
   // Post-order without recursion: graphs of 100k nodes are deeper than the call stack.
@@ -309,7 +312,15 @@ export const validate = (
     if (Result.isFailure(decoded)) {
       return Result.fail(new InvalidParams({ pipeline, message: `node '${s.id}' (stage ${s.stage.name}): ${errorText(decoded.failure)}` }))
     }
-    nodes.set(s.id, { id: s.id, stage: s.stage, params: s.params, inputs, aliases: s.aliases ?? [] })
+    let paramsText = s.paramsText
+    if (paramsText === undefined) {
+      try {
+        paramsText = canonicalJson(s.params)
+      } catch (e) {
+        return Result.fail(new InvalidParams({ pipeline, message: `node '${s.id}': params are not JSON: ${errorText(e)}` }))
+      }
+    }
+    nodes.set(s.id, { id: s.id, stage: s.stage, params: s.params, paramsText, inputs, aliases: s.aliases ?? [] })
   }
   // Depth-first topological sort without recursion; a back edge is a cycle, reported along its path.
   const order: Array<GraphNode> = []

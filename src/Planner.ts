@@ -6,7 +6,7 @@
  * has produced its bytes (early cutoff).
  */
 import type { Graph, GraphNode } from "./Pipeline.ts"
-import { canonicalJson, nodeKey } from "./Key.ts"
+import { canonicalJson, nodeKeyFromText } from "./Key.ts"
 import type { NodeRecord } from "./Record.ts"
 import type { StoreView } from "./Store.ts"
 
@@ -32,11 +32,11 @@ export interface Plan {
 
 /** The key of a node given the content hashes of the objects wired into its inputs. */
 export const keyOf = (node: GraphNode, inputs: Readonly<Record<string, string>>): string =>
-  nodeKey({
+  nodeKeyFromText({
     stage: node.stage.name,
     version: node.stage.version,
     fingerprint: node.stage.fingerprint(),
-    params: node.params,
+    paramsText: node.paramsText,
     inputs
   })
 

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import { canonicalJson, type KeyInputs, nodeKey } from "../src/Key.ts"
+import { canonicalJson, type KeyInputs, nodeKey, nodeKeyFromText } from "../src/Key.ts"
 
 const shuffleKeys = (v: unknown, seed: number): unknown => {
   if (Array.isArray(v)) return v.map((x) => shuffleKeys(x, seed))
@@ -51,4 +51,20 @@ describe("node keys", () => {
     assert.strictEqual(keys.size, variants.length)
     assert.isFalse(keys.has(k))
   })
+})
+
+describe("the planner's key path", () => {
+  it("nodeKeyFromText gives exactly nodeKey's key for any params, inputs and version", () =>
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.dictionary(fc.string(), fc.string()),
+        fc.oneof(fc.integer(), fc.string()),
+        fc.string(),
+        (params, inputs, version, stage) => {
+          const k = { stage, version, fingerprint: "fp", inputs }
+          assert.strictEqual(nodeKeyFromText({ ...k, paramsText: canonicalJson(params) }), nodeKey({ ...k, params: params as never }))
+        }
+      )
+    ))
 })
