@@ -25,7 +25,6 @@ export interface Port<A> {
 }
 
 /** Any port, whatever its value type. */
-// oxlint-disable-next-line no-explicit-any
 export type AnyPort = Port<any>
 /** The value type of a port. */
 export type ValueOf<P> = P extends Port<infer A> ? A : never
@@ -316,7 +315,6 @@ export interface Many<A> {
 
 export const many = <A>(item: Port<A>): Many<A> => ({ "~many": (a) => a, item, signature: `many ${item.signature}` })
 
-// oxlint-disable-next-line no-explicit-any
 export type AnyInput = AnyPort | Many<any>
 
 export const isMany = (p: AnyInput): p is Many<unknown> => "~many" in p

@@ -26,7 +26,6 @@ export interface PipelineDef<P, PE> {
 
 export type Targets = NodeRef<Ports> | ReadonlyArray<Targets> | { readonly [k: string]: Targets }
 
-// oxlint-disable-next-line no-explicit-any
 export interface Pipeline<P = any, PE = any> extends PipelineDef<P, PE> {}
 
 /** Defines a pipeline; checks that the default preset exists. */

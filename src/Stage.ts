@@ -87,7 +87,6 @@ export interface Stage<P, PE, I extends InputPorts, O extends Ports> extends Sta
   readonly encodeParams: (p: P) => Json
 }
 
-// oxlint-disable-next-line no-explicit-any
 export type AnyStage = Stage<any, any, InputPorts, Ports>
 
 const registry = new Map<string, AnyStage>()

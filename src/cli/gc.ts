@@ -35,10 +35,11 @@ export const gc = Command.make(
     const activeSince = yield* store.activeRunsSince
     const cutoff = Math.min(Date.now() - a.grace * 60_000, activeSince === undefined ? Infinity : activeSince - 1000)
     if (activeSince !== undefined) yield* Console.log(`a run is in progress (since ${new Date(activeSince).toISOString()}): keeping what it may need`)
-    const records = (yield* store.listRecords).filter((r) => !keepRecords.has(r.key) && r.mtimeMs < cutoff)
+    const all = yield* store.listRecords
+    const records = all.filter((r) => !keepRecords.has(r.key) && r.mtimeMs < cutoff)
     // Objects of records that stay (recent ones included) stay too.
     const goneRecords = new Set(records.map((r) => r.key))
-    for (const r of yield* store.listRecords) {
+    for (const r of all) {
       if (!goneRecords.has(r.key) && r.lookup._tag === "Present") for (const o of Object.values(r.lookup.record.outputs)) keepObjects.add(o.hash)
     }
     const objects = (yield* store.listObjects).filter((o) => !keepObjects.has(o.hash) && o.mtimeMs < cutoff)
