@@ -7,7 +7,8 @@
  * shards. Models: a ladder of MLPs whose pretraining grows with their size; per seed, each weak size
  * is fine-tuned on the weak split and labels the student split; each strong size gets a ceiling
  * (ground truth) and, per method, a student trained on those labels; `evaluate` scores every
- * (weak, strong, method, seed) on the test split and `results` collects them.
+ * (weak, strong, method, seed) on the test split and `results` collects them. Figures: one
+ * `figure-*` node per paper figure, each reading every evaluation.
  */
 import { Schema } from "effect"
 import { Pipeline } from "../src/index.ts"
@@ -15,6 +16,8 @@ import { Engine } from "../stages/chess/engine.ts"
 import { games, GamesParams } from "../stages/chess/games.ts"
 import { PuzzleParams, puzzles } from "../stages/chess/puzzles.ts"
 import { split, SplitParams } from "../stages/chess/split.ts"
+import { Style } from "../stages/figures/vega.ts"
+import { figures as figureStages } from "../stages/figures/w2s.ts"
 import { BackendParam, Training } from "../stages/ml/common.ts"
 import { evaluate } from "../stages/ml/evaluate.ts"
 import { ceiling, trainStrong, trainWeak } from "../stages/ml/finetune.ts"
@@ -53,7 +56,9 @@ const Params = Schema.Struct({
   weak: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
   strong: Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: Schema.Number }),
   methods: Schema.Array(Schema.Literals(["naive", "auxconf", "bootstrap"])),
-  seeds: Schema.Array(Schema.Int)
+  seeds: Schema.Array(Schema.Int),
+  /** How the figures look (size, colours, x axis in parameters or compute): re-renders figures only */
+  figures: Style
 })
 type Params = typeof Params.Encoded
 
@@ -63,7 +68,7 @@ const base: Params = {
     seed: 1,
     corpus: { shards: 24, gamesPerShard: 50, nodes: 1000, multipv: 3, windowCp: 50, openingPlies: { min: 2, max: 8 }, maxPlies: 200 },
     puzzles: {
-      shards: 48,
+      shards: 32,
       gamesPerShard: 500,
       openingPlies: { min: 2, max: 8 },
       maxPlies: 200,
@@ -90,7 +95,8 @@ const base: Params = {
   weak: { training: { epochs: 3, lr: 1e-3, batch: 64 }, headOnly: false },
   strong: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false, aMax: 0.5 },
   methods: ["naive", "auxconf", "bootstrap"],
-  seeds: [0, 1, 2]
+  seeds: [0, 1, 2],
+  figures: { width: 420, height: 300, scheme: "tableau10", x: "params", scale: 2 }
 }
 
 export default Pipeline.make({
@@ -116,7 +122,7 @@ export default Pipeline.make({
       strong: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false, aMax: 0.5 },
       seeds: [0]
     },
-    // The real experiment on a 2-core CPU: >= 15k puzzles, ~100k corpus positions.
+    // The real experiment on a 2-core CPU: ~13k puzzles, ~110k corpus positions, about 1.5 h here.
     default: base,
     // The paper's split sizes: 50k weak / 50k strong / 5k test / 2 x 50k fresh; for many cores.
     paper: {
@@ -137,7 +143,7 @@ export default Pipeline.make({
   },
   defaultPreset: "default",
   results: { node: "results", output: "rows" },
-  build: ({ data, backend, ladder, sizes, weak, strong, methods, seeds }) => {
+  build: ({ data, backend, ladder, sizes, weak, strong, methods, seeds, figures }) => {
     const corpus = Array.from({ length: data.corpus.shards }, (_, i) => {
       const { shards: _s, gamesPerShard, ...settings } = data.corpus
       return games({
@@ -235,6 +241,12 @@ export default Pipeline.make({
         })
       })
     })
-    return results({ id: "results", params: {}, inputs: { metrics: evaluations.map((e) => e.outputs.metrics) } })
+    const metrics = evaluations.map((e) => e.outputs.metrics)
+    return {
+      results: results({ id: "results", params: {}, inputs: { metrics } }),
+      figures: Object.entries(figureStages).map(([name, stage]) =>
+        stage({ id: `figure-${name}`, params: { style: figures }, inputs: { metrics } })
+      )
+    }
   }
 })

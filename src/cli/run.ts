@@ -5,8 +5,16 @@ import { availableParallelism } from "node:os"
 import * as Executor from "../Executor.ts"
 import { UsageError } from "../Errors.ts"
 import * as Planner from "../Planner.ts"
-import { presetFlag, resolveGraph, runLayer, setFlag } from "./App.ts"
+import { isAbsolute, join, relative, resolve } from "node:path"
+import { openStore, presetFlag, resolveGraph, runLayer, setFlag } from "./App.ts"
+import { figurePorts, writeFigures } from "./figures.ts"
 import { duration } from "./format.ts"
+
+/** A folder as the user would type it: relative below the working directory, else absolute. */
+const shown = (dir: string) => {
+  const rel = relative(process.cwd(), dir)
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? resolve(dir) : rel
+}
 
 export const run = Command.make(
   "run",
@@ -16,7 +24,8 @@ export const run = Command.make(
     set: setFlag,
     jobs: Flag.Int("jobs").pipe(Flag.withDescription("Nodes run at once (default: number of cores)"), Flag.optional),
     force: Flag.String("force").pipe(Flag.withDescription("Re-run nodes whose id matches GLOB (repeatable)"), Flag.atLeast(0)),
-    keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDescription("After a failure, finish what does not depend on it"), Flag.withDefault(false))
+    keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDescription("After a failure, finish what does not depend on it"), Flag.withDefault(false)),
+    out: Flag.String("out").pipe(Flag.withDescription("Where the pipeline's figures are written (default figures/<pipeline>)"), Flag.optional)
   },
   Effect.fn(function*(a) {
     const jobs = a.jobs._tag === "Some" ? a.jobs.value : availableParallelism()
@@ -34,6 +43,11 @@ export const run = Command.make(
     if (t.cancelled) parts.push(`${t.cancelled} cancelled`)
     yield* Console.log(`${graph.pipeline} (preset ${graph.preset}): ${parts.join(", ")} in ${duration(summary.wallMs)}`)
     for (const n of summary.nodes) if (n.outcome === "failed") yield* Console.error(`failed: ${n.id}: ${n.message}`)
+    if (figurePorts(graph).length > 0) {
+      const dir = a.out._tag === "Some" ? a.out.value : join("figures", graph.pipeline)
+      const files = yield* writeFigures(graph, yield* openStore, dir)
+      if (files.length) yield* Console.log(`figures: ${files.filter((f) => f.endsWith(".svg")).length} written to ${shown(dir)}/`)
+    }
     if (t.failed) process.exitCode = 1
   })
 ).pipe(Command.withDescription("Run a pipeline: compute what is not cached"))

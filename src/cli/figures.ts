@@ -1,0 +1,59 @@
+/**
+ * After a run: every figure output of the graph's computed nodes written as SVG and PNG files to
+ * one folder (default figures/<pipeline>/), so a person finds the current figures without export
+ * commands. Each file is written to a temporary name and renamed, so a reader never sees half a file.
+ */
+import { Effect } from "effect"
+import { mkdir, rename, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import type { Figure } from "../Artifact.ts"
+import { StoreError } from "../Errors.ts"
+import type { Graph } from "../Pipeline.ts"
+import type { StoreShape } from "../Store.ts"
+import { planned } from "./outputs.ts"
+
+/** The figure ports of a graph: [node id, port, file stem]. */
+export const figurePorts = (graph: Graph): Array<{ node: string; port: string; stem: string }> =>
+  graph.nodes.flatMap((n) => {
+    const ports = Object.entries(n.stage.outputs).filter(([, t]) => t.kind === "figure").map(([p]) => p)
+    const base = n.id.replaceAll("/", "_")
+    return ports.map((port) => ({ node: n.id, port, stem: ports.length === 1 ? base : `${base}-${port}` }))
+  })
+
+const writeAtomic = (file: string, data: string | Uint8Array) =>
+  Effect.tryPromise({
+    try: async () => {
+      const tmp = `${file}.${process.pid}.tmp`
+      await writeFile(tmp, data)
+      await rename(tmp, file)
+    },
+    catch: (e) => new StoreError({ path: file, message: `cannot write figure: ${e instanceof Error ? e.message : String(e)}` })
+  })
+
+/** Writes the figures that are computed; returns the files written. Nodes not computed are skipped. */
+export const writeFigures = (graph: Graph, store: StoreShape, dir: string) =>
+  Effect.gen(function*() {
+    const ports = figurePorts(graph)
+    if (ports.length === 0) return []
+    const plan = planned(graph, store)
+    const files: Array<string> = []
+    for (const { node, port, stem } of ports) {
+      const entry = plan.get(node)
+      if (entry?.status !== "cached" || !entry.record) continue
+      const type = graph.byId.get(node)!.stage.outputs[port]!
+      const fig = (yield* type.decode(yield* store.getObject(entry.record.outputs[port]!.hash), port)) as Figure
+      if (files.length === 0) {
+        yield* Effect.tryPromise({
+          try: () => mkdir(dir, { recursive: true }),
+          catch: (e) => new StoreError({ path: dir, message: `cannot create the figures folder: ${e instanceof Error ? e.message : String(e)}` })
+        })
+      }
+      yield* writeAtomic(join(dir, `${stem}.svg`), fig.svg)
+      files.push(join(dir, `${stem}.svg`))
+      if (fig.png) {
+        yield* writeAtomic(join(dir, `${stem}.png`), fig.png)
+        files.push(join(dir, `${stem}.png`))
+      }
+    }
+    return files
+  })
