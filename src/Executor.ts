@@ -13,7 +13,7 @@
  */
 import { Deferred, Effect, Exit, Semaphore } from "effect"
 import { hostname } from "node:os"
-import { StageFailed } from "./Errors.ts"
+import { StageFailed, StoreError } from "./Errors.ts"
 import type { Graph, GraphNode } from "./Pipeline.ts"
 import { inputHashes, keyOf, type Plan, plan } from "./Planner.ts"
 import type { NodeRecord } from "./Record.ts"
@@ -63,8 +63,17 @@ export const run = (graph: Graph, options: RunOptions) =>
   Effect.scoped(Effect.gen(function*() {
     const store = yield* Store
     const reporter = yield* Reporter
-    // While this run is active, `gc` keeps everything written since it started.
-    yield* store.registerRun
+    // While this run is active, `gc` keeps everything written since it started. A cache that cannot
+    // be written (read-only mount, no permission, full disk) still serves a run with nothing to do.
+    yield* store.registerRun.pipe(
+      Effect.catchTag("StoreError", (e) => {
+        const p = plan(graph, store.view, { force: options.force ?? (() => false) })
+        const todo = p.nodes.filter((n) => n.status === "run").length
+        return todo === 0
+          ? Effect.void
+          : Effect.fail(new StoreError({ path: e.path, message: `cannot write to the cache (${e.message} at ${e.path}); ${todo} node${todo === 1 ? "" : "s"} would need computing` }))
+      })
+    )
     const t0 = Date.now()
     const ranBefore = new Set<string>()
     for (let attempt = 1; ; attempt++) {

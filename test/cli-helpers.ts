@@ -16,11 +16,11 @@ export interface CliResult {
 }
 
 /** Runs `pipeline ...args` to completion. */
-export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}): CliResult => {
+export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}, timeoutMs = 120_000): CliResult => {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
     env: { ...process.env, CI: "1", ...env },
-    timeout: 120_000
+    timeout: timeoutMs
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }

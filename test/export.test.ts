@@ -1,6 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { DuckDBInstance } from "@duckdb/node-api"
 import { parquetMetadata, parquetReadObjects } from "hyparquet"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { AllColumns } from "./fixtures.ts"
 import * as Export from "../src/Export.ts"
 
@@ -18,6 +22,28 @@ describe("export", () => {
       assert.strictEqual(Number(parquetMetadata(buf).num_rows), 2)
       const back = yield* Effect.promise(() => parquetReadObjects({ file: buf }))
       assert.deepStrictEqual(back, rows)
+    }))
+
+  it.live("Parquet reads in DuckDB (a third-party engine): column types, values, lists and nulls, SQL over them", () =>
+    Effect.gen(function*() {
+      const file = join(mkdtempSync(join(tmpdir(), "w2s-duckdb-")), "t.parquet")
+      writeFileSync(file, yield* Export.parquet(T, rows))
+      const db = yield* Effect.promise(() => DuckDBInstance.create(":memory:"))
+      const conn = yield* Effect.promise(() => db.connect())
+      try {
+        const query = (sql: string) => Effect.promise(() => conn.runAndReadAll(sql).then((r) => r.getRowObjectsJson()))
+        const types = yield* query(`DESCRIBE SELECT * FROM read_parquet('${file}')`)
+        assert.deepStrictEqual(
+          types.map((t) => [t.column_name, t.column_type]),
+          [["s", "VARCHAR"], ["f", "DOUBLE"], ["i", "INTEGER"], ["b", "BOOLEAN"], ["l", "VARCHAR[]"], ["n", "DOUBLE"]]
+        )
+        assert.deepStrictEqual(yield* query(`SELECT * FROM read_parquet('${file}') ORDER BY i DESC`), rows)
+        const agg = yield* query(`SELECT sum(i) AS si, sum(len(l)) AS sl, count(n) AS cn, avg(f) AS af FROM read_parquet('${file}')`)
+        assert.deepStrictEqual(agg, [{ si: "-4", sl: "2", cn: "1", af: -0.625 }])
+      } finally {
+        conn.closeSync()
+        db.closeSync()
+      }
     }))
 
   it.effect("CSV quotes what needs quoting; JSON and text tables hold every row", () =>

@@ -1,5 +1,5 @@
 // The learning half: losses against hand-computed values, masking, encoding, the wasm matMul fix,
-// label leakage, determinism of a training node, and the smoke preset end to end.
+// label leakage and determinism of a training node (the smoke preset end to end: w2s-smoke.test.ts).
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
@@ -10,7 +10,6 @@ import * as M from "../stages/ml/model.ts"
 import { pretrain } from "../stages/ml/pretrain.ts"
 import { Model } from "../stages/ml/tables.ts"
 import { pgr } from "../stages/ml/evaluate.ts"
-import { memoryStore, planPipeline, runPipeline } from "./helpers.ts"
 
 const close = (a: number, b: number, tol = 1e-4) => assert.isBelow(Math.abs(a - b), tol, `${a} vs ${b}`)
 
@@ -131,20 +130,4 @@ describe("w2s-chess wiring", () => {
       }
       assert.isAbove(checked, 0)
     }))
-
-  it.live("the smoke preset runs the whole DAG and reports every (weak, strong, method, seed)", () =>
-    Effect.gen(function*() {
-      const { store } = memoryStore()
-      const r = yield* runPipeline(store, w2s, ["backend=wasm"], { jobs: 2 }, "smoke")
-      assert.strictEqual(r.tally.failed, 0, JSON.stringify(r.summary.nodes.filter((n) => n.outcome === "failed")))
-      const plan = yield* planPipeline(store, w2s, ["backend=wasm"], "smoke")
-      assert.isTrue(plan.nodes.every((n) => n.status === "cached"))
-      const results = plan.nodes.find((n) => n.id === "results")!.record!
-      const { Results } = yield* Effect.promise(() => import("../stages/ml/tables.ts"))
-      const rows = yield* Results.decode(yield* store.getObject(results.outputs.rows!.hash), "rows")
-      assert.sameMembers(rows.map((x) => x.method), ["naive", "auxconf", "bootstrap"])
-      for (const row of rows) {
-        assert.isTrue(row.n > 0 && row.accWeak >= 0 && row.accStudent <= 1 && row.strongFlops > 0)
-      }
-    }), { timeout: 240_000 })
 })

@@ -1,0 +1,79 @@
+// The w2s-chess smoke preset end to end through the CLI, as a user runs it: every stage, the results
+// table, the figures written to a folder; then sweeps on the warm cache: a new strong size runs only
+// its own nodes plus the aggregates, going back to the old grid runs nothing, and a style-only change
+// re-renders the figures and trains nothing.
+import { assert, describe, it } from "@effect/vitest"
+import { existsSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { cli, tempCache } from "./cli-helpers.ts"
+
+const FIGURES = ["accuracy", "pgr", "bootstrap", "auxconf", "agreement", "summary", "epochs"].map((f) => `figure-${f}`)
+const cache = tempCache()
+const out = join(dirname(cache), "figures")
+const base = ["--preset", "smoke", "--set", "backend=wasm", "--cache-dir", cache]
+const LONG = 900_000
+
+const planned = (...sets: Array<string>) => {
+  const r = cli(["plan", "w2s-chess", ...base, ...sets.flatMap((s) => ["--set", s]), "--json"])
+  assert.strictEqual(r.code, 0, r.stderr)
+  const plan = JSON.parse(r.stdout) as { nodes: Array<{ id: string; stage: string; status: string }> }
+  return plan.nodes.filter((n) => n.status === "run").map((n) => n.id)
+}
+const ran = (stdout: string) => Number(stdout.match(/: (\d+) ran/)?.[1])
+
+describe("w2s-chess smoke preset through the CLI", () => {
+  it("runs the whole DAG, writes every figure as SVG and PNG, and reports every (weak, strong, method, seed)", () => {
+    const r = cli(["run", "w2s-chess", ...base, "--out", out, "--jobs", "2"], {}, LONG)
+    assert.strictEqual(r.code, 0, r.stderr + r.stdout)
+    assert.match(r.stdout, /figures: 7 written to /)
+    for (const f of FIGURES) {
+      assert.include(readFileSync(join(out, `${f}.svg`), "utf8"), "<svg")
+      assert.deepStrictEqual([...readFileSync(join(out, `${f}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]) // "PNG"
+    }
+    assert.deepStrictEqual(planned(), [])
+    const res = cli(["results", "w2s-chess", ...base, "--format", "json"])
+    assert.strictEqual(res.code, 0, res.stderr)
+    const rows = JSON.parse(res.stdout) as Array<{ method: string; n: number; accWeak: number; accStudent: number; strongFlops: number }>
+    assert.sameMembers(rows.map((x) => x.method), ["naive", "auxconf", "bootstrap"])
+    for (const row of rows) assert.isTrue(row.n > 0 && row.accWeak >= 0 && row.accStudent <= 1 && row.strongFlops > 0)
+    // per-example predictions and weak labels export as Parquet like any table
+    for (const [node, port] of [["evaluate/s0-s2/naive/s0", "predictions"], ["label/s0/s0", "labels"]] as const) {
+      const file = join(dirname(cache), `${port}.parquet`)
+      const e = cli(["export", "w2s-chess", node, "--output", port, "--format", "parquet", "--out", file, ...base])
+      assert.strictEqual(e.code, 0, e.stderr)
+      assert.strictEqual(readFileSync(file).subarray(0, 4).toString(), "PAR1")
+    }
+  }, LONG)
+
+  it("a new strong size plans only its own nodes plus results and figures; the old grid then runs nothing", () => {
+    const grown = "sizes.strong=[\"s1\",\"s2\"]"
+    assert.sameMembers(planned(grown), [
+      "ceiling/s1/s0",
+      "train-strong/s0-s1/naive/s0",
+      "train-strong/s0-s1/auxconf/s0",
+      "evaluate/s0-s1/naive/s0",
+      "evaluate/s0-s1/auxconf/s0",
+      "results",
+      ...FIGURES
+    ])
+    const r = cli(["run", "w2s-chess", ...base, "--set", grown, "--out", out], {}, LONG)
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.strictEqual(ran(r.stdout), 5 + 1 + FIGURES.length)
+    assert.deepStrictEqual(planned(grown), [])
+    const old = cli(["run", "w2s-chess", ...base, "--out", out])
+    assert.strictEqual(old.code, 0, old.stderr)
+    assert.strictEqual(ran(old.stdout), 0)
+    // A grid never run before that only drops points re-aggregates (results, figures) and trains nothing.
+    assert.sameMembers(planned("sizes.strong=[\"s1\"]"), ["results", ...FIGURES])
+  }, LONG)
+
+  it("a figure style change re-renders every figure and nothing upstream of them", () => {
+    const before = readFileSync(join(out, "figure-pgr.svg"), "utf8")
+    assert.sameMembers(planned("figures.width=520", "figures.scheme=\"dark2\""), FIGURES)
+    const r = cli(["run", "w2s-chess", ...base, "--set", "figures.width=520", "--set", "figures.scheme=\"dark2\"", "--out", out], {}, LONG)
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.strictEqual(ran(r.stdout), FIGURES.length)
+    assert.notStrictEqual(readFileSync(join(out, "figure-pgr.svg"), "utf8"), before)
+    assert.isTrue(existsSync(join(out, "figure-summary.png")))
+  }, LONG)
+})
