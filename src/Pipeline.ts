@@ -100,6 +100,30 @@ export const parseSet = (text: string): Result.Result<{ path: ReadonlyArray<stri
   return Result.succeed({ path, value })
 }
 
+/**
+ * A params file (a JSON object holding part of the params, e.g. `{"strong": {"training": {"epochs": 2}}}`)
+ * as `--set` texts: one per leaf; lists are leaves (replaced whole). `source` names the file in errors.
+ */
+export const setsFromJson = (json: unknown, source: string): Result.Result<ReadonlyArray<string>, UsageError> => {
+  if (!isRecord(json)) return Result.fail(new UsageError({ message: `${source}: expected a JSON object of params, got ${Array.isArray(json) ? "a list" : json === null ? "null" : typeof json}` }))
+  const out: Array<string> = []
+  const walk = (v: Json, path: Array<string>): string | undefined => {
+    if (isRecord(v) && path.length > 0 && Object.keys(v).length === 0) return `${source}: '${path.join(".")}' is an empty object`
+    if (!isRecord(v)) {
+      out.push(`${path.join(".")}=${JSON.stringify(v)}`)
+      return undefined
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (!/^[A-Za-z0-9_-]+$/.test(k)) return `${source}: '${[...path, k].join(".")}' is not a param name`
+      const bad = walk(x, [...path, k])
+      if (bad) return bad
+    }
+    return undefined
+  }
+  const bad = walk(json, [])
+  return bad ? Result.fail(new UsageError({ message: bad })) : Result.succeed(out)
+}
+
 const isRecord = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v)
 
 /** Applies one override to a copy of `params`; the path must name an existing param. */

@@ -1,7 +1,11 @@
 // End-to-end: the built CLI against a real cache directory, as a user runs it.
 import { assert, describe, it } from "@effect/vitest"
+import { Effect, Result } from "effect"
+import fc from "fast-check"
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
+import toy from "../pipelines/toy.ts"
+import * as Pipeline from "../src/Pipeline.ts"
 import { cli, snapshot, start, tempCache } from "./cli-helpers.ts"
 
 const planJson = (cache: string, ...args: Array<string>) => {
@@ -75,6 +79,63 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
       assert.deepStrictEqual(snapshot(cache), before)
     })
   }
+})
+
+describe("hostile input through the binary (fast-check)", () => {
+  const cache = tempCache()
+  const file = join(dirname(cache), "params.json")
+  const path = fc.oneof(fc.constantFrom("n", "seeds", "seeds.0", "seeds.9", "clip", "sleepMs", "fail", "clip.x", ".", "a..b", ""), fc.string({ maxLength: 6 }))
+  const value = fc.oneof(fc.json({ maxDepth: 2 }), fc.string({ maxLength: 6 }), fc.constantFrom("-1", "1e400", "[1,2]", "{}", "null", "none"))
+  const setText = fc.oneof(fc.string({ maxLength: 8 }), fc.tuple(path, value).map(([p, v]) => `${p}=${v}`))
+  // A params file: garbage text, any JSON, or an object of (possibly wrong) params.
+  const paramsFile = fc.option(fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.json({ maxDepth: 2 }),
+    fc.dictionary(fc.constantFrom("n", "seeds", "clip", "fail", "nope", "a b"), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }).map((o) => JSON.stringify(o))
+  ))
+  const preset = fc.option(fc.constantFrom("default", "slow", "nope", "", "--x"))
+  /** What the engine itself says of these inputs: undefined when they are valid. */
+  const verdict = async (sets: ReadonlyArray<string>, p: string | null, text: string | null) => {
+    let fromFile: ReadonlyArray<string> = []
+    if (text !== null) {
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return "not JSON"
+      }
+      const r = Pipeline.setsFromJson(json, `params file ${file}`)
+      if (Result.isFailure(r)) return r.failure.message
+      fromFile = r.success
+    }
+    const exit = await Effect.runPromiseExit(Pipeline.graph(toy, p ?? undefined, [...fromFile, ...sets]))
+    if (exit._tag === "Success") return undefined
+    return String((exit.cause.reasons[0] as { error?: { message?: string } }).error?.message ?? "defect")
+  }
+
+  it("every rejected combination of --set, --preset and --params exits 2 with the error named, no stack trace, cache untouched", async () => {
+    assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
+    const before = snapshot(cache)
+    let rejected = 0
+    await fc.assert(
+      fc.asyncProperty(fc.array(setText, { maxLength: 2 }), preset, paramsFile, async (sets, p, text) => {
+        const expected = await verdict(sets, p, text)
+        fc.pre(expected !== undefined) // valid inputs would run the pipeline; the engine's own tests cover them
+        assert.notStrictEqual(expected, "defect")
+        if (text !== null) writeFileSync(file, text)
+        const args = ["run", "toy", "--cache-dir", cache, ...(p !== null ? [`--preset=${p}`] : []), ...sets.map((s) => `--set=${s}`), ...(text !== null ? ["--params", file] : [])]
+        const r = cli(args)
+        assert.strictEqual(r.code, 2, `${JSON.stringify(args)}: ${r.stdout}${r.stderr}`)
+        assert.notMatch(r.stderr, /\n\s+at /, "no stack trace")
+        assert.isAbove(r.stderr.trim().length, 0)
+        if (r.stderr.startsWith("error: ") && expected !== "not JSON") assert.include(r.stderr, expected!.split("\n")[0]!)
+        rejected++
+      }),
+      { numRuns: 40 }
+    )
+    assert.isAbove(rejected, 20)
+    assert.deepStrictEqual(snapshot(cache), before)
+  }, 120_000)
 })
 
 describe("crash safety", () => {

@@ -5,7 +5,8 @@
 import { Config, Context, Effect, Layer, type Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { resolve } from "node:path"
-import { NotFound } from "../Errors.ts"
+import { readFileSync } from "node:fs"
+import { NotFound, UsageError } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import * as Pipe from "../Pipeline.ts"
 import * as Reporter from "../Reporter.ts"
@@ -65,6 +66,30 @@ export const setFlag = Flag.String("set").pipe(
   Flag.atLeast(0)
 )
 
-/** Resolves a pipeline by name with preset and overrides into a validated graph. */
-export const resolveGraph = (name: string, preset: Option.Option<string>, sets: ReadonlyArray<string>) =>
-  Effect.flatMap(findPipeline(name), (p) => Pipe.graph(p, preset._tag === "Some" ? preset.value : undefined, sets))
+export const paramsFlag = Flag.String("params").pipe(
+  Flag.withDescription("A JSON file of param overrides, applied before --set (repeatable)"),
+  Flag.atLeast(0)
+)
+
+/** The overrides of params files, as `--set` texts. */
+const readParamsFiles = (files: ReadonlyArray<string>) =>
+  Effect.forEach(files, (file) =>
+    Effect.gen(function*() {
+      const text = yield* Effect.try({
+        try: () => readFileSync(file, "utf8"),
+        catch: (e) => new UsageError({ message: `cannot read params file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((e as Error).message ?? e)}` })
+      })
+      const json = yield* Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: (e) => new UsageError({ message: `params file ${file} is not JSON: ${(e as Error).message}` })
+      })
+      return yield* Effect.fromResult(Pipe.setsFromJson(json, `params file ${file}`))
+    })).pipe(Effect.map((xs) => xs.flat()))
+
+/** Resolves a pipeline by name with preset, params files and overrides into a validated graph. */
+export const resolveGraph = (name: string, preset: Option.Option<string>, sets: ReadonlyArray<string>, files: ReadonlyArray<string> = []) =>
+  Effect.gen(function*() {
+    const p = yield* findPipeline(name)
+    const fromFiles = yield* readParamsFiles(files)
+    return yield* Pipe.graph(p, preset._tag === "Some" ? preset.value : undefined, [...fromFiles, ...sets])
+  })

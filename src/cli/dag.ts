@@ -2,7 +2,7 @@
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import type { Graph } from "../Pipeline.ts"
-import { presetFlag, resolveGraph, setFlag } from "./App.ts"
+import { presetFlag, resolveGraph, setFlag, paramsFlag } from "./App.ts"
 
 const edges = (g: Graph) =>
   g.nodes.flatMap((n) => Object.entries(n.inputs).map(([port, w]) => ({ from: w.node, out: w.port, to: n.id, port })))
@@ -40,10 +40,11 @@ export const dag = Command.make(
     pipeline: Argument.String("pipeline"),
     preset: presetFlag,
     set: setFlag,
+    params: paramsFlag,
     format: Flag.Literals("format", ["text", "mermaid", "dot"]).pipe(Flag.withDefault("text"))
   },
   Effect.fn(function*(a) {
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     yield* Console.log(render(graph, a.format))
   })
 ).pipe(Command.withDescription("Print the pipeline's graph (text, mermaid or dot)"))

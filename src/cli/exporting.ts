@@ -4,7 +4,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { writeFile } from "node:fs/promises"
 import { StoreError, UsageError } from "../Errors.ts"
 import * as Export from "../Export.ts"
-import { findPipeline, openStore, presetFlag, resolveGraph, setFlag } from "./App.ts"
+import { findPipeline, openStore, presetFlag, resolveGraph, setFlag, paramsFlag } from "./App.ts"
 import { findNode, readOutput } from "./outputs.ts"
 
 const emit = (data: string | Uint8Array, out: Option.Option<string>) =>
@@ -27,11 +27,12 @@ export const exportCmd = Command.make(
     output: Flag.String("output").pipe(Flag.withDescription("Output port (default: the node's only output)"), Flag.optional),
     preset: presetFlag,
     set: setFlag,
+    params: paramsFlag,
     format: Flag.Literals("format", ["parquet", "csv", "json", "svg", "png"]).pipe(Flag.withDefault("parquet")),
     out: Flag.String("out").pipe(Flag.withDescription("File to write (stdout for text formats when absent)"), Flag.optional)
   },
   Effect.fn(function*(a) {
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     const node = yield* findNode(graph, a.node)
     const ports = Object.keys(node.stage.outputs)
     const port = Option.getOrUndefined(a.output) ?? (ports.length === 1 ? ports[0]! : undefined)
@@ -47,13 +48,14 @@ export const results = Command.make(
     pipeline: Argument.String("pipeline"),
     preset: presetFlag,
     set: setFlag,
+    params: paramsFlag,
     format: Flag.Literals("format", ["table", "json", "csv", "parquet"]).pipe(Flag.withDefault("table")),
     out: Flag.String("out").pipe(Flag.optional)
   },
   Effect.fn(function*(a) {
     const pipeline = yield* findPipeline(a.pipeline)
     if (!pipeline.results) return yield* Effect.fail(new UsageError({ message: `pipeline ${pipeline.name} declares no results table` }))
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     const node = yield* findNode(graph, pipeline.results.node)
     const { type, value } = yield* readOutput(graph, yield* openStore, node, pipeline.results.output)
     yield* emit(yield* Export.render(`results of ${pipeline.name}`, type, value, a.format), a.out)

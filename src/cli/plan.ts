@@ -2,7 +2,7 @@
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Planner from "../Planner.ts"
-import { presetFlag, resolveGraph, setFlag, openStore } from "./App.ts"
+import { presetFlag, resolveGraph, setFlag, openStore, paramsFlag } from "./App.ts"
 import { columns } from "./format.ts"
 
 /** The `plan --json` document (DESIGN.md section 3). */
@@ -26,11 +26,12 @@ export const plan = Command.make(
     pipeline: Argument.String("pipeline"),
     preset: presetFlag,
     set: setFlag,
+    params: paramsFlag,
     force: Flag.String("force").pipe(Flag.withDescription("Plan nodes matching GLOB as forced"), Flag.atLeast(0)),
     json: Flag.Boolean("json").pipe(Flag.withDescription("One JSON object on stdout"), Flag.withDefault(false))
   },
   Effect.fn(function*(a) {
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     const store = yield* openStore
     const p = Planner.plan(graph, store.view, { force: Planner.globMatcher(a.force) })
     if (a.json) return yield* Console.log(JSON.stringify(planJson(p)))

@@ -6,7 +6,7 @@ import * as Executor from "../Executor.ts"
 import { UsageError } from "../Errors.ts"
 import * as Planner from "../Planner.ts"
 import { isAbsolute, join, relative, resolve } from "node:path"
-import { openStore, presetFlag, resolveGraph, runLayer, setFlag } from "./App.ts"
+import { openStore, presetFlag, resolveGraph, runLayer, setFlag, paramsFlag } from "./App.ts"
 import { figurePorts, writeFigures } from "./figures.ts"
 import { duration } from "./format.ts"
 
@@ -22,6 +22,7 @@ export const run = Command.make(
     pipeline: Argument.String("pipeline"),
     preset: presetFlag,
     set: setFlag,
+    params: paramsFlag,
     jobs: Flag.Int("jobs").pipe(Flag.withDescription("Nodes run at once (default: number of cores)"), Flag.optional),
     force: Flag.String("force").pipe(Flag.withDescription("Re-run nodes whose id matches GLOB (repeatable)"), Flag.atLeast(0)),
     keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDescription("After a failure, finish what does not depend on it"), Flag.withDefault(false)),
@@ -30,7 +31,7 @@ export const run = Command.make(
   Effect.fn(function*(a) {
     const jobs = a.jobs._tag === "Some" ? a.jobs.value : availableParallelism()
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     const layer = yield* runLayer
     const summary = yield* Executor.run(graph, { jobs, force: Planner.globMatcher(a.force), keepGoing: a.keepGoing }).pipe(
       Effect.provide(layer)

@@ -2,15 +2,15 @@
 import { Console, Effect } from "effect"
 import { Argument, Command } from "effect/cli"
 import { short } from "../Key.ts"
-import { openStore, presetFlag, resolveGraph, setFlag } from "./App.ts"
+import { openStore, presetFlag, resolveGraph, setFlag, paramsFlag } from "./App.ts"
 import { bytes, columns, duration } from "./format.ts"
 import { findNode, planned } from "./outputs.ts"
 
 export const show = Command.make(
   "show",
-  { pipeline: Argument.String("pipeline"), node: Argument.String("node-id"), preset: presetFlag, set: setFlag },
+  { pipeline: Argument.String("pipeline"), node: Argument.String("node-id"), preset: presetFlag, set: setFlag, params: paramsFlag },
   Effect.fn(function*(a) {
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set)
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     const node = yield* findNode(graph, a.node)
     const store = yield* openStore
     const entry = planned(graph, store).get(node.id)!
