@@ -144,8 +144,10 @@ describe("crash safety", () => {
     assert.strictEqual(cli(["run", "toy", "--preset", "slow", "--cache-dir", reference]).code, 0)
     const expected = cli(["results", "toy", "--preset", "slow", "--format", "json", "--cache-dir", reference]).stdout
     const env = { PIPELINE_LOCK_STALE_MS: "2000" }
-    // Random moments across the run (about 2.5 s uninterrupted); each failure message names its delay.
-    const trials = Array.from({ length: 6 }, () => 200 + Math.floor(Math.random() * 2600))
+    // Moments spread over the whole run (about 2.5 s uninterrupted), one random moment in each of
+    // KILL_TRIALS equal slices (default 10); each failure message names its delay.
+    const n = Number(process.env.KILL_TRIALS ?? 10)
+    const trials = Array.from({ length: n }, (_, i) => 200 + Math.floor(((i + Math.random()) / n) * 2600))
     for (const delay of trials) {
       const cache = tempCache()
       const child = start(["run", "toy", "--preset", "slow", "--cache-dir", cache], env)
@@ -161,7 +163,7 @@ describe("crash safety", () => {
       assert.match(verify2.stdout, /no damage found/)
       assert.strictEqual(cli(["results", "toy", "--preset", "slow", "--format", "json", "--cache-dir", cache]).stdout, expected)
     }
-  }, 180_000)
+  }, 400_000)
 
   it("Ctrl-C (SIGINT) cancels cleanly: exit 130, locks released, the re-run finishes at once what is left", async () => {
     const cache = tempCache()
@@ -198,6 +200,30 @@ describe("crash safety", () => {
     assert.strictEqual(ran(a.out) + ran(b.out), 16, `${a.out}${b.out}`)
     const records = readdirSync(join(cache, "records")).flatMap((d) => readdirSync(join(cache, "records", d)))
     assert.strictEqual(records.length, 16)
+  }, 120_000)
+})
+
+describe("overlapping pipelines at once", () => {
+  it("two runs sharing part of their graph both succeed and compute each shared node once", async () => {
+    const cache = tempCache()
+    const go = (seeds: string) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const c = start(["run", "toy", "--preset", "slow", "--set", `seeds=${seeds}`, "--cache-dir", cache])
+        let out = ""
+        let err = ""
+        c.stdout.on("data", (d) => (out += d))
+        c.stderr.on("data", (d) => (err += d))
+        c.on("exit", (code) => resolve({ code, out, err }))
+      })
+    // seed 2's five nodes are in both graphs; each run has its own summary
+    const [a, b] = await Promise.all([go("[1,2]"), go("[2,3]")])
+    assert.strictEqual(a.code, 0, a.err)
+    assert.strictEqual(b.code, 0, b.err)
+    const ran = (s: string) => Number(/(\d+) ran/.exec(s)![1])
+    assert.strictEqual(ran(a.out) + ran(b.out), 3 * 5 + 2, `${a.out}${b.out}`)
+    const records = readdirSync(join(cache, "records")).flatMap((d) => readdirSync(join(cache, "records", d)))
+    assert.strictEqual(records.length, 17)
+    assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
   }, 120_000)
 })
 
