@@ -63,21 +63,22 @@ export const run = (graph: Graph, options: RunOptions) =>
   Effect.scoped(Effect.gen(function*() {
     const store = yield* Store
     const reporter = yield* Reporter
-    // While this run is active, `gc` keeps everything written since it started. A cache that cannot
-    // be written (read-only mount, no permission, full disk) still serves a run with nothing to do.
-    yield* store.registerRun.pipe(
-      Effect.catchTag("StoreError", (e) => {
-        const p = plan(graph, store.view, { force: options.force ?? (() => false) })
-        const todo = p.nodes.filter((n) => n.status === "run").length
-        return todo === 0
-          ? Effect.void
-          : Effect.fail(new StoreError({ path: e.path, message: `cannot write to the cache (${e.message} at ${e.path}); ${todo} node${todo === 1 ? "" : "s"} would need computing` }))
-      })
-    )
+    const force = options.force ?? (() => false)
+    const first = plan(graph, store.view, { force })
+    const todo = first.nodes.filter((n) => n.status === "run").length
+    // While this run is active, `gc` keeps everything written since it started. A run with nothing
+    // to do writes nothing and skips this, so a no-op run is cheap and works on a read-only cache.
+    if (todo > 0) {
+      yield* store.registerRun.pipe(
+        Effect.mapError((e) =>
+          new StoreError({ path: e.path, message: `cannot write to the cache (${e.message} at ${e.path}); ${todo} node${todo === 1 ? "" : "s"} would need computing` })
+        )
+      )
+    }
     const t0 = Date.now()
     const ranBefore = new Set<string>()
     for (let attempt = 1; ; attempt++) {
-      const summary = yield* runOnce(graph, options)
+      const summary = yield* runOnce(graph, options, attempt === 1 ? first : undefined)
       const damaged = [...new Set(summary.nodes.flatMap((n) => (n.damagedInput ? [n.damagedInput] : [])))]
       if (damaged.length === 0 || attempt === 3) {
         yield* reporter.close
@@ -99,14 +100,14 @@ export const run = (graph: Graph, options: RunOptions) =>
   }))
 
 /** One pass over the graph: plan, then run what the plan says. */
-const runOnce = (graph: Graph, options: RunOptions) =>
+const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
   Effect.gen(function*() {
     const store = yield* Store
     const runner = yield* Runner
     const reporter = yield* Reporter
     const t0 = Date.now()
     const force = options.force ?? (() => false)
-    const thePlan = plan(graph, store.view, { force })
+    const thePlan = planned0 ?? plan(graph, store.view, { force })
     const planned = new Map(thePlan.nodes.map((p) => [p.id, p]))
     reporter.emit({
       _tag: "Planned",

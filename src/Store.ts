@@ -15,10 +15,15 @@ import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import { dirname, join } from "node:path"
-import * as lockfile from "proper-lockfile"
+import type * as Lockfile from "proper-lockfile"
+import { createRequire } from "node:module"
 import { ObjectDamaged, StoreError } from "./Errors.ts"
 import { sha256 } from "./Key.ts"
 import * as Record from "./Record.ts"
+
+// proper-lockfile loads on the first lock: a run with nothing to do takes no lock and skips its cost.
+let lockfileModule: typeof Lockfile | undefined
+const lockfile = (): typeof Lockfile => (lockfileModule ??= createRequire(import.meta.url)("proper-lockfile") as typeof Lockfile)
 
 /** What the store holds for a key. */
 export type Lookup =
@@ -106,7 +111,7 @@ const describe = (e: unknown): string => {
 const checkOutputs = (record: Record.NodeRecord, sizeOf: (hash: string) => number | undefined): Lookup => {
   for (const [port, out] of Object.entries(record.outputs)) {
     const size = sizeOf(out.hash)
-    if (size === undefined) return { _tag: "Damaged", reason: `output '${port}' is missing from the store` }
+    if (size === undefined) return { _tag: "Damaged", reason: `output '${port}' (object ${out.hash.slice(0, 12)}) is missing from the store` }
     if (size !== out.size) return { _tag: "Damaged", reason: `output '${port}' has ${size} bytes, the record says ${out.size}` }
   }
   return { _tag: "Present", record }
@@ -234,7 +239,7 @@ export const makeDisk = (root: string): StoreShape => {
     const tryLock = io(lockDir, async () => {
       await fsp.mkdir(lockDir, { recursive: true })
       try {
-        return await lockfile.lock(target, {
+        return await lockfile().lock(target, {
           realpath: false,
           stale: LOCK_STALE_MS,
           update: Math.max(1000, Math.floor(LOCK_STALE_MS / 4)),
@@ -328,7 +333,7 @@ export const makeDisk = (root: string): StoreShape => {
       await fsp.mkdir(runsDir, { recursive: true })
       const marker = join(runsDir, `${Date.now()}-${process.pid}-${randomUUID().slice(0, 8)}`)
       await fsp.writeFile(marker, "")
-      const release = await lockfile.lock(marker, {
+      const release = await lockfile().lock(marker, {
         realpath: false,
         stale: LOCK_STALE_MS,
         update: Math.max(1000, Math.floor(LOCK_STALE_MS / 4)),
@@ -348,7 +353,7 @@ export const makeDisk = (root: string): StoreShape => {
     for (const name of yield* listDir(runsDir)) {
       if (name.endsWith(".lock")) continue
       const marker = join(runsDir, name)
-      const held = yield* io(marker, () => lockfile.check(marker, { realpath: false, stale: LOCK_STALE_MS }))
+      const held = yield* io(marker, () => lockfile().check(marker, { realpath: false, stale: LOCK_STALE_MS }))
       const started = Number(name.split("-")[0])
       if (held && Number.isFinite(started)) earliest = Math.min(earliest ?? started, started)
       else if (!held) yield* io(marker, () => fsp.rm(marker, { force: true }))
@@ -367,7 +372,7 @@ export const makeDisk = (root: string): StoreShape => {
     }
     for (const name of yield* listDir(lockDir)) {
       const target = join(lockDir, name.replace(/\.lock$/, ""))
-      const held = yield* io(target, () => lockfile.check(target, { realpath: false, stale: LOCK_STALE_MS }))
+      const held = yield* io(target, () => lockfile().check(target, { realpath: false, stale: LOCK_STALE_MS }))
       if (!held) {
         yield* rm(join(lockDir, name))
         n++

@@ -2,7 +2,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
 import fc from "fast-check"
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import toy from "../pipelines/toy.ts"
 import * as Pipeline from "../src/Pipeline.ts"
@@ -228,7 +229,7 @@ describe("overlapping pipelines at once", () => {
 })
 
 describe("verify and gc", () => {
-  it("verify names a flipped byte and a truncated record, exits 1; --repair lets the next run recompute", () => {
+  it("verify names a flipped byte, a deleted object, a truncated record and a wrong-schema record, exits 1; --repair lets the next run recompute", () => {
     const cache = tempCache()
     assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
     const shards = readdirSync(join(cache, "objects"))
@@ -237,13 +238,23 @@ describe("verify and gc", () => {
     const mid = bytes.length >> 1
     bytes[mid] = bytes[mid]! ^ 0x01
     writeFileSync(obj, bytes)
-    const rshard = readdirSync(join(cache, "records"))[0]!
-    const rec = join(cache, "records", rshard, readdirSync(join(cache, "records", rshard))[0]!)
-    writeFileSync(rec, readFileSync(rec, "utf8").slice(0, 100))
+    const records = readdirSync(join(cache, "records")).flatMap((d) => readdirSync(join(cache, "records", d)).map((f) => join(cache, "records", d, f)))
+    // a truncated record
+    writeFileSync(records[0]!, readFileSync(records[0]!, "utf8").slice(0, 100))
+    // a record whose digest is right but whose body has the wrong schema
+    const key = records[1]!.split("/").pop()!.replace(".json", "")
+    const body = JSON.stringify({ key, format: 1, outputs: "none" }) + "\n"
+    writeFileSync(records[1]!, `w2s-record/1 sha256:${createHash("sha256").update(body).digest("hex")}\n${body}`)
+    // a deleted object (another shard than the flipped one)
+    const other = readdirSync(join(cache, "objects")).find((d) => d !== shards[0])!
+    const gone = readdirSync(join(cache, "objects", other))[0]!
+    rmSync(join(cache, "objects", other, gone))
     const v = cli(["verify", "--cache-dir", cache])
     assert.strictEqual(v.code, 1)
     assert.match(v.stdout, /does not match its hash/)
     assert.match(v.stdout, /digest mismatch/)
+    assert.match(v.stdout, /wrong shape/)
+    assert.match(v.stdout, new RegExp(`${gone.slice(0, 12)}.*missing|missing.*${gone.slice(0, 12)}`))
     assert.strictEqual(cli(["verify", "--repair", "--cache-dir", cache]).code, 0)
     const rerun = cli(["run", "toy", "--cache-dir", cache])
     assert.strictEqual(rerun.code, 0, rerun.stderr)

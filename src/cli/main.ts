@@ -3,8 +3,8 @@
  * codes of the contract (0 ok, 1 a stage or the store failed, 2 bad usage or an invalid pipeline,
  * 130 interrupted). Errors print as one line naming the problem; `--verbose` adds the stack.
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Effect, Exit } from "effect"
 import { Command } from "effect/cli"
 import { exitCode } from "../Errors.ts"
