@@ -81,6 +81,7 @@ export const run = (graph: Graph, options: RunOptions) =>
       const summary = yield* runOnce(graph, options, attempt === 1 ? first : undefined)
       const damaged = [...new Set(summary.nodes.flatMap((n) => (n.damagedInput ? [n.damagedInput] : [])))]
       if (damaged.length === 0 || attempt === 3) {
+        yield* store.saveIndex
         yield* reporter.close
         return {
           ...summary,

@@ -85,6 +85,8 @@ export interface StoreShape {
   readonly sweepLeftovers: Effect.Effect<number, StoreError>
   /** Marks a run as active for the life of the scope (what `gc` must not pull out from under). */
   readonly registerRun: Effect.Effect<void, StoreError, Scope.Scope>
+  /** Saves what speeds up the next plan (the disk store's record index); best effort. */
+  readonly saveIndex: Effect.Effect<void>
   /** When the earliest run still active started (ms since epoch), if any is. */
   readonly activeRunsSince: Effect.Effect<number | undefined, StoreError>
 }
@@ -106,6 +108,30 @@ const describe = (e: unknown): string => {
       return "disk quota exceeded"
   }
   return err?.message ?? String(e)
+}
+
+/** A record read and checked before, with its file's signature then. */
+interface IndexEntry {
+  readonly sig: string
+  readonly record: Record.NodeRecord
+}
+
+const INDEX_HEADER = "w2s-index/1 sha256:"
+const INDEX_MAX_ENTRIES = 50_000
+
+const encodeIndex = (entries: ReadonlyMap<string, IndexEntry>): string => {
+  const body = JSON.stringify([...entries].map(([k, e]) => [k, e.sig, e.record])) + "\n"
+  return `${INDEX_HEADER}${sha256(body)}\n${body}`
+}
+
+/** The index's entries, or undefined when its digest does not match (then it is ignored). */
+const decodeIndex = (text: string): Map<string, IndexEntry> | undefined => {
+  const nl = text.indexOf("\n")
+  if (!text.startsWith(INDEX_HEADER) || nl < 0) return undefined
+  const body = text.slice(nl + 1)
+  if (sha256(body) !== text.slice(INDEX_HEADER.length, nl)) return undefined
+  const rows = JSON.parse(body) as Array<[string, string, Record.NodeRecord]>
+  return new Map(rows.map(([k, sig, record]) => [k, { sig, record }]))
 }
 
 const checkOutputs = (record: Record.NodeRecord, sizeOf: (hash: string) => number | undefined): Lookup => {
@@ -176,18 +202,70 @@ export const makeDisk = (root: string): StoreShape => {
     }
   }
 
+  // The record index (index/records.json): records already read and digest-checked, each with the
+  // signature (size, mtime, ctime, inode) its file had then. A lookup whose record file still has
+  // that signature takes the parsed record from the index instead of reading and checking the file
+  // again, so a no-op plan of N nodes costs N stats, not N reads. Any write to a record file changes
+  // its signature (ctime cannot be set back), so an edited or damaged record is read and checked
+  // again. The index carries a digest of its body; a damaged or stale index is ignored, never trusted.
+  const indexPath = join(root, "index", "records.json")
+  let index: Map<string, IndexEntry> | undefined
+  const touched = new Map<string, IndexEntry>()
+  let indexDirty = false
+  const loadIndex = (): Map<string, IndexEntry> => {
+    if (index) return index
+    index = new Map()
+    try {
+      const parsed = decodeIndex(fs.readFileSync(indexPath, "utf8"))
+      if (parsed) index = parsed
+    } catch {
+      // no index yet, or unreadable: plan from the record files
+    }
+    return index
+  }
+  const signature = (st: fs.Stats) => `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`
+  const remember = (key: string, entry: IndexEntry) => {
+    touched.set(key, entry)
+    if (loadIndex().get(key)?.sig !== entry.sig) indexDirty = true
+  }
+
+  const readRecord = (key: string, strict: boolean | undefined): Lookup => {
+    let text: string
+    let sig: string
+    try {
+      const fd = fs.openSync(recordPath(key), "r")
+      try {
+        sig = signature(fs.fstatSync(fd))
+        text = fs.readFileSync(fd, "utf8")
+      } finally {
+        fs.closeSync(fd)
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { _tag: "Absent" }
+      return { _tag: "Damaged", reason: `record unreadable: ${describe(e)}` }
+    }
+    const r = Record.decode(text, key, strict)
+    if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
+    remember(key, { sig, record: r.success })
+    return checkOutputs(r.success, sizeOf)
+  }
+
   const view: StoreView = {
     lookup: (key, strict) => {
-      let text: string
-      try {
-        text = fs.readFileSync(recordPath(key), "utf8")
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { _tag: "Absent" }
-        return { _tag: "Damaged", reason: `record unreadable: ${describe(e)}` }
+      const known = strict ? undefined : loadIndex().get(key)
+      if (known) {
+        let st: fs.Stats | undefined
+        try {
+          st = fs.statSync(recordPath(key))
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ENOENT") return { _tag: "Absent" }
+        }
+        if (st && signature(st) === known.sig) {
+          touched.set(key, known)
+          return checkOutputs(known.record, sizeOf)
+        }
       }
-      const r = Record.decode(text, key, strict)
-      if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
-      return checkOutputs(r.success, sizeOf)
+      return readRecord(key, strict)
     },
     previousKey: (pipeline, node) => {
       try {
@@ -229,10 +307,35 @@ export const makeDisk = (root: string): StoreShape => {
     })
 
   const commit = (record: Record.NodeRecord) =>
-    Effect.andThen(
-      writeAtomic(recordPath(record.key), Record.encode(record)),
-      writeAtomic(refPath(record.pipeline, record.node), record.key + "\n")
+    writeAtomic(recordPath(record.key), Record.encode(record)).pipe(
+      Effect.andThen(Effect.sync(() => {
+        try {
+          remember(record.key, { sig: signature(fs.statSync(recordPath(record.key))), record })
+        } catch {
+          // the index is an optimisation: the next plan reads the file
+        }
+      })),
+      Effect.andThen(writeAtomic(refPath(record.pipeline, record.node), record.key + "\n"))
     )
+
+  // Saves the entries this process used or wrote over the index read at start (capped), when any
+  // is new. Concurrent runs may each save: the last rename wins and the loser's entries are simply
+  // read from their files next time.
+  const saveIndex = Effect.suspend(() => {
+    if (!indexDirty) return Effect.void
+    const merged = new Map(touched)
+    for (const [k, v] of loadIndex()) {
+      if (merged.size >= INDEX_MAX_ENTRIES) break
+      if (!merged.has(k)) merged.set(k, v)
+    }
+    return writeAtomic(indexPath, encodeIndex(merged)).pipe(
+      Effect.andThen(Effect.sync(() => {
+        index = merged
+        indexDirty = false
+      })),
+      Effect.ignore
+    )
+  })
 
   const withLock = <A, E, R>(key: string, onWait: Effect.Effect<void>, use: Effect.Effect<A, E, R>) => {
     const target = join(lockDir, key)
@@ -405,7 +508,8 @@ export const makeDisk = (root: string): StoreShape => {
     },
     sweepLeftovers,
     registerRun,
-    activeRunsSince
+    activeRunsSince,
+    saveIndex
   }
 }
 
@@ -491,6 +595,7 @@ export const makeMemory = () => {
     failure: (pipeline, node) => failures.get(refKey(pipeline, node)),
     sweepLeftovers: Effect.succeed(0),
     registerRun: Effect.void,
+    saveIndex: Effect.void,
     activeRunsSince: Effect.succeed(undefined)
   }
   return { store: shape, objects, records, refs }

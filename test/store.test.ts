@@ -1,7 +1,7 @@
 // One contract, run against both store layers (the disk store and the in-memory test double).
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { sha256 } from "../src/Key.ts"
@@ -70,7 +70,7 @@ const contract = (name: string, make: () => { store: StoreShape; damage: Damage 
         damage.deleteObject(ref.hash)
         const l1 = store.view.lookup(key)
         assert.strictEqual(l1._tag, "Damaged")
-        assert.match((l1 as { reason: string }).reason, /output 'out' is missing/)
+        assert.match((l1 as { reason: string }).reason, /output 'out' \(object [0-9a-f]{12}\) is missing/)
         yield* store.putObject(bytes)
         damage.truncateRecord(key)
         const l2 = store.view.lookup(key)
@@ -150,6 +150,70 @@ describe("disk store writes", () => {
       assert.throws(() => readdirSync(dir))
       yield* store.putObject(new Uint8Array([1, 2, 3]))
       assert.deepStrictEqual(readdirSync(join(dir, "tmp")), [])
+    }))
+})
+
+describe("the record index", () => {
+  // A store that commits two records and saves its index; each test then opens the directory
+  // afresh, as the next CLI call does, and damages something behind the index's back.
+  const prepared = () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "w2s-index-"))
+      const first = makeDisk(dir)
+      const a = yield* first.putObject(new Uint8Array([1, 2, 3]))
+      const b = yield* first.putObject(new Uint8Array([4, 5]))
+      const [ka, kb] = [sha256("a"), sha256("b")]
+      yield* first.commit(recordFor(ka, { out: { ...a, kind: "json" } }))
+      yield* first.commit(recordFor(kb, { out: { ...b, kind: "json" } }))
+      yield* first.saveIndex
+      const rec = (k: string) => join(dir, "records", k.slice(0, 2), `${k}.json`)
+      return { dir, ka, kb, rec, indexFile: join(dir, "index", "records.json") }
+    })
+
+  it.effect("is written once records exist, and a fresh store answers from it like from the files", () =>
+    Effect.gen(function*() {
+      const { dir, ka, kb, indexFile } = yield* prepared()
+      const before = readFileSync(indexFile, "utf8")
+      assert.match(before, /^w2s-index\/1 sha256:[0-9a-f]{64}\n/)
+      const again = makeDisk(dir)
+      assert.strictEqual(again.view.lookup(ka)._tag, "Present")
+      assert.strictEqual(again.view.lookup(kb)._tag, "Present")
+      assert.strictEqual(again.view.lookup(sha256("c"))._tag, "Absent")
+      yield* again.saveIndex
+      assert.strictEqual(readFileSync(indexFile, "utf8"), before, "nothing new: the index is not rewritten")
+    }))
+
+  it.effect("never hides an edited, truncated or deleted record", () =>
+    Effect.gen(function*() {
+      const { dir, ka, kb, rec } = yield* prepared()
+      // same length, one byte changed, and the modification time put back: ctime still moves
+      const text = readFileSync(rec(ka), "utf8")
+      const { mtime } = statSync(rec(ka))
+      writeFileSync(rec(ka), text.replace('"hello"', '"hellp"'))
+      utimesSync(rec(ka), mtime, mtime)
+      rmSync(rec(kb))
+      const again = makeDisk(dir)
+      const la = again.view.lookup(ka)
+      assert.strictEqual(la._tag, "Damaged")
+      assert.match((la as { reason: string }).reason, /digest mismatch/)
+      assert.strictEqual(again.view.lookup(kb)._tag, "Absent")
+    }))
+
+  it.effect("a damaged index is ignored, not trusted", () =>
+    Effect.gen(function*() {
+      const { dir, ka, rec, indexFile } = yield* prepared()
+      // an index entry that claims a different record for ka, with the digest left as it was
+      const text = readFileSync(indexFile, "utf8")
+      writeFileSync(indexFile, text.replace('"hello"', '"forged"'))
+      const again = makeDisk(dir)
+      const l = again.view.lookup(ka)
+      assert.strictEqual(l._tag, "Present")
+      assert.deepStrictEqual((l as { record: NodeRecord }).record.log, ["hello"])
+      // a garbage index: the same
+      writeFileSync(indexFile, "not an index")
+      assert.strictEqual(makeDisk(dir).view.lookup(ka)._tag, "Present")
+      truncateSync(rec(ka), 30)
+      assert.strictEqual(makeDisk(dir).view.lookup(ka)._tag, "Damaged")
     }))
 })
 
