@@ -113,7 +113,7 @@ describe("rendered figures hold their marks and labels", () => {
   it("accuracy: a point per naive student and per ceiling, at the medians; titles and legend readable", async () => {
     const svg = await svgOf("accuracy")
     const t = texts(svg)
-    assert.include(t, "Weak-to-strong: student accuracy grows with student size")
+    assert.include(t, "Weak-to-strong: test accuracy vs strong student size")
     assert.include(t, "strong student parameters (log scale)")
     assert.include(t, "test accuracy (top-1 move)")
     assert.includeMembers(t, ["weak supervisor", "s0 (1k params)", "s1 (4k params)", "ceiling (ground truth)"])

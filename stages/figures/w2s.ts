@@ -1,0 +1,362 @@
+/**
+ * The paper's figures (Burns et al. 2023) drawn from `evaluate` metrics: one stage per figure, so a
+ * figure re-renders only when its inputs or its style change. Each reads every evaluation of the
+ * sweep, takes medians over seeds with 95% bootstrap intervals (the same estimator as `results`)
+ * and renders a Vega-Lite spec.
+ *
+ *   figure-accuracy   test accuracy vs strong student size, a line per supervisor (Fig. 3 a-c)
+ *   figure-pgr        PGR vs strong student size, a line per supervisor (Fig. 3 d-f)
+ *   figure-bootstrap  bootstrapping vs naive fine-tuning, accuracy and PGR (Fig. 4)
+ *   figure-auxconf    auxiliary confidence loss vs naive, PGR (Fig. 5)
+ *   figure-agreement  student-supervisor agreement when the supervisor is right / wrong (Fig. 8)
+ *   figure-summary    weak, naive student, best method, ceiling as bars (Fig. 2)
+ *   figure-epochs     PGR after each fine-tuning epoch: overfitting to weak labels (Fig. 6 style)
+ */
+import { Effect, Schema } from "effect"
+import { Artifact, Stage } from "../../src/index.ts"
+import { medianInterval } from "../ml/results.ts"
+import { Metrics } from "../ml/tables.ts"
+import { render, Style } from "./vega.ts"
+
+type Metric = Artifact.ValueOf<typeof Metrics>
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+interface Stat {
+  readonly med: number
+  readonly lo: number
+  readonly hi: number
+}
+const stat = (xs: ReadonlyArray<number>): Stat | null => {
+  if (xs.length === 0) return null
+  const [lo, hi] = medianInterval(xs)
+  return { med: median(xs), lo, hi }
+}
+
+/** 52000 -> "52k", 2.8e6 -> "2.8M", 3.1e12 -> "3.1T" */
+export const si = (x: number): string => {
+  const units: Array<[number, string]> = [[1e15, "P"], [1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]]
+  for (const [v, u] of units) if (Math.abs(x) >= v) return `${Number((x / v).toPrecision(2))}${u}`
+  return String(Number(x.toPrecision(2)))
+}
+
+/** One (weak, strong, method) cell of the sweep, summarised over seeds. */
+export interface Cell {
+  readonly weak: string
+  readonly strong: string
+  readonly method: string
+  readonly supervisor: string
+  readonly pair: string
+  readonly x: number
+  readonly seeds: number
+  readonly accWeak: number
+  readonly accCeiling: number
+  readonly accStudent: Stat
+  readonly pgr: Stat | null
+  readonly agreeRight: Stat
+  readonly agreeWrong: Stat
+  readonly pgrByEpoch: ReadonlyArray<number | null>
+}
+
+export interface Sweep {
+  readonly cells: ReadonlyArray<Cell>
+  /** per strong size: x and the ceiling's accuracy over seeds */
+  readonly ceilings: ReadonlyArray<{ strong: string; x: number; acc: Stat }>
+  /** per weak size: its own test accuracy over seeds */
+  readonly supervisors: ReadonlyArray<{ weak: string; supervisor: string; acc: Stat }>
+  readonly seeds: number
+  readonly n: number
+  readonly xTitle: string
+}
+
+const groupBy = <A>(xs: ReadonlyArray<A>, key: (a: A) => string): Map<string, Array<A>> => {
+  const m = new Map<string, Array<A>>()
+  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x])
+  return m
+}
+
+/** Medians over seeds of every (weak, strong, method), in a stable order. */
+export const summarize = (metrics: ReadonlyArray<Metric>, x: Style["x"]): Sweep => {
+  const byStrong = groupBy(metrics, (m) => m.strong)
+  const xOf = new Map([...byStrong].map(([s, ms]) => [s, x === "params" ? ms[0]!.strongParams : median(ms.map((m) => m.strongFlops))]))
+  const weakParams = new Map(metrics.map((m) => [m.weak, m.weakParams]))
+  const supervisor = (w: string) => `${w} (${si(weakParams.get(w)!)} params)`
+  const cells = [...groupBy(metrics, (m) => `${m.weak}\u0000${m.strong}\u0000${m.method}`).values()].map((g): Cell => {
+    const f = g[0]!
+    const epochs = Math.max(0, ...g.map((m) => m.pgrByEpoch.length))
+    return {
+      weak: f.weak,
+      strong: f.strong,
+      method: f.method,
+      supervisor: supervisor(f.weak),
+      pair: `${f.weak} → ${f.strong}`,
+      x: xOf.get(f.strong)!,
+      seeds: g.length,
+      accWeak: median(g.map((m) => m.accWeak)),
+      accCeiling: median(g.map((m) => m.accCeiling)),
+      accStudent: stat(g.map((m) => m.accStudent))!,
+      pgr: stat(g.flatMap((m) => (m.pgr === null ? [] : [m.pgr]))),
+      agreeRight: stat(g.map((m) => m.agreeWhenWeakRight))!,
+      agreeWrong: stat(g.map((m) => m.agreeWhenWeakWrong))!,
+      pgrByEpoch: Array.from({ length: epochs }, (_, e) => {
+        const xs = g.flatMap((m) => (m.pgrByEpoch[e] == null ? [] : [m.pgrByEpoch[e]!]))
+        return xs.length ? median(xs) : null
+      })
+    }
+  }).sort((a, b) => a.x - b.x || a.weak.localeCompare(b.weak) || a.method.localeCompare(b.method))
+  // The ceiling and the supervisor do not depend on the method: one value per seed.
+  const perSeed = (ms: ReadonlyArray<Metric>, v: (m: Metric) => number) => [...groupBy(ms, (m) => String(m.seed)).values()].map((g) => v(g[0]!))
+  const ceilings = [...byStrong].map(([strong, ms]) => ({ strong, x: xOf.get(strong)!, acc: stat(perSeed(ms, (m) => m.accCeiling))! }))
+    .sort((a, b) => a.x - b.x)
+  const supervisors = [...groupBy(metrics, (m) => m.weak)].map(([weak, ms]) => ({ weak, supervisor: supervisor(weak), acc: stat(perSeed(ms, (m) => m.accWeak))! }))
+    .sort((a, b) => weakParams.get(a.weak)! - weakParams.get(b.weak)!)
+  return {
+    cells,
+    ceilings,
+    supervisors,
+    seeds: new Set(metrics.map((m) => m.seed)).size,
+    n: metrics[0]?.n ?? 0,
+    xTitle: x === "params" ? "strong student parameters (log scale)" : "strong student training compute, FLOPs incl. pretraining (log scale)"
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vega-Lite building blocks
+// ---------------------------------------------------------------------------------------------
+
+type Spec = Record<string, unknown>
+
+const xAxis = (sweep: Sweep) => ({
+  field: "x",
+  type: "quantitative",
+  title: sweep.xTitle,
+  scale: { type: "log", nice: false, padding: 24 },
+  axis: { format: "~s", tickCount: 6 }
+})
+const supervisorColor = (sweep: Sweep) => ({
+  field: "supervisor",
+  type: "nominal",
+  title: "weak supervisor",
+  scale: { domain: sweep.supervisors.map((s) => s.supervisor) }
+})
+const METHOD_ORDER = ["naive", "auxconf", "bootstrap"]
+const byMethod = (methods: Iterable<string>) =>
+  [...new Set(methods)].sort((a, b) => (METHOD_ORDER.indexOf(a) + 1 || 99) - (METHOD_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b))
+/** Line style per method, naive solid; the legend shows line strokes, not the points. */
+const methodDash = (methods: ReadonlyArray<string>) => ({
+  field: "method",
+  type: "nominal",
+  title: "fine-tuning method",
+  scale: { domain: byMethod(methods), range: [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]].slice(0, methods.length) },
+  legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: "#333" } } } } }
+})
+const seedsNote = (sweep: Sweep) => `Medians over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"}, bars 95% bootstrap intervals; ${sweep.n} test puzzles`
+
+/** Points with error bars and lines through them. */
+const series = (values: ReadonlyArray<object>, y: Spec, encoding: Spec, extra: Spec = {}): Array<Spec> => [
+  { data: { values }, mark: { type: "rule", strokeWidth: 1.5 }, encoding: { ...encoding, y: { ...y, field: "lo" }, y2: { field: "hi" } } },
+  { data: { values }, mark: { type: "line", point: { filled: true, size: 50 }, strokeWidth: 2, ...extra }, encoding: { ...encoding, y: { ...y, field: "y" } } }
+]
+const statRow = (s: Stat) => ({ y: s.med, lo: s.lo, hi: s.hi })
+const accuracyY = { type: "quantitative", title: "test accuracy (top-1 move)", scale: { zero: false } }
+const pgrY = { type: "quantitative", title: "performance gap recovered (PGR)", scale: { zero: false } }
+const zeroRule: Spec = { data: { values: [{ y: 0 }] }, mark: { type: "rule", color: "#888", strokeDash: [2, 2] }, encoding: { y: { field: "y", type: "quantitative" } } }
+const ceilingLayers = (sweep: Sweep): Array<Spec> => {
+  const values = sweep.ceilings.map((c) => ({ x: c.x, ...statRow(c.acc), label: "ceiling (ground truth)" }))
+  return [
+    ...series(values, accuracyY, { x: xAxis(sweep), color: { value: "black" } }),
+    {
+      data: { values: values.slice(-1) },
+      mark: { type: "text", align: "right", dy: -12, fontSize: 11 },
+      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "label" } }
+    }
+  ]
+}
+const supervisorRules = (sweep: Sweep): Spec => ({
+  data: { values: sweep.supervisors.map((s) => ({ supervisor: s.supervisor, y: s.acc.med })) },
+  mark: { type: "rule", strokeDash: [4, 4], strokeWidth: 1.5 },
+  encoding: { y: { field: "y", type: "quantitative" }, color: supervisorColor(sweep) }
+})
+const studentRows = (sweep: Sweep, method: string, pick: (c: Cell) => Stat | null) =>
+  sweep.cells.filter((c) => c.method === method).flatMap((c) => {
+    const s = pick(c)
+    return s ? [{ x: c.x, supervisor: c.supervisor, method: c.method, pair: c.pair, ...statRow(s) }] : []
+  })
+const titled = (text: string, subtitle: Array<string>) => ({ text, subtitle })
+
+// ---------------------------------------------------------------------------------------------
+// The figures
+// ---------------------------------------------------------------------------------------------
+
+export const specs = {
+  accuracy: (sweep: Sweep): Spec => ({
+    title: titled("Weak-to-strong: test accuracy vs strong student size", [
+      "Solid: strong students fine-tuned naively on each weak supervisor's labels.",
+      "Dashed: the supervisor itself. Black: the strong ceiling, fine-tuned on ground truth.",
+      `${seedsNote(sweep)}.`
+    ]),
+    layer: [
+      supervisorRules(sweep),
+      ...ceilingLayers(sweep),
+      ...series(studentRows(sweep, "naive", (c) => c.accStudent), accuracyY, { x: xAxis(sweep), color: supervisorColor(sweep) })
+    ]
+  }),
+  pgr: (sweep: Sweep): Spec => ({
+    title: titled("Performance gap recovered by naive weak-to-strong fine-tuning", [
+      "PGR = (student - weak) / (ceiling - weak): 0 = no better than the supervisor,",
+      "1 = as good as the ceiling trained on ground truth.",
+      `${seedsNote(sweep)}.`
+    ]),
+    layer: [zeroRule, ...series(studentRows(sweep, "naive", (c) => c.pgr), pgrY, { x: xAxis(sweep), color: supervisorColor(sweep) })]
+  }),
+  bootstrap: (sweep: Sweep): Spec => {
+    const pairs = new Set(sweep.cells.filter((c) => c.method === "bootstrap").map((c) => c.pair))
+    const rows = (pick: (c: Cell) => Stat | null) =>
+      ["naive", "bootstrap"].flatMap((m) => studentRows(sweep, m, pick).filter((r) => pairs.has(r.pair)))
+    const enc = { x: xAxis(sweep), color: supervisorColor(sweep), strokeDash: methodDash(["naive", "bootstrap"]) }
+    return {
+      title: titled("Bootstrapping through intermediate sizes vs naive fine-tuning", [
+        pairs.size
+          ? "Bootstrapping: the supervisor labels fresh puzzles for the next ladder size, which then labels for the next, up to the student."
+          : "No bootstrapped runs in this sweep (method 'bootstrap' needs a ladder size between supervisor and student).",
+        `${seedsNote(sweep)}.`
+      ]),
+      hconcat: [
+        { title: "test accuracy", layer: [...ceilingLayers(sweep), ...series(rows((c) => c.accStudent), accuracyY, enc)] },
+        { title: "PGR", layer: [zeroRule, ...series(rows((c) => c.pgr), pgrY, enc)] }
+      ]
+    }
+  },
+  auxconf: (sweep: Sweep): Spec => ({
+    title: titled("Auxiliary confidence loss vs naive fine-tuning", [
+      "The student is also trained toward its own hardened predictions",
+      "(weight ramped up to aMax over the first 20% of steps).",
+      `${seedsNote(sweep)}.`
+    ]),
+    layer: [
+      zeroRule,
+      ...series(
+        ["naive", "auxconf"].flatMap((m) => studentRows(sweep, m, (c) => c.pgr)),
+        pgrY,
+        { x: xAxis(sweep), color: supervisorColor(sweep), strokeDash: methodDash(["naive", "auxconf"]) }
+      )
+    ]
+  }),
+  agreement: (sweep: Sweep): Spec => {
+    const methods = byMethod(sweep.cells.map((c) => c.method))
+    const panel = (title: string, pick: (c: Cell) => Stat) => ({
+      title,
+      layer: series(
+        methods.flatMap((m) => studentRows(sweep, m, pick)),
+        { type: "quantitative", title: "student agrees with supervisor", scale: { domain: [0, 1] }, axis: { format: "%" } },
+        { x: xAxis(sweep), color: supervisorColor(sweep), strokeDash: methodDash(methods) }
+      )
+    })
+    return {
+      title: titled("Student-supervisor agreement on the test puzzles", [
+        "Left: puzzles the supervisor solves; right: puzzles it gets wrong,",
+        "where agreeing means copying the supervisor's mistake.",
+        `${seedsNote(sweep)}.`
+      ]),
+      hconcat: [panel("supervisor right", (c) => c.agreeRight), panel("supervisor wrong", (c) => c.agreeWrong)]
+    }
+  },
+  summary: (sweep: Sweep): Spec => {
+    const kinds = ["weak supervisor", "naive student", "best method", "strong ceiling"]
+    const pairs = [...new Set(sweep.cells.map((c) => c.pair))]
+    const values = pairs.flatMap((pair) => {
+      const cells = sweep.cells.filter((c) => c.pair === pair)
+      const naive = cells.find((c) => c.method === "naive")
+      const best = [...cells].filter((c) => c.method !== "naive").sort((a, b) => b.accStudent.med - a.accStudent.med)[0]
+      const first = cells[0]!
+      const sup = sweep.supervisors.find((s) => s.weak === first.weak)!.acc
+      const ceil = sweep.ceilings.find((s) => s.strong === first.strong)!.acc
+      return [
+        { pair, kind: kinds[0], ...statRow(sup), note: "" },
+        ...(naive ? [{ pair, kind: kinds[1], ...statRow(naive.accStudent), note: "" }] : []),
+        ...(best ? [{ pair, kind: kinds[2], ...statRow(best.accStudent), note: best.method }] : []),
+        { pair, kind: kinds[3], ...statRow(ceil), note: "" }
+      ]
+    })
+    const enc = {
+      x: { field: "pair", type: "nominal", title: "weak supervisor → strong student", sort: pairs, axis: { labelAngle: 0 } },
+      xOffset: { field: "kind", type: "nominal", sort: kinds },
+      color: { field: "kind", type: "nominal", title: null, sort: kinds, scale: { domain: kinds } }
+    }
+    return {
+      title: titled("Weak, weak-to-strong and ceiling test accuracy per supervisor-student pair", [
+        "Best method: the pair's most accurate method other than naive fine-tuning,",
+        "named above its bar.",
+        `${seedsNote(sweep)}.`
+      ]),
+      width: Math.max(320, pairs.length * 140),
+      layer: [
+        { data: { values }, mark: { type: "bar" }, encoding: { ...enc, y: { field: "y", type: "quantitative", title: "test accuracy (top-1 move)" } } },
+        { data: { values }, mark: { type: "rule", color: "#222" }, encoding: { x: enc.x, xOffset: enc.xOffset, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+        {
+          data: { values },
+          mark: { type: "text", dy: -10, fontSize: 10 },
+          encoding: { x: enc.x, xOffset: enc.xOffset, y: { field: "hi", type: "quantitative" }, text: { field: "note" } }
+        }
+      ]
+    }
+  },
+  epochs: (sweep: Sweep): Spec => {
+    const values = sweep.cells.filter((c) => c.method !== "bootstrap").flatMap((c) =>
+      c.pgrByEpoch.flatMap((p, e) => (p === null ? [] : [{ epoch: e + 1, y: p, pair: c.pair, method: c.method }]))
+    )
+    const methods = byMethod(values.map((v) => v.method))
+    return {
+      title: titled("PGR after each epoch of fine-tuning on weak labels", [
+        "A curve that falls with epochs means the student is learning its supervisor's mistakes",
+        `(where early stopping would help). Medians over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"}; ${sweep.n} test puzzles.`
+      ]),
+      layer: [
+        zeroRule,
+        {
+          data: { values },
+          mark: { type: "line", point: { filled: true, size: 40 }, strokeWidth: 2 },
+          encoding: {
+            x: { field: "epoch", type: "quantitative", title: "fine-tuning epoch", axis: { tickMinStep: 1, format: "d" } },
+            y: { field: "y", ...pgrY },
+            color: { field: "pair", type: "nominal", title: "supervisor → student" },
+            strokeDash: methodDash(methods)
+          }
+        }
+      ]
+    }
+  }
+} satisfies Record<string, (sweep: Sweep) => Spec>
+
+export type FigureName = keyof typeof specs
+
+const figureStage = (name: FigureName, description: string) =>
+  Stage.make({
+    name: `figure-${name}`,
+    version: 1,
+    source: import.meta.url,
+    description,
+    params: Schema.Struct({ style: Style }),
+    inputs: { metrics: Artifact.many(Metrics) },
+    outputs: { figure: Artifact.figure(`w2s-${name}`) },
+    run: ({ params, inputs }) =>
+      Effect.tryPromise(async () => {
+        const spec = specs[name](summarize(inputs.metrics, params.style.x))
+        const title = (spec.title as { text: string }).text
+        return { figure: await render(title, spec, params.style) }
+      })
+  })
+
+export const figures = {
+  accuracy: figureStage("accuracy", "test accuracy vs strong student size per supervisor (paper Fig. 3 a-c)"),
+  pgr: figureStage("pgr", "PGR vs strong student size per supervisor (paper Fig. 3 d-f)"),
+  bootstrap: figureStage("bootstrap", "bootstrapping vs naive: accuracy and PGR (paper Fig. 4)"),
+  auxconf: figureStage("auxconf", "auxiliary confidence loss vs naive: PGR (paper Fig. 5)"),
+  agreement: figureStage("agreement", "student-supervisor agreement, supervisor right / wrong (paper Fig. 8)"),
+  summary: figureStage("summary", "weak, naive, best method, ceiling (paper Fig. 2)"),
+  epochs: figureStage("epochs", "PGR per fine-tuning epoch")
+} as const
