@@ -117,7 +117,7 @@ interface IndexEntry {
 }
 
 const INDEX_HEADER = "w2s-index/1 sha256:"
-const INDEX_MAX_ENTRIES = 50_000
+const INDEX_MIN_ENTRIES = 2_000
 
 const encodeIndex = (entries: ReadonlyMap<string, IndexEntry>): string => {
   const body = JSON.stringify([...entries].map(([k, e]) => [k, e.sig, e.record])) + "\n"
@@ -318,14 +318,16 @@ export const makeDisk = (root: string): StoreShape => {
       Effect.andThen(writeAtomic(refPath(record.pipeline, record.node), record.key + "\n"))
     )
 
-  // Saves the entries this process used or wrote over the index read at start (capped), when any
-  // is new. Concurrent runs may each save: the last rename wins and the loser's entries are simply
-  // read from their files next time.
+  // Saves the entries this process used or wrote, plus earlier entries up to twice as many (at least
+  // INDEX_MIN_ENTRIES), when any is new: the index stays about the size of the graphs run lately, so
+  // reading it costs less than the record reads it saves. Concurrent runs may each save: the last
+  // rename wins and the loser's entries are simply read from their files next time.
   const saveIndex = Effect.suspend(() => {
     if (!indexDirty) return Effect.void
     const merged = new Map(touched)
+    const cap = Math.max(INDEX_MIN_ENTRIES, 2 * touched.size)
     for (const [k, v] of loadIndex()) {
-      if (merged.size >= INDEX_MAX_ENTRIES) break
+      if (merged.size >= cap) break
       if (!merged.has(k)) merged.set(k, v)
     }
     return writeAtomic(indexPath, encodeIndex(merged)).pipe(
