@@ -14,7 +14,7 @@ import { Context, Effect, Layer, Result, type Scope, Semaphore } from "effect"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
-import { dirname, join } from "node:path"
+import { dirname, join, sep } from "node:path"
 import type * as Lockfile from "proper-lockfile"
 import { createRequire } from "node:module"
 import { ObjectDamaged, StoreError } from "./Errors.ts"
@@ -162,8 +162,11 @@ const LOCK_STALE_MS = Number(process.env.PIPELINE_LOCK_STALE_MS ?? 5000)
 
 /** The local-disk store rooted at `root`. Nothing is created until something is written. */
 export const makeDisk = (root: string): StoreShape => {
-  const objectPath = (hash: string) => join(root, "objects", hash.slice(0, 2), hash)
-  const recordPath = (key: string) => join(root, "records", key.slice(0, 2), `${key}.json`)
+  // Built by concatenation (a plan makes thousands of these; keys and hashes are hex, never "..").
+  const objectsDir = join(root, "objects")
+  const recordsDir = join(root, "records")
+  const objectPath = (hash: string) => `${objectsDir}${sep}${hash.slice(0, 2)}${sep}${hash}`
+  const recordPath = (key: string) => `${recordsDir}${sep}${key.slice(0, 2)}${sep}${key}.json`
   const refPath = (pipeline: string, node: string) =>
     join(root, "refs", encodeURIComponent(pipeline), encodeURIComponent(node))
   const failurePath = (pipeline: string, node: string) =>
