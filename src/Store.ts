@@ -309,16 +309,12 @@ export const makeDisk = (root: string): StoreShape => {
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     })
 
+  // A record written here enters the index only when a later plan reads it back: pairing the file's
+  // signature with what we wrote could race with another process renaming its own record for the key.
   const commit = (record: Record.NodeRecord) =>
-    writeAtomic(recordPath(record.key), Record.encode(record)).pipe(
-      Effect.andThen(Effect.sync(() => {
-        try {
-          remember(record.key, { sig: signature(fs.statSync(recordPath(record.key))), record })
-        } catch {
-          // the index is an optimisation: the next plan reads the file
-        }
-      })),
-      Effect.andThen(writeAtomic(refPath(record.pipeline, record.node), record.key + "\n"))
+    Effect.andThen(
+      writeAtomic(recordPath(record.key), Record.encode(record)),
+      writeAtomic(refPath(record.pipeline, record.node), record.key + "\n")
     )
 
   // Saves the entries this process used or wrote, plus earlier entries up to twice as many (at least

@@ -154,7 +154,7 @@ describe("disk store writes", () => {
 })
 
 describe("the record index", () => {
-  // A store that commits two records and saves its index; each test then opens the directory
+  // A store that commits two records, reads them and saves its index; each test then opens the directory
   // afresh, as the next CLI call does, and damages something behind the index's back.
   const prepared = () =>
     Effect.gen(function*() {
@@ -165,6 +165,9 @@ describe("the record index", () => {
       const [ka, kb] = [sha256("a"), sha256("b")]
       yield* first.commit(recordFor(ka, { out: { ...a, kind: "json" } }))
       yield* first.commit(recordFor(kb, { out: { ...b, kind: "json" } }))
+      // records enter the index when a plan reads them back
+      assert.strictEqual(first.view.lookup(ka)._tag, "Present")
+      assert.strictEqual(first.view.lookup(kb)._tag, "Present")
       yield* first.saveIndex
       const rec = (k: string) => join(dir, "records", k.slice(0, 2), `${k}.json`)
       return { dir, ka, kb, rec, indexFile: join(dir, "index", "records.json") }

@@ -3,7 +3,7 @@
 // its own nodes plus the aggregates, going back to the old grid runs nothing, and a style-only change
 // re-renders the figures and trains nothing.
 import { assert, describe, it } from "@effect/vitest"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { cli, tempCache } from "./cli-helpers.ts"
 
@@ -75,5 +75,23 @@ describe("w2s-chess smoke preset through the CLI", () => {
     assert.strictEqual(ran(r.stdout), FIGURES.length)
     assert.notStrictEqual(readFileSync(join(out, "figure-pgr.svg"), "utf8"), before)
     assert.isTrue(existsSync(join(out, "figure-summary.png")))
+  }, LONG)
+
+  it("a damaged figure object is reported and removed, not fatal; the next run redraws it", () => {
+    const p = cli(["plan", "w2s-chess", ...base, "--json"])
+    const key = (JSON.parse(p.stdout) as { nodes: Array<{ id: string; key: string }> }).nodes.find((n) => n.id === "figure-pgr")!.key
+    const text = readFileSync(join(cache, "records", key.slice(0, 2), `${key}.json`), "utf8")
+    const hash = (JSON.parse(text.slice(text.indexOf("\n") + 1)) as { outputs: { figure: { hash: string } } }).outputs.figure.hash
+    const obj = join(cache, "objects", hash.slice(0, 2), hash)
+    const bytes = readFileSync(obj)
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff
+    writeFileSync(obj, bytes)
+    const r = cli(["run", "w2s-chess", ...base, "--out", out])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, /figures not written: figure-pgr \(damaged; the next run redraws it\)/)
+    const again = cli(["run", "w2s-chess", ...base, "--out", out])
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.strictEqual(ran(again.stdout), 1)
+    assert.match(again.stdout, /figures: 7 written/)
   }, LONG)
 })

@@ -80,7 +80,7 @@ const readParamsFiles = (files: ReadonlyArray<string>) =>
         catch: (e) => new UsageError({ message: `cannot read params file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((e as Error).message ?? e)}` })
       })
       const json = yield* Effect.try({
-        try: () => JSON.parse(text) as unknown,
+        try: () => JSON.parse(text.replace(/^\uFEFF/, "")) as unknown,
         catch: (e) => new UsageError({ message: `params file ${file} is not JSON: ${(e as Error).message}` })
       })
       return yield* Effect.fromResult(Pipe.setsFromJson(json, `params file ${file}`))

@@ -30,18 +30,33 @@ const writeAtomic = (file: string, data: string | Uint8Array) =>
     catch: (e) => new StoreError({ path: file, message: `cannot write figure: ${e instanceof Error ? e.message : String(e)}` })
   })
 
-/** Writes the figures that are computed; returns the files written. Nodes not computed are skipped. */
+/**
+ * Writes the figures that are computed. Returns the files written and the figures skipped: not
+ * computed (a failed upstream) or unreadable (a damaged object, removed so the next run redraws it).
+ */
 export const writeFigures = (graph: Graph, store: StoreShape, dir: string) =>
   Effect.gen(function*() {
     const ports = figurePorts(graph)
-    if (ports.length === 0) return []
-    const plan = planned(graph, store)
     const files: Array<string> = []
+    const skipped: Array<string> = []
+    if (ports.length === 0) return { files, skipped }
+    const plan = planned(graph, store)
     for (const { node, port, stem } of ports) {
       const entry = plan.get(node)
-      if (entry?.status !== "cached" || !entry.record) continue
+      if (entry?.status !== "cached" || !entry.record) {
+        skipped.push(`${stem} (not computed)`)
+        continue
+      }
       const type = graph.byId.get(node)!.stage.outputs[port]!
-      const fig = (yield* type.decode(yield* store.getObject(entry.record.outputs[port]!.hash), port)) as Figure
+      const hash = entry.record.outputs[port]!.hash
+      const bytes = yield* store.getObject(hash).pipe(
+        Effect.catchTag("ObjectDamaged", () => Effect.as(Effect.ignore(store.removeObject(hash)), undefined))
+      )
+      if (bytes === undefined) {
+        skipped.push(`${stem} (damaged; the next run redraws it)`)
+        continue
+      }
+      const fig = (yield* type.decode(bytes, port)) as Figure
       if (files.length === 0) {
         yield* Effect.tryPromise({
           try: () => mkdir(dir, { recursive: true }),
@@ -55,5 +70,5 @@ export const writeFigures = (graph: Graph, store: StoreShape, dir: string) =>
         files.push(join(dir, `${stem}.png`))
       }
     }
-    return files
+    return { files, skipped }
   })

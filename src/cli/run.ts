@@ -46,8 +46,11 @@ export const run = Command.make(
     for (const n of summary.nodes) if (n.outcome === "failed") yield* Console.error(`failed: ${n.id}: ${n.message}`)
     if (figurePorts(graph).length > 0) {
       const dir = a.out._tag === "Some" ? a.out.value : join("figures", graph.pipeline)
-      const files = yield* writeFigures(graph, yield* openStore, dir)
+      const { files, skipped } = yield* writeFigures(graph, yield* openStore, dir)
       if (files.length) yield* Console.log(`figures: ${files.filter((f) => f.endsWith(".svg")).length} written to ${shown(dir)}/`)
+      if (skipped.length) {
+        yield* Console.error(`figures not written: ${skipped.join(", ")}; files of those names in ${shown(dir)}/ are from an earlier run`)
+      }
     }
     if (t.failed) process.exitCode = 1
   })
