@@ -14,17 +14,11 @@
  */
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
-import { medianInterval } from "../ml/results.ts"
+import { median, medianInterval } from "../ml/results.ts"
 import { Metrics } from "../ml/tables.ts"
 import { render, Style } from "./vega.ts"
 
 type Metric = Artifact.ValueOf<typeof Metrics>
-
-const median = (xs: ReadonlyArray<number>): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 
 interface Stat {
   readonly med: number

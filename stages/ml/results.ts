@@ -8,7 +8,8 @@ import { Artifact, Stage } from "../../src/index.ts"
 import { rng } from "../chess/rng.ts"
 import { Metrics, Results, Summary } from "./tables.ts"
 
-const median = (xs: ReadonlyArray<number>): number => {
+/** The median (NaN for no values). */
+export const median = (xs: ReadonlyArray<number>): number => {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
