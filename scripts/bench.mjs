@@ -8,7 +8,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const bundle = join(root, "bin", "pipeline.js")
+const bundle = join(root, "bin", "pipeline.cjs")
 const wanted = new Set(process.argv.slice(2))
 const want = (suite) => wanted.size === 0 || wanted.has(suite)
 

@@ -1,5 +1,5 @@
 // Bundles the CLI (bin/pipeline.ts: engine + pipelines + stages + effect) into a CommonJS file
-// dist/pipeline-<hash>.cjs, named in dist/pipeline.current; the launcher (bin/pipeline.js) runs it
+// dist/pipeline-<hash>.cjs, named in dist/pipeline.current; the launcher (bin/pipeline.cjs) runs it
 // with a V8 code cache, which halves start-up on Node 20 (no compile cache for ES modules there).
 // The TypeScript scripts (label check, benchmarks) are bundled as ES modules next to it.
 // Third-party packages other than effect (and the ES-module-only chessops and hyparquet-writer)
@@ -45,7 +45,7 @@ const common = {
   platform: "node",
   target: "node20",
   sourcemap: "linked",
-  minifyWhitespace: true,
+  minifyWhitespace: !process.env.PIPELINE_BUILD_READABLE,
   minifySyntax: true,
   logLevel: "warning",
   plugins: [keepModuleUrls, external]

@@ -321,6 +321,7 @@ export const isMany = (p: AnyInput): p is Many<unknown> => "~many" in p
 
 /** `name[3]` -> ["name", 3]; plain names -> [name, undefined]. */
 export const splitWire = (wired: string): readonly [string, number | undefined] => {
+  if (!wired.endsWith("]")) return [wired, undefined]
   const m = /^(.+)\[(\d+)\]$/.exec(wired)
   return m ? [m[1]!, Number(m[2])] : [wired, undefined]
 }

@@ -6,7 +6,11 @@
  * content hashes of its inputs. Hashing input *contents* (not upstream keys) gives early cutoff: an
  * upstream node that re-runs and produces the same bytes leaves its consumers' keys unchanged.
  */
-import { createHash } from "node:crypto"
+import * as crypto from "node:crypto"
+
+const { createHash } = crypto
+// Node >= 20.12 hashes in one call, without building a Hash object: a plan hashes twice per node.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: Uint8Array | string, encoding: "hex") => string }).hash
 
 /** Bumped when the key document or the store's on-disk formats change meaning. */
 export const KEY_FORMAT = 1
@@ -21,58 +25,87 @@ export class NotCanonical extends Error {
   }
 }
 
-const numberText = (n: number, path: string): string => {
-  if (!Number.isFinite(n)) throw new NotCanonical(path, `number ${n} has no JSON form`)
-  // -0 and 0 are the same parameter; integers print without exponent up to 2^53
-  if (Object.is(n, -0)) return "0"
-  return JSON.stringify(n)
-}
-
 /**
  * Serialises a JSON-like value with object keys sorted and numbers normalised, so that equal values
  * always give equal text whatever order their keys were written in. `undefined` object members are
- * dropped (as JSON.stringify does); anything else without a JSON form is rejected.
+ * dropped (as JSON.stringify does); anything else without a JSON form is rejected, naming where.
  */
 export const canonicalJson = (value: unknown): string => {
-  const seen = new Set<object>()
-  const go = (v: unknown, path: string): string => {
+  // Runs for every node of every plan: the path of an error is spelt out only when one is thrown,
+  // and the cycle check looks along the current path (params are shallow) instead of keeping a set.
+  const open: Array<object> = []
+  const steps: Array<string | number> = []
+  const fail = (reason: string): never => {
+    let path = ""
+    for (const s of steps) path = typeof s === "number" ? `${path}[${s}]` : path ? `${path}.${s}` : s
+    throw new NotCanonical(path, reason)
+  }
+  const go = (v: unknown): string => {
     if (v === null) return "null"
     switch (typeof v) {
       case "boolean":
         return v ? "true" : "false"
       case "number":
-        return numberText(v, path)
+        if (!Number.isFinite(v)) return fail(`number ${v} has no JSON form`)
+        // -0 and 0 are the same parameter; integers print without exponent up to 2^53
+        return v === 0 ? "0" : JSON.stringify(v)
       case "string":
         return JSON.stringify(v)
       case "object": {
-        if (seen.has(v)) throw new NotCanonical(path, "circular structure")
-        seen.add(v)
+        if (open.includes(v)) return fail("circular structure")
+        open.push(v)
         let out: string
         if (Array.isArray(v)) {
-          out = "[" + v.map((x, i) => go(x === undefined ? null : x, `${path}[${i}]`)).join(",") + "]"
+          out = "["
+          for (let i = 0; i < v.length; i++) {
+            steps.push(i)
+            const x: unknown = v[i]
+            out += (i ? "," : "") + go(x === undefined ? null : x)
+            steps.pop()
+          }
+          out += "]"
         } else {
           const proto = Object.getPrototypeOf(v)
           if (proto !== Object.prototype && proto !== null) {
-            throw new NotCanonical(path, `${proto?.constructor?.name ?? "object"} is not plain JSON`)
+            return fail(`${proto?.constructor?.name ?? "object"} is not plain JSON`)
           }
-          const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort()
-          out = "{" +
-            keys.map((k) => JSON.stringify(k) + ":" + go((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k))
-              .join(",") +
-            "}"
+          const o = v as Record<string, unknown>
+          const keys = Object.keys(o).sort()
+          out = "{"
+          for (const k of keys) {
+            const x = o[k]
+            if (x === undefined) continue
+            steps.push(k)
+            out += (out.length > 1 ? "," : "") + JSON.stringify(k) + ":" + go(x)
+            steps.pop()
+          }
+          out += "}"
         }
-        seen.delete(v)
+        open.pop()
         return out
       }
       default:
-        throw new NotCanonical(path, `${typeof v} is not JSON`)
+        return fail(`${typeof v} is not JSON`)
     }
   }
-  return go(value, "")
+  return go(value)
+}
+
+/** `canonicalJson` of a record of strings (a node's input hashes), without the general walk. */
+export const canonicalStrings = (record: Readonly<Record<string, string>>): string => {
+  const keys = Object.keys(record).sort()
+  let out = "{"
+  for (const k of keys) {
+    const x = record[k]
+    if (x === undefined) continue
+    out += (out.length > 1 ? "," : "") + JSON.stringify(k) + ":" + JSON.stringify(x)
+  }
+  return out + "}"
 }
 
 /** sha256 of bytes or text, as lowercase hex. */
-export const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex")
+export const sha256 = (data: Uint8Array | string): string =>
+  oneShotHash ? oneShotHash("sha256", data, "hex") : createHash("sha256").update(data).digest("hex")
 
 /** Everything a node key depends on. */
 export interface KeyInputs {
@@ -101,7 +134,7 @@ export const nodeKey = (k: KeyInputs): string =>
  */
 export const nodeKeyFromText = (k: Omit<KeyInputs, "params"> & { readonly paramsText: string }): string =>
   sha256(
-    `{"fingerprint":${JSON.stringify(k.fingerprint)},"format":${KEY_FORMAT},"inputs":${canonicalJson(k.inputs)},` +
+    `{"fingerprint":${JSON.stringify(k.fingerprint)},"format":${KEY_FORMAT},"inputs":${canonicalStrings(k.inputs)},` +
       `"params":${k.paramsText},"stage":${JSON.stringify(k.stage)},"version":${canonicalJson(k.version)}}`
   )
 

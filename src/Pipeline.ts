@@ -8,7 +8,7 @@
 import { Effect, Result, Schema } from "effect"
 import { isMany, splitWire } from "./Artifact.ts"
 import { InvalidParams, InvalidPipeline, NotFound, UsageError } from "./Errors.ts"
-import { canonicalJson, type Json, sha256 } from "./Key.ts"
+import { canonicalJson, canonicalStrings, type Json, sha256 } from "./Key.ts"
 import type { AnyStage, NodeRef, Output, Ports } from "./Stage.ts"
 
 /** A pipeline definition. Presets hold complete params in their encoded (JSON) form. */
@@ -185,30 +185,39 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
   }
 
   const isOutput = (o: unknown): o is Output<unknown> => !!o && typeof o === "object" && "source" in o
-  const upstreamOf = (node: NodeRef<Ports>): Array<NodeRef<Ports>> =>
-    Object.values(node.inputs)
-      .flatMap((o) => (Array.isArray(o) ? o : [o]))
-      .filter((o): o is Output<unknown> => isOutput(o) && !("ref" in o.source))
-      .map((o) => o.source as NodeRef<Ports>)
+  /** The upstream nodes of `node` that have no signature yet. */
+  const pendingOf = (node: NodeRef<Ports>): Array<NodeRef<Ports>> => {
+    const pending: Array<NodeRef<Ports>> = []
+    const see = (o: unknown) => {
+      if (isOutput(o) && !("ref" in o.source) && !sigOf.has(o.source as NodeRef<Ports>)) pending.push(o.source as NodeRef<Ports>)
+    }
+    for (const port in node.inputs) {
+      const o = (node.inputs as Record<string, unknown>)[port]
+      if (Array.isArray(o)) for (const x of o) see(x)
+      else see(o)
+    }
+    return pending
+  }
 
   /** Signature of a node whose upstream all have signatures. */
   const admit = (node: NodeRef<Ports>): void => {
     const inputs: Record<string, Wire> = {}
-    const inputSigs: Record<string, Json> = {}
+    const inputSigs: Record<string, string> = {}
     const wire = (port: string, out: unknown) => {
       if (!isOutput(out)) fail(`node '${node.id}' input '${port}' is not an output of another node`)
       const o = out as Output<unknown>
       if ("ref" in o.source) {
         inputs[port] = { node: o.source.ref, port: o.port }
-        inputSigs[port] = ["ref", o.source.ref, o.port]
+        inputSigs[port] = JSON.stringify(["ref", o.source.ref, o.port])
       } else {
         const upSig = sigOf.get(o.source)!
         inputs[port] = { node: specs.get(upSig)!.spec.id, port: o.port }
-        inputSigs[port] = [upSig, o.port]
+        inputSigs[port] = JSON.stringify([upSig, o.port])
       }
     }
-    for (const [port, out] of Object.entries(node.inputs)) {
-      if (Array.isArray(out)) out.forEach((o, i) => wire(`${port}[${i}]`, o))
+    for (const port in node.inputs) {
+      const out = (node.inputs as Record<string, unknown>)[port]
+      if (Array.isArray(out)) for (let i = 0; i < out.length; i++) wire(`${port}[${i}]`, out[i])
       else wire(port, out)
     }
     let paramsText: string
@@ -217,7 +226,7 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     } catch (e) {
       throw new InvalidParams({ pipeline, message: `node '${node.id}': params are not JSON: ${errorText(e)}` })
     }
-    const sig = sha256(`${node.stage.name}\n${paramsText}\n${canonicalJson(inputSigs)}`)
+    const sig = sha256(`${node.stage.name}\n${paramsText}\n${canonicalStrings(inputSigs)}`)
     sigOf.set(node, sig)
     const existing = specs.get(sig)
     if (existing) {
@@ -246,7 +255,7 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
         stack.pop()
         continue
       }
-      const pending = upstreamOf(node).filter((u) => !sigOf.has(u))
+      const pending = pendingOf(node)
       if (pending.length === 0) {
         stack.pop()
         admit(node)
@@ -284,6 +293,10 @@ const paramsDecoder = (stage: AnyStage) => {
   return d
 }
 
+/** What a node id may be: no spaces, no control characters. */
+const ID_PATTERN = /^[^\s\p{Cc}]+$/u
+const DECODE_STRICT = { errors: "all", onExcessProperty: "error" } as const
+
 /** Validates node specs and orders them topologically. */
 export const validate = (
   pipeline: string,
@@ -294,7 +307,7 @@ export const validate = (
   const bad = (message: string) => Result.fail(new InvalidPipeline({ pipeline, message }))
   const byId = new Map<string, NodeSpec>()
   for (const s of specs) {
-    if (typeof s.id !== "string" || !/^[^\s\p{Cc}]+$/u.test(s.id)) {
+    if (typeof s.id !== "string" || !ID_PATTERN.test(s.id)) {
       return bad(`a node of stage ${s.stage?.name} has an empty id or one with spaces: '${s.id}'`)
     }
     if (byId.has(s.id)) return bad(`duplicate node id '${s.id}'`)
@@ -308,11 +321,12 @@ export const validate = (
   const nodes = new Map<string, GraphNode>()
   for (const s of specs) {
     const declared = s.stage.inputs
-    for (const [port, type] of Object.entries(declared)) {
-      if (!isMany(type) && !(port in s.inputs)) return bad(`node '${s.id}' (stage ${s.stage.name}) is missing input '${port}'`)
+    for (const port in declared) {
+      if (!isMany(declared[port]!) && !(port in s.inputs)) return bad(`node '${s.id}' (stage ${s.stage.name}) is missing input '${port}'`)
     }
     const inputs: Record<string, Wire> = {}
-    for (const [port, wire] of Object.entries(s.inputs)) {
+    for (const port in s.inputs) {
+      const wire = s.inputs[port]!
       const [base, index] = splitWire(port)
       const decl = declared[base]
       const want = decl && (isMany(decl) === (index !== undefined)) ? (isMany(decl) ? decl.item : decl) : undefined
@@ -331,7 +345,7 @@ export const validate = (
       }
       inputs[port] = { node: upId, port: wire.port }
     }
-    const decoded = paramsDecoder(s.stage)(s.params, { errors: "all", onExcessProperty: "error" })
+    const decoded = paramsDecoder(s.stage)(s.params, DECODE_STRICT)
     if (Result.isFailure(decoded)) {
       return Result.fail(new InvalidParams({ pipeline, message: `node '${s.id}' (stage ${s.stage.name}): ${errorText(decoded.failure)}` }))
     }
@@ -348,7 +362,15 @@ export const validate = (
   // Depth-first topological sort without recursion; a back edge is a cycle, reported along its path.
   const order: Array<GraphNode> = []
   const state = new Map<string, "visiting" | "done">()
-  const depsOf = (id: string) => [...new Set(Object.values(nodes.get(id)!.inputs).map((w) => w.node))]
+  const depsOf = (id: string): Array<string> => {
+    const deps: Array<string> = []
+    const inputs = nodes.get(id)!.inputs
+    for (const port in inputs) {
+      const d = inputs[port]!.node
+      if (!deps.includes(d)) deps.push(d)
+    }
+    return deps
+  }
   let cycle: Array<string> | undefined
   outer: for (const s of specs) {
     if (state.has(s.id)) continue

@@ -46,7 +46,8 @@ export const inputHashes = (
   recordOf: (id: string) => NodeRecord | undefined
 ): Record<string, string> | undefined => {
   const out: Record<string, string> = {}
-  for (const [port, wire] of Object.entries(node.inputs)) {
+  for (const port in node.inputs) {
+    const wire = node.inputs[port]!
     const hash = recordOf(wire.node)?.outputs[wire.port]?.hash
     if (hash === undefined) return undefined
     out[port] = hash
@@ -83,25 +84,28 @@ export const plan = (graph: Graph, view: StoreView, options: { readonly force?: 
   const planned = new Map<string, PlannedNode>()
   const nodes: Array<PlannedNode> = []
   for (const node of graph.nodes) {
-    const needs = [...new Set(Object.values(node.inputs).map((w) => w.node))]
-    const base = { id: node.id, stage: node.stage.name, needs }
-    const upstream = needs.map((id) => planned.get(id)!).find((p) => p.status === "run")
+    const needs: Array<string> = []
+    let upstream: PlannedNode | undefined
+    for (const port in node.inputs) {
+      const id = node.inputs[port]!.node
+      if (needs.includes(id)) continue
+      needs.push(id)
+      const p = planned.get(id)!
+      if (upstream === undefined && p.status === "run") upstream = p
+    }
     let entry: PlannedNode
     if (upstream) {
-      entry = { ...base, key: undefined, status: "run", reason: `upstream ${upstream.id} re-runs`, record: undefined }
+      entry = { id: node.id, stage: node.stage.name, needs, key: undefined, status: "run", reason: `upstream ${upstream.id} re-runs`, record: undefined }
     } else {
       const inputs = inputHashes(node, (id) => planned.get(id)?.record)!
       const key = keyOf(node, inputs)
       const found = view.lookup(key)
-      if (force(node.id)) {
-        entry = { ...base, key, status: "run", reason: "forced", record: undefined }
-      } else if (found._tag === "Present") {
-        entry = { ...base, key, status: "cached", reason: "cached", record: found.record }
-      } else if (found._tag === "Damaged") {
-        entry = { ...base, key, status: "run", reason: `output missing or damaged (${found.reason})`, record: undefined }
-      } else {
-        entry = { ...base, key, status: "run", reason: reasonFor(graph, node, key, view, inputs), record: undefined }
-      }
+      const base = { id: node.id, stage: node.stage.name, needs, key }
+      if (force(node.id)) entry = { ...base, status: "run", reason: "forced", record: undefined }
+      else if (found._tag === "Present") entry = { ...base, status: "cached", reason: "cached", record: found.record }
+      else if (found._tag === "Damaged") {
+        entry = { ...base, status: "run", reason: `output missing or damaged (${found.reason})`, record: undefined }
+      } else entry = { ...base, status: "run", reason: reasonFor(graph, node, key, view, inputs), record: undefined }
     }
     planned.set(node.id, entry)
     nodes.push(entry)

@@ -135,7 +135,8 @@ const decodeIndex = (text: string): Map<string, IndexEntry> | undefined => {
 }
 
 const checkOutputs = (record: Record.NodeRecord, sizeOf: (hash: string) => number | undefined): Lookup => {
-  for (const [port, out] of Object.entries(record.outputs)) {
+  for (const port in record.outputs) {
+    const out = record.outputs[port]!
     const size = sizeOf(out.hash)
     if (size === undefined) return { _tag: "Damaged", reason: `output '${port}' (object ${out.hash.slice(0, 12)}) is missing from the store` }
     if (size !== out.size) return { _tag: "Damaged", reason: `output '${port}' has ${size} bytes, the record says ${out.size}` }
@@ -152,6 +153,8 @@ const processAlive = (pid: number): boolean => {
     return (e as NodeJS.ErrnoException).code === "EPERM"
   }
 }
+
+const NO_THROW_IF_ABSENT = { throwIfNoEntry: false } as const
 
 /** Milliseconds after which a lock whose owner stopped refreshing it is taken over. */
 const LOCK_STALE_MS = Number(process.env.PIPELINE_LOCK_STALE_MS ?? 5000)
@@ -199,7 +202,7 @@ export const makeDisk = (root: string): StoreShape => {
 
   const sizeOf = (hash: string): number | undefined => {
     try {
-      return fs.statSync(objectPath(hash)).size
+      return fs.statSync(objectPath(hash), NO_THROW_IF_ABSENT)?.size
     } catch {
       return undefined
     }
@@ -259,9 +262,10 @@ export const makeDisk = (root: string): StoreShape => {
       if (known) {
         let st: fs.Stats | undefined
         try {
-          st = fs.statSync(recordPath(key))
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === "ENOENT") return { _tag: "Absent" }
+          st = fs.statSync(recordPath(key), NO_THROW_IF_ABSENT)
+          if (st === undefined) return { _tag: "Absent" }
+        } catch {
+          // unreadable: the record read below says why
         }
         if (st && signature(st) === known.sig) {
           touched.set(key, known)

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
-export const BIN = resolve("bin/pipeline.js")
+export const BIN = resolve("bin/pipeline.cjs")
 
 export const tempCache = (label = "cache") => join(mkdtempSync(join(tmpdir(), "w2s-cli-")), label)
 

@@ -1,4 +1,4 @@
-// Builds the CLI bundle once before the suite: the end-to-end tests run `bin/pipeline.js` as a user would.
+// Builds the CLI bundle once before the suite: the end-to-end tests run `bin/pipeline.cjs` as a user would.
 import { execFileSync } from "node:child_process"
 
 export default function setup() {
