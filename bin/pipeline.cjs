@@ -3,8 +3,9 @@
 // Launcher for the `pipeline` CLI (CommonJS: Node starts a CommonJS entry without its ES-module
 // loader, which saves a noticeable share of a no-op run). It rebuilds the bundle when a source file
 // is newer than it (so edits to pipelines and stages take effect on the next call), then runs it
-// with a V8 code cache kept next to the bundle (written on the first run of each build; start-up
-// takes about half as long with it).
+// with a V8 code cache kept next to the bundle (written by the build, see scripts/build.mjs, or else
+// by the first run of each build; start-up takes about half as long with it).
+// PIPELINE_CODE_CACHE=off: do not write a missing cache.
 const { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs")
 const Module = require("node:module")
 const { dirname, join } = require("node:path")
@@ -41,7 +42,7 @@ const start = () => {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
   })
-  if (cachedData === undefined || script.cachedDataRejected) {
+  if ((cachedData === undefined || script.cachedDataRejected) && process.env.PIPELINE_CODE_CACHE !== "off") {
     // At exit the cache also holds the functions this run compiled lazily.
     process.once("exit", () => {
       try {

@@ -5,9 +5,13 @@
 // Third-party packages other than effect (and the ES-module-only chessops and hyparquet-writer)
 // stay external and load from node_modules when first used, so heavy ones (TensorFlow.js, Arrow)
 // cost nothing until a node needs them. Each project module keeps its own
-// import.meta.url, which code fingerprints rely on.
+// import.meta.url, which code fingerprints rely on. PIPELINE_BUILD_READABLE=1 keeps line breaks (for
+// profiles that attribute time to lines).
 import * as esbuild from "esbuild"
-import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { spawnSync } from "node:child_process"
+import { existsSync } from "node:fs"
+import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
 import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
@@ -58,6 +62,26 @@ const writeAtomic = async (file, text) => {
   await rename(`${file}.tmp`, file)
 }
 
+// The launcher's V8 code cache holds the functions compiled by the run that wrote it, so the first
+// run after a build decides how much later runs compile again (`--help` would leave the whole run
+// path out). The build writes it from a no-op run of a small bench-dag, the engine's path that is
+// most sensitive to start-up; a failure here only leaves the cache to the first real run.
+const warmCodeCache = async (bundle) => {
+  if (existsSync(join(root, "dist", `${bundle}.v8cache`))) return
+  const store = await mkdtemp(join(tmpdir(), "w2s-warm-"))
+  try {
+    const cli = (env) =>
+      spawnSync(process.execPath, [join(root, "bin", "pipeline.cjs"), "run", "bench-dag", "--set", "nodes=4", "--cache-dir", store], {
+        stdio: "ignore",
+        env: { ...process.env, ...env },
+        timeout: 60_000
+      })
+    if (cli({ PIPELINE_CODE_CACHE: "off" }).status === 0) cli({})
+  } finally {
+    await rm(store, { recursive: true, force: true })
+  }
+}
+
 // Bundles are content-hashed (dist/pipeline-<hash>.cjs) and a pointer names the current one. A
 // running pipeline starts its worker threads from its own hashed file, so a rebuild while it runs
 // (after an edit) cannot hand its workers different code.
@@ -92,6 +116,7 @@ export const build = async () => {
     current.add(name)
     await writeAtomic(join(root, "dist", name.replace(/-[A-Z0-9]+\.js$/, ".js")), `import "./${name}"\n`)
   }
+  await warmCodeCache(entryOutput(cli))
   // Old bundles (and their code caches) go after a day: long enough for any run that started from them.
   const day = Date.now() - 24 * 3600 * 1000
   for (const f of await readdir(join(root, "dist"))) {

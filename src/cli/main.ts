@@ -54,7 +54,13 @@ export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly ver
   )
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,
-    teardown: (exit, onExit) =>
-      onExit(Exit.isSuccess(exit) ? Number(process.exitCode ?? 0) : reportFailure(exit.cause, verbose))
+    // Exits as soon as the program is done instead of waiting for the event loop to wind down (about
+    // 15 ms of a no-op run): nothing is left running by then (workers are terminated by their scope).
+    // Output still in flight (pipes are asynchronous on some systems) is waited for.
+    teardown: (exit, onExit) => {
+      const code = Exit.isSuccess(exit) ? Number(process.exitCode ?? 0) : reportFailure(exit.cause, verbose)
+      if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code)
+      onExit(code)
+    }
   })
 }
