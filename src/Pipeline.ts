@@ -8,7 +8,7 @@
 import { Effect, Result, Schema } from "effect"
 import { isMany, splitWire } from "./Artifact.ts"
 import { InvalidParams, InvalidPipeline, NotFound, UsageError } from "./Errors.ts"
-import { canonicalJson, canonicalStrings, type Json, sha256 } from "./Key.ts"
+import { canonicalJson, canonicalStrings, type Json } from "./Key.ts"
 import type { AnyStage, NodeRef, Output, Ports } from "./Stage.ts"
 
 /** A pipeline definition. Presets hold complete params in their encoded (JSON) form. */
@@ -177,9 +177,13 @@ export const resolveParams = <P, PE>(pipeline: Pipeline<P, PE>, preset: string |
 
 /** Walks the nodes reachable from `targets` and collapses identical ones. */
 export const collect = (pipeline: string, targets: Targets): Result.Result<ReadonlyArray<NodeSpec>, InvalidPipeline | InvalidParams> => {
-  const sigOf = new Map<NodeRef<Ports>, string>()
-  const specs = new Map<string, { spec: NodeSpec; aliases: Set<string> }>() // by signature
-  const idToSig = new Map<string, string>()
+  // Identical nodes share a signature: stage, params and the signatures of their inputs. Signatures
+  // are numbered as they are first seen, so a node's signature text names its inputs by number and
+  // stays short however deep the graph (nothing here is stored, so nothing needs hashing).
+  const sigOf = new Map<NodeRef<Ports>, number>()
+  const sigNumbers = new Map<string, number>()
+  const specs: Array<{ spec: NodeSpec; aliases: Set<string> }> = [] // by signature number
+  const idToSig = new Map<string, number>()
   const fail = (message: string) => {
     throw new InvalidPipeline({ pipeline, message })
   }
@@ -208,11 +212,11 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
       const o = out as Output<unknown>
       if ("ref" in o.source) {
         inputs[port] = { node: o.source.ref, port: o.port }
-        inputSigs[port] = JSON.stringify(["ref", o.source.ref, o.port])
+        inputSigs[port] = `ref ${JSON.stringify([o.source.ref, o.port])}`
       } else {
         const upSig = sigOf.get(o.source)!
-        inputs[port] = { node: specs.get(upSig)!.spec.id, port: o.port }
-        inputSigs[port] = JSON.stringify([upSig, o.port])
+        inputs[port] = { node: specs[upSig]!.spec.id, port: o.port }
+        inputSigs[port] = `${upSig}.${o.port}`
       }
     }
     for (const port in node.inputs) {
@@ -226,23 +230,27 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     } catch (e) {
       throw new InvalidParams({ pipeline, message: `node '${node.id}': params are not JSON: ${errorText(e)}` })
     }
-    const sig = sha256(`${node.stage.name}\n${paramsText}\n${canonicalStrings(inputSigs)}`)
-    sigOf.set(node, sig)
-    const existing = specs.get(sig)
-    if (existing) {
+    const text = `${node.stage.name}\n${paramsText}\n${canonicalStrings(inputSigs)}`
+    const known = sigNumbers.get(text)
+    if (known !== undefined) {
+      sigOf.set(node, known)
+      const existing = specs[known]!
       if (existing.spec.id !== node.id) existing.aliases.add(node.id)
       return
     }
+    const sig = specs.length
+    sigNumbers.set(text, sig)
+    sigOf.set(node, sig)
     const other = idToSig.get(node.id)
-    if (other !== undefined && other !== sig) {
-      const a = specs.get(other)!.spec
+    if (other !== undefined) {
+      const a = specs[other]!.spec
       fail(
         `duplicate node id '${node.id}': used by two different nodes (stage ${a.stage.name} and stage ${node.stage.name}` +
           `${a.stage.name === node.stage.name ? " with different params or inputs" : ""}); give each an id of its own`
       )
     }
     idToSig.set(node.id, sig)
-    specs.set(sig, { spec: { id: node.id, stage: node.stage, params: node.params, paramsText, inputs }, aliases: new Set() })
+    specs.push({ spec: { id: node.id, stage: node.stage, params: node.params, paramsText, inputs }, aliases: new Set() })
   }
 
   // Post-order without recursion: graphs of 100k nodes are deeper than the call stack.
@@ -283,7 +291,7 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     if (e instanceof InvalidPipeline || e instanceof InvalidParams) return Result.fail(e)
     throw e
   }
-  return Result.succeed([...specs.values()].map(({ spec, aliases }) => ({ ...spec, aliases: [...aliases] })))
+  return Result.succeed(specs.map(({ spec, aliases }) => ({ ...spec, aliases: [...aliases] })))
 }
 
 const decoders = new WeakMap<AnyStage, ReturnType<typeof Schema.decodeUnknownResult>>()

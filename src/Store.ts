@@ -112,11 +112,18 @@ const describe = (e: unknown): string => {
 
 /** A record read and checked before, with its file's signature then. */
 interface IndexEntry {
-  readonly sig: string
+  readonly sig: Signature
   readonly record: Record.NodeRecord
 }
 
-const INDEX_HEADER = "w2s-index/1 sha256:"
+/** A file's size, mtime, ctime (ms) and inode: compared as numbers, never formatted. */
+type Signature = readonly [number, number, number, number]
+
+const signature = (st: fs.Stats): Signature => [st.size, st.mtimeMs, st.ctimeMs, st.ino]
+const sameSignature = (st: fs.Stats, sig: Signature): boolean =>
+  st.size === sig[0] && st.mtimeMs === sig[1] && st.ctimeMs === sig[2] && st.ino === sig[3]
+
+const INDEX_HEADER = "w2s-index/2 sha256:"
 const INDEX_MIN_ENTRIES = 2_000
 
 const encodeIndex = (entries: ReadonlyMap<string, IndexEntry>): string => {
@@ -130,7 +137,7 @@ const decodeIndex = (text: string): Map<string, IndexEntry> | undefined => {
   if (!text.startsWith(INDEX_HEADER) || nl < 0) return undefined
   const body = text.slice(nl + 1)
   if (sha256(body) !== text.slice(INDEX_HEADER.length, nl)) return undefined
-  const rows = JSON.parse(body) as Array<[string, string, Record.NodeRecord]>
+  const rows = JSON.parse(body) as Array<[string, Signature, Record.NodeRecord]>
   return new Map(rows.map(([k, sig, record]) => [k, { sig, record }]))
 }
 
@@ -229,15 +236,15 @@ export const makeDisk = (root: string): StoreShape => {
     }
     return index
   }
-  const signature = (st: fs.Stats) => `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`
   const remember = (key: string, entry: IndexEntry) => {
     touched.set(key, entry)
-    if (loadIndex().get(key)?.sig !== entry.sig) indexDirty = true
+    const old = loadIndex().get(key)?.sig
+    if (!old || old.some((x, i) => x !== entry.sig[i])) indexDirty = true
   }
 
   const readRecord = (key: string, strict: boolean | undefined): Lookup => {
     let text: string
-    let sig: string
+    let sig: Signature
     try {
       const fd = fs.openSync(recordPath(key), "r")
       try {
@@ -267,7 +274,7 @@ export const makeDisk = (root: string): StoreShape => {
         } catch {
           // unreadable: the record read below says why
         }
-        if (st && signature(st) === known.sig) {
+        if (st && sameSignature(st, known.sig)) {
           touched.set(key, known)
           return checkOutputs(known.record, sizeOf)
         }

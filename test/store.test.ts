@@ -177,7 +177,7 @@ describe("the record index", () => {
     Effect.gen(function*() {
       const { dir, ka, kb, indexFile } = yield* prepared()
       const before = readFileSync(indexFile, "utf8")
-      assert.match(before, /^w2s-index\/1 sha256:[0-9a-f]{64}\n/)
+      assert.match(before, /^w2s-index\/2 sha256:[0-9a-f]{64}\n/)
       const again = makeDisk(dir)
       assert.strictEqual(again.view.lookup(ka)._tag, "Present")
       assert.strictEqual(again.view.lookup(kb)._tag, "Present")
