@@ -16,7 +16,7 @@ import { hostname } from "node:os"
 import { StageFailed, StoreError } from "./Errors.ts"
 import type { Graph, GraphNode } from "./Pipeline.ts"
 import { inputHashes, keyOf, type Plan, plan } from "./Planner.ts"
-import type { NodeRecord } from "./Record.ts"
+import type { Committed, NodeRecord } from "./Record.ts"
 import { Reporter } from "./Reporter.ts"
 import { Runner } from "./Runner.ts"
 import { Store } from "./Store.ts"
@@ -118,7 +118,7 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
     })
     const outcomes = new Map<string, NodeOutcome>()
     // Nodes cached at planning time are settled here, without a fiber each: a no-op run stays cheap.
-    const settled = new Map<string, NodeRecord | undefined>()
+    const settled = new Map<string, Committed | undefined>()
     const toRun: Array<GraphNode> = []
     for (const n of graph.nodes) {
       const p = planned.get(n.id)!
@@ -129,8 +129,8 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
         toRun.push(n)
       }
     }
-    const done = new Map<string, Deferred.Deferred<NodeRecord | undefined>>()
-    for (const n of toRun) done.set(n.id, yield* Deferred.make<NodeRecord | undefined>())
+    const done = new Map<string, Deferred.Deferred<Committed | undefined>>()
+    for (const n of toRun) done.set(n.id, yield* Deferred.make<Committed | undefined>())
     const upstreamRecord = (id: string) => (settled.has(id) ? Effect.succeed(settled.get(id)) : Deferred.await(done.get(id)!))
     const jobs = yield* Semaphore.make(Math.max(1, options.jobs))
     const record = (o: NodeOutcome) => Effect.sync(() => void outcomes.set(o.id, o))
@@ -138,7 +138,7 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
     const runNode = (node: GraphNode) =>
       Effect.gen(function*() {
         const p = planned.get(node.id)!
-        const upstream = new Map<string, NodeRecord | undefined>()
+        const upstream = new Map<string, Committed | undefined>()
         for (const id of p.needs) upstream.set(id, yield* upstreamRecord(id))
         const missing = p.needs.find((id) => upstream.get(id) === undefined)
         if (missing !== undefined) {

@@ -7,7 +7,7 @@
  */
 import type { Graph, GraphNode } from "./Pipeline.ts"
 import { canonicalJson, nodeKeyFromText } from "./Key.ts"
-import type { NodeRecord } from "./Record.ts"
+import type { Committed } from "./Record.ts"
 import type { StoreView } from "./Store.ts"
 
 export type Status = "cached" | "run"
@@ -20,8 +20,8 @@ export interface PlannedNode {
   readonly status: Status
   readonly reason: string
   readonly needs: ReadonlyArray<string>
-  /** The record a cached node's outputs come from. */
-  readonly record: NodeRecord | undefined
+  /** Where a cached node's outputs are (`StoreView.read` gives its whole record). */
+  readonly record: Committed | undefined
 }
 
 export interface Plan {
@@ -43,7 +43,7 @@ export const keyOf = (node: GraphNode, inputs: Readonly<Record<string, string>>)
 /** The content hashes feeding a node, from its upstream records; undefined if any is not known. */
 export const inputHashes = (
   node: GraphNode,
-  recordOf: (id: string) => NodeRecord | undefined
+  recordOf: (id: string) => Committed | undefined
 ): Record<string, string> | undefined => {
   const out: Record<string, string> = {}
   for (const port in node.inputs) {
@@ -59,7 +59,7 @@ export const inputHashes = (
 export const reasonFor = (graph: Graph, node: GraphNode, key: string, view: StoreView, inputs: Record<string, string>): string => {
   const prevKey = view.previousKey(graph.pipeline, node.id)
   if (prevKey === undefined || prevKey === key) return "new"
-  const prev = view.lookup(prevKey)
+  const prev = view.read(prevKey)
   if (prev._tag !== "Present") return "new"
   const r = prev.record
   const why: Array<string> = []

@@ -39,6 +39,12 @@ export const NodeRecord = Schema.Struct({
 })
 export type NodeRecord = typeof NodeRecord.Type
 
+/** What planning needs of a committed node, and all the record index keeps: its key and outputs. */
+export interface Committed {
+  readonly key: string
+  readonly outputs: NodeRecord["outputs"]
+}
+
 const HEADER = `w2s-record/${KEY_FORMAT} sha256:`
 const isRecord = Schema.is(NodeRecord)
 

@@ -11,7 +11,7 @@
  *   process goes stale and is taken over.
  */
 import { Context, Effect, Layer, Result, type Scope, Semaphore } from "effect"
-import { randomUUID } from "node:crypto"
+import { createHash, randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import { dirname, join, sep } from "node:path"
@@ -25,19 +25,25 @@ import * as Record from "./Record.ts"
 let lockfileModule: typeof Lockfile | undefined
 const lockfile = (): typeof Lockfile => (lockfileModule ??= createRequire(import.meta.url)("proper-lockfile") as typeof Lockfile)
 
-/** What the store holds for a key. */
-export type Lookup =
+/** What the store holds for a key: by default what a plan needs of a record, or the whole record. */
+export type Lookup<R extends Record.Committed = Record.Committed> =
   | { readonly _tag: "Absent" }
-  | { readonly _tag: "Present"; readonly record: Record.NodeRecord }
+  | { readonly _tag: "Present"; readonly record: R }
   | { readonly _tag: "Damaged"; readonly reason: string }
 
 /** A synchronous reader of the store's current state, for the (pure) planner. */
 export interface StoreView {
   /**
-   * The record for `key`; `Damaged` when the record fails its checks or an output is missing or
-   * resized. `strict` also checks the record's schema (verify does; the planner need not).
+   * Whether `key` is committed, and where its outputs are; `Damaged` when the record fails its checks
+   * or an output is missing or resized. What planning asks, thousands of times: served from the
+   * record index when the record file is unchanged.
    */
-  readonly lookup: (key: string, strict?: boolean) => Lookup
+  readonly lookup: (key: string) => Lookup
+  /**
+   * The whole record of `key`, read from its file and checked like `lookup`; `strict` also checks the
+   * record's schema (verify does).
+   */
+  readonly read: (key: string, strict?: boolean) => Lookup<Record.NodeRecord>
   /** The key last committed for a node of a pipeline. */
   readonly previousKey: (pipeline: string, node: string) => string | undefined
 }
@@ -69,7 +75,7 @@ export interface StoreShape {
     onWait: Effect.Effect<void>,
     use: Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E | StoreError, R>
-  readonly listRecords: Effect.Effect<ReadonlyArray<{ key: string; lookup: Lookup; mtimeMs: number }>, StoreError>
+  readonly listRecords: Effect.Effect<ReadonlyArray<{ key: string; lookup: Lookup<Record.NodeRecord>; mtimeMs: number }>, StoreError>
   readonly listObjects: Effect.Effect<ReadonlyArray<ObjectInfo>, StoreError>
   readonly listRefs: Effect.Effect<ReadonlyArray<RefInfo>, StoreError>
   /** Re-hashes one object: `undefined` when intact, else what is wrong. */
@@ -110,10 +116,10 @@ const describe = (e: unknown): string => {
   return err?.message ?? String(e)
 }
 
-/** A record read and checked before, with its file's signature then. */
+/** A record read and checked before: its file's signature then, and what a plan needs of it. */
 interface IndexEntry {
   readonly sig: Signature
-  readonly record: Record.NodeRecord
+  readonly record: Record.Committed
 }
 
 /** A file's size, mtime, ctime (ms) and inode: compared as numbers, never formatted. */
@@ -123,11 +129,11 @@ const signature = (st: fs.Stats): Signature => [st.size, st.mtimeMs, st.ctimeMs,
 const sameSignature = (st: fs.Stats, sig: Signature): boolean =>
   st.size === sig[0] && st.mtimeMs === sig[1] && st.ctimeMs === sig[2] && st.ino === sig[3]
 
-const INDEX_HEADER = "w2s-index/2 sha256:"
+const INDEX_HEADER = "w2s-index/3 sha256:"
 const INDEX_MIN_ENTRIES = 2_000
 
 const encodeIndex = (entries: ReadonlyMap<string, IndexEntry>): string => {
-  const body = JSON.stringify([...entries].map(([k, e]) => [k, e.sig, e.record])) + "\n"
+  const body = JSON.stringify([...entries].map(([k, e]) => [k, e.sig, e.record.outputs])) + "\n"
   return `${INDEX_HEADER}${sha256(body)}\n${body}`
 }
 
@@ -137,11 +143,13 @@ const decodeIndex = (text: string): Map<string, IndexEntry> | undefined => {
   if (!text.startsWith(INDEX_HEADER) || nl < 0) return undefined
   const body = text.slice(nl + 1)
   if (sha256(body) !== text.slice(INDEX_HEADER.length, nl)) return undefined
-  const rows = JSON.parse(body) as Array<[string, Signature, Record.NodeRecord]>
-  return new Map(rows.map(([k, sig, record]) => [k, { sig, record }]))
+  const rows = JSON.parse(body) as Array<[string, Signature, Record.Committed["outputs"]]>
+  const entries = new Map<string, IndexEntry>()
+  for (const [key, sig, outputs] of rows) entries.set(key, { sig, record: { key, outputs } })
+  return entries
 }
 
-const checkOutputs = (record: Record.NodeRecord, sizeOf: (hash: string) => number | undefined): Lookup => {
+const checkOutputs = <R extends Record.Committed>(record: R, sizeOf: (hash: string) => number | undefined): Lookup<R> => {
   for (const port in record.outputs) {
     const out = record.outputs[port]!
     const size = sizeOf(out.hash)
@@ -242,7 +250,7 @@ export const makeDisk = (root: string): StoreShape => {
     if (!old || old.some((x, i) => x !== entry.sig[i])) indexDirty = true
   }
 
-  const readRecord = (key: string, strict: boolean | undefined): Lookup => {
+  const readRecord = (key: string, strict: boolean | undefined): Lookup<Record.NodeRecord> => {
     let text: string
     let sig: Signature
     try {
@@ -259,13 +267,13 @@ export const makeDisk = (root: string): StoreShape => {
     }
     const r = Record.decode(text, key, strict)
     if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
-    remember(key, { sig, record: r.success })
+    remember(key, { sig, record: { key, outputs: r.success.outputs } })
     return checkOutputs(r.success, sizeOf)
   }
 
   const view: StoreView = {
-    lookup: (key, strict) => {
-      const known = strict ? undefined : loadIndex().get(key)
+    lookup: (key) => {
+      const known = loadIndex().get(key)
       if (known) {
         let st: fs.Stats | undefined
         try {
@@ -279,8 +287,9 @@ export const makeDisk = (root: string): StoreShape => {
           return checkOutputs(known.record, sizeOf)
         }
       }
-      return readRecord(key, strict)
+      return readRecord(key, false)
     },
+    read: readRecord,
     previousKey: (pipeline, node) => {
       try {
         const key = fs.readFileSync(refPath(pipeline, node), "utf8").trim()
@@ -398,13 +407,13 @@ export const makeDisk = (root: string): StoreShape => {
     })
 
   const listRecords = Effect.gen(function*() {
-    const out: Array<{ key: string; lookup: Lookup; mtimeMs: number }> = []
+    const out: Array<{ key: string; lookup: Lookup<Record.NodeRecord>; mtimeMs: number }> = []
     for (const shard of yield* listDir(join(root, "records"))) {
       for (const name of yield* listDir(join(root, "records", shard))) {
         if (!name.endsWith(".json")) continue
         const key = name.slice(0, -5)
         const mtimeMs = yield* io(recordPath(key), async () => (await fsp.stat(recordPath(key))).mtimeMs)
-        out.push({ key, lookup: view.lookup(key, true), mtimeMs })
+        out.push({ key, lookup: view.read(key, true), mtimeMs })
       }
     }
     return out
@@ -433,11 +442,29 @@ export const makeDisk = (root: string): StoreShape => {
     return out
   })
 
+  // Re-hashes in 4 MiB reads into one buffer: memory stays flat however large the object.
   const checkObject = (hash: string) =>
-    getObject(hash).pipe(
-      Effect.as(undefined),
-      Effect.catchTag("ObjectDamaged", (e) => Effect.succeed(e.message))
-    )
+    io(objectPath(hash), async () => {
+      let fh: fsp.FileHandle
+      try {
+        fh = await fsp.open(objectPath(hash), "r")
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return `object ${hash.slice(0, 12)} is missing`
+        throw e
+      }
+      try {
+        const h = createHash("sha256")
+        const buf = Buffer.allocUnsafe(4 * 2 ** 20)
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, buf.length, null)
+          if (bytesRead === 0) break
+          h.update(buf.subarray(0, bytesRead))
+        }
+        return h.digest("hex") === hash ? undefined : `object ${hash.slice(0, 12)} does not match its hash`
+      } finally {
+        await fh.close()
+      }
+    })
 
   const rm = (path: string) => io(path, () => fsp.rm(path, { force: true, recursive: true }))
 
@@ -541,14 +568,16 @@ export const makeMemory = () => {
   const failures = new Map<string, string>()
   const refKey = (pipeline: string, node: string) => `${pipeline}\u0000${node}`
 
+  const read = (key: string, strict?: boolean): Lookup<Record.NodeRecord> => {
+    const text = records.get(key)?.text
+    if (text === undefined) return { _tag: "Absent" }
+    const r = Record.decode(text, key, strict)
+    if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
+    return checkOutputs(r.success, (h) => objects.get(h)?.bytes.byteLength)
+  }
   const view: StoreView = {
-    lookup: (key, strict) => {
-      const text = records.get(key)?.text
-      if (text === undefined) return { _tag: "Absent" }
-      const r = Record.decode(text, key, strict)
-      if (Result.isFailure(r)) return { _tag: "Damaged", reason: `record ${r.failure}` }
-      return checkOutputs(r.success, (h) => objects.get(h)?.bytes.byteLength)
-    },
+    lookup: (key) => read(key),
+    read,
     previousKey: (pipeline, node) => refs.get(refKey(pipeline, node))
   }
 
@@ -590,7 +619,7 @@ export const makeMemory = () => {
         yield* onWait
         return yield* sem.withPermits(1)(use)
       }),
-    listRecords: Effect.sync(() => [...records].map(([key, r]) => ({ key, lookup: view.lookup(key, true), mtimeMs: r.mtimeMs }))),
+    listRecords: Effect.sync(() => [...records].map(([key, r]) => ({ key, lookup: read(key, true), mtimeMs: r.mtimeMs }))),
     listObjects: Effect.sync(() => [...objects].map(([hash, o]) => ({ hash, size: o.bytes.byteLength, mtimeMs: o.mtimeMs }))),
     listRefs: Effect.sync(() =>
       [...refs].map(([k, key]) => {

@@ -177,7 +177,7 @@ describe("the record index", () => {
     Effect.gen(function*() {
       const { dir, ka, kb, indexFile } = yield* prepared()
       const before = readFileSync(indexFile, "utf8")
-      assert.match(before, /^w2s-index\/2 sha256:[0-9a-f]{64}\n/)
+      assert.match(before, /^w2s-index\/3 sha256:[0-9a-f]{64}\n/)
       const again = makeDisk(dir)
       assert.strictEqual(again.view.lookup(ka)._tag, "Present")
       assert.strictEqual(again.view.lookup(kb)._tag, "Present")
@@ -205,13 +205,17 @@ describe("the record index", () => {
   it.effect("a damaged index is ignored, not trusted", () =>
     Effect.gen(function*() {
       const { dir, ka, rec, indexFile } = yield* prepared()
-      // an index entry that claims a different record for ka, with the digest left as it was
+      // an index entry that claims other outputs for ka, with the digest left as it was
       const text = readFileSync(indexFile, "utf8")
-      writeFileSync(indexFile, text.replace('"hello"', '"forged"'))
+      const truth = (again: ReturnType<typeof makeDisk>) => (again.view.read(ka) as { record: NodeRecord }).record.outputs
+      const real = truth(makeDisk(dir)).out!.hash
+      assert.include(text, real)
+      writeFileSync(indexFile, text.replace(real, sha256("forged")))
       const again = makeDisk(dir)
       const l = again.view.lookup(ka)
       assert.strictEqual(l._tag, "Present")
-      assert.deepStrictEqual((l as { record: NodeRecord }).record.log, ["hello"])
+      assert.strictEqual((l as { record: { outputs: Record<string, { hash: string }> } }).record.outputs.out!.hash, real)
+      assert.deepStrictEqual((again.view.read(ka) as { record: NodeRecord }).record.log, ["hello"])
       // a garbage index: the same
       writeFileSync(indexFile, "not an index")
       assert.strictEqual(makeDisk(dir).view.lookup(ka)._tag, "Present")

@@ -14,7 +14,8 @@ export const show = Command.make(
     const node = yield* findNode(graph, a.node)
     const store = yield* openStore
     const entry = planned(graph, store).get(node.id)!
-    const r = entry.record
+    const full = entry.status === "cached" && entry.key ? store.view.read(entry.key) : undefined
+    const r = full?._tag === "Present" ? full.record : undefined
     const out: Array<string> = [
       `node      ${node.id}${node.aliases.length ? ` (also ${node.aliases.join(", ")})` : ""}`,
       `stage     ${node.stage.name} v${node.stage.version}${node.stage.heavy ? " (worker thread)" : ""}`,
