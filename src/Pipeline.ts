@@ -321,12 +321,11 @@ export const validate = (
     if (byId.has(s.id)) return bad(`duplicate node id '${s.id}'`)
     byId.set(s.id, s)
   }
-  const canonicalId = new Map<string, string>()
-  for (const s of specs) {
-    canonicalId.set(s.id, s.id)
-    for (const a of s.aliases ?? []) if (!byId.has(a)) canonicalId.set(a, s.id)
-  }
+  const aliasOf = new Map<string, string>()
+  for (const s of specs) for (const a of s.aliases ?? []) if (!byId.has(a)) aliasOf.set(a, s.id)
   const nodes = new Map<string, GraphNode>()
+  // Specs from `collect` come upstream first: then their order is already topological.
+  let sorted = true
   for (const s of specs) {
     const declared = s.stage.inputs
     for (const port in declared) {
@@ -341,8 +340,9 @@ export const validate = (
       if (!want) {
         return bad(`node '${s.id}' has no input '${port}' (stage ${s.stage.name} takes: ${Object.keys(declared).join(", ") || "none"})`)
       }
-      const upId = canonicalId.get(wire.node)
+      const upId = byId.has(wire.node) ? wire.node : aliasOf.get(wire.node)
       if (upId === undefined) return bad(`node '${s.id}' input '${port}' refers to unknown node '${wire.node}'`)
+      if (sorted && !nodes.has(upId)) sorted = false
       const up = byId.get(upId)!
       const have = up.stage.outputs[wire.port]
       if (!have) {
@@ -367,6 +367,7 @@ export const validate = (
     }
     nodes.set(s.id, { id: s.id, stage: s.stage, params: s.params, paramsText, inputs, aliases: s.aliases ?? [] })
   }
+  if (sorted) return Result.succeed({ pipeline, preset, params, nodes: [...nodes.values()], byId: nodes })
   // Depth-first topological sort without recursion; a back edge is a cycle, reported along its path.
   const order: Array<GraphNode> = []
   const state = new Map<string, "visiting" | "done">()

@@ -78,6 +78,16 @@ export const globMatcher = (globs: ReadonlyArray<string>): ((id: string) => bool
   return (id) => res.some((re) => re.test(id))
 }
 
+// One literal per plan entry (no spreads): this runs for every node of every plan.
+const planned_ = (
+  node: GraphNode,
+  needs: ReadonlyArray<string>,
+  key: string | undefined,
+  status: Status,
+  reason: string,
+  record: Committed | undefined
+): PlannedNode => ({ id: node.id, stage: node.stage.name, key, status, reason, needs, record })
+
 /** Plans a graph against the store. Pure given the view. */
 export const plan = (graph: Graph, view: StoreView, options: { readonly force?: (id: string) => boolean } = {}): Plan => {
   const force = options.force ?? (() => false)
@@ -95,17 +105,15 @@ export const plan = (graph: Graph, view: StoreView, options: { readonly force?: 
     }
     let entry: PlannedNode
     if (upstream) {
-      entry = { id: node.id, stage: node.stage.name, needs, key: undefined, status: "run", reason: `upstream ${upstream.id} re-runs`, record: undefined }
+      entry = planned_(node, needs, undefined, "run", `upstream ${upstream.id} re-runs`, undefined)
     } else {
       const inputs = inputHashes(node, (id) => planned.get(id)?.record)!
       const key = keyOf(node, inputs)
       const found = view.lookup(key)
-      const base = { id: node.id, stage: node.stage.name, needs, key }
-      if (force(node.id)) entry = { ...base, status: "run", reason: "forced", record: undefined }
-      else if (found._tag === "Present") entry = { ...base, status: "cached", reason: "cached", record: found.record }
-      else if (found._tag === "Damaged") {
-        entry = { ...base, status: "run", reason: `output missing or damaged (${found.reason})`, record: undefined }
-      } else entry = { ...base, status: "run", reason: reasonFor(graph, node, key, view, inputs), record: undefined }
+      if (force(node.id)) entry = planned_(node, needs, key, "run", "forced", undefined)
+      else if (found._tag === "Present") entry = planned_(node, needs, key, "cached", "cached", found.record)
+      else if (found._tag === "Damaged") entry = planned_(node, needs, key, "run", `output missing or damaged (${found.reason})`, undefined)
+      else entry = planned_(node, needs, key, "run", reasonFor(graph, node, key, view, inputs), undefined)
     }
     planned.set(node.id, entry)
     nodes.push(entry)
