@@ -261,6 +261,26 @@ describe("verify and gc", () => {
     assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
   })
 
+  it("a no-op run trusts unchanged files by their stat and re-hashes nothing; verify re-hashes every object", () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
+    assert.match(cli(["run", "toy", "--cache-dir", cache]).stdout, /0 ran, 11 cached/) // fills the record index
+    // every object gets one flipped byte, size unchanged: reading or hashing any of them would notice
+    const objects = readdirSync(join(cache, "objects")).flatMap((d) => readdirSync(join(cache, "objects", d)).map((f) => join(cache, "objects", d, f)))
+    assert.isAbove(objects.length, 0)
+    for (const obj of objects) {
+      const bytes = readFileSync(obj)
+      bytes[0] = bytes[0]! ^ 0x01
+      writeFileSync(obj, bytes)
+    }
+    const noop = cli(["run", "toy", "--cache-dir", cache])
+    assert.strictEqual(noop.code, 0, noop.stderr)
+    assert.match(noop.stdout, /0 ran, 11 cached/)
+    const v = cli(["verify", "--cache-dir", cache])
+    assert.strictEqual(v.code, 1)
+    assert.strictEqual(v.stdout.match(/does not match its hash/g)?.length, objects.length)
+  })
+
   it("gc keeps what presets reach and removes the rest", () => {
     const cache = tempCache()
     assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
