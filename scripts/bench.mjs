@@ -78,6 +78,16 @@ if (want("engine")) {
     out(`- bench-dag, ${n} nodes: cold run ${cold[n].toFixed(0)} ms; no-op run ${fmt(stats(t[n]), "ms")} = ${ratio(stats(t[n]))}; peak ${peak.median.toFixed(0)} MB`)
     rmSync(caches[n], { recursive: true, force: true })
   }
+  {
+    // A larger no-op: every record checked by a stat, nothing hashed.
+    const n = 10_000
+    const cache = mkdtempSync(join(tmpdir(), "w2s-bench-"))
+    const coldMs = cli(["run", "bench-dag", "--set", `nodes=${n}`, "--cache-dir", cache])
+    cli(["run", "bench-dag", "--set", `nodes=${n}`, "--cache-dir", cache])
+    const runs = Array.from({ length: 5 }, () => measured(["run", "bench-dag", "--set", `nodes=${n}`, "--cache-dir", cache]))
+    out(`- bench-dag, ${n} nodes: cold run ${(coldMs / 1000).toFixed(1)} s; no-op run ${fmt(stats(runs.map((r) => r.ms)), "ms")}, peak ${stats(runs.map((r) => r.mb)).median.toFixed(0)} MB`)
+    rmSync(cache, { recursive: true, force: true })
+  }
   for (const n of [10_000, 100_000]) {
     const cache = mkdtempSync(join(tmpdir(), "w2s-bench-"))
     const runs = Array.from({ length: 3 }, () => measured(["plan", "bench-dag", "--json", "--set", `nodes=${n}`, "--cache-dir", cache]))

@@ -95,6 +95,7 @@ const registry = new Map<string, AnyStage>()
 export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef<P, PE, I, O>): Stage<P, PE, I, O> => {
   const encode = Schema.encodeSync(def.params as Schema.Codec<P, PE>)
   let fp: string | undefined
+  const outputPorts = Object.entries(def.outputs)
   const call = (args: NodeArgs<P, I>): NodeRef<O> => {
     let params: Json
     try {
@@ -103,16 +104,15 @@ export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef
       // Left for validation to report with the node's id; an invalid value still gets a node.
       params = args.params as Json
     }
+    const outputs: Record<string, Output<unknown>> = {}
     const node: NodeRef<O> = {
       id: args.id ?? def.name,
       stage: stage as unknown as AnyStage,
       params,
       inputs: (args.inputs ?? {}) as NodeRef<O>["inputs"],
-      outputs: Object.fromEntries(
-        Object.entries(def.outputs).map(([port, type]) => [port, { "~value": (a: unknown) => a, source: undefined!, port, type }])
-      ) as unknown as NodeRef<O>["outputs"]
+      outputs: outputs as unknown as NodeRef<O>["outputs"]
     }
-    for (const out of Object.values(node.outputs) as Array<{ source: unknown }>) out.source = node
+    for (const [port, type] of outputPorts) outputs[port] = { "~value": identity, source: node as NodeRef<Ports>, port, type }
     return node
   }
   const { name: _name, ...rest } = def
@@ -128,6 +128,8 @@ export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef
   registry.set(def.name, stage as unknown as AnyStage)
   return stage
 }
+
+const identity = <A>(a: A): A => a
 
 /** A stage by name, for runners that receive only (stage name, params, inputs), e.g. worker threads. */
 export const lookup = (name: string): AnyStage | undefined => registry.get(name)
