@@ -93,15 +93,20 @@ export const canonicalJson = (value: unknown): string => {
 
 /** `canonicalJson` of a record of strings (a node's input hashes), without the general walk. */
 export const canonicalStrings = (record: Readonly<Record<string, string>>): string => {
-  const keys = Object.keys(record).sort()
+  const keys = Object.keys(record)
+  if (keys.length > 1) keys.sort()
   let out = "{"
   for (const k of keys) {
     const x = record[k]
     if (x === undefined) continue
-    out += (out.length > 1 ? "," : "") + JSON.stringify(k) + ":" + JSON.stringify(x)
+    out += (out.length > 1 ? "," : "") + quote(k) + ":" + quote(x)
   }
   return out + "}"
 }
+
+// JSON.stringify of a string, skipped for the common text that it would only put in quotes.
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/
+const quote = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s))
 
 /** sha256 of bytes or text, as lowercase hex. */
 export const sha256 = (data: Uint8Array | string): string =>

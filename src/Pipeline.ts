@@ -8,7 +8,7 @@
 import { Effect, Result, Schema } from "effect"
 import { isMany, splitWire } from "./Artifact.ts"
 import { InvalidParams, InvalidPipeline, NotFound, UsageError } from "./Errors.ts"
-import { canonicalJson, canonicalStrings, type Json } from "./Key.ts"
+import { canonicalJson, type Json } from "./Key.ts"
 import type { AnyStage, NodeRef, Output, Ports } from "./Stage.ts"
 
 /** A pipeline definition. Presets hold complete params in their encoded (JSON) form. */
@@ -71,6 +71,8 @@ export interface NodeSpec {
   readonly inputs: Readonly<Record<string, Wire>>
   readonly aliases?: ReadonlyArray<string>
   readonly paramsText?: string
+  /** The params already passed the stage's schema (a stage call encodes them); else `validate` decodes them. */
+  readonly paramsChecked?: boolean
 }
 
 const errorText = (e: unknown) =>
@@ -182,7 +184,7 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
   // stays short however deep the graph (nothing here is stored, so nothing needs hashing).
   const sigOf = new Map<NodeRef<Ports>, number>()
   const sigNumbers = new Map<string, number>()
-  const specs: Array<{ spec: NodeSpec; aliases: Set<string> }> = [] // by signature number
+  const specs: Array<NodeSpec & { aliases: Array<string> }> = [] // by signature number
   const idToSig = new Map<string, number>()
   const fail = (message: string) => {
     throw new InvalidPipeline({ pipeline, message })
@@ -215,7 +217,7 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
         inputSigs[port] = `ref ${JSON.stringify([o.source.ref, o.port])}`
       } else {
         const upSig = sigOf.get(o.source)!
-        inputs[port] = { node: specs[upSig]!.spec.id, port: o.port }
+        inputs[port] = { node: specs[upSig]!.id, port: o.port }
         inputSigs[port] = `${upSig}.${o.port}`
       }
     }
@@ -230,12 +232,16 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     } catch (e) {
       throw new InvalidParams({ pipeline, message: `node '${node.id}': params are not JSON: ${errorText(e)}` })
     }
-    const text = `${node.stage.name}\n${paramsText}\n${canonicalStrings(inputSigs)}`
+    const ports = Object.keys(inputSigs)
+    if (ports.length > 1) ports.sort()
+    const parts: Array<string> = [node.stage.name, paramsText]
+    for (const p of ports) parts.push(p, inputSigs[p]!)
+    const text = JSON.stringify(parts)
     const known = sigNumbers.get(text)
     if (known !== undefined) {
       sigOf.set(node, known)
       const existing = specs[known]!
-      if (existing.spec.id !== node.id) existing.aliases.add(node.id)
+      if (existing.id !== node.id && !existing.aliases.includes(node.id)) existing.aliases.push(node.id)
       return
     }
     const sig = specs.length
@@ -243,14 +249,14 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     sigOf.set(node, sig)
     const other = idToSig.get(node.id)
     if (other !== undefined) {
-      const a = specs[other]!.spec
+      const a = specs[other]!
       fail(
         `duplicate node id '${node.id}': used by two different nodes (stage ${a.stage.name} and stage ${node.stage.name}` +
           `${a.stage.name === node.stage.name ? " with different params or inputs" : ""}); give each an id of its own`
       )
     }
     idToSig.set(node.id, sig)
-    specs.push({ spec: { id: node.id, stage: node.stage, params: node.params, paramsText, inputs }, aliases: new Set() })
+    specs.push({ id: node.id, stage: node.stage, params: node.params, paramsText, paramsChecked: node.paramsChecked, inputs, aliases: [] })
   }
 
   // Post-order without recursion: graphs of 100k nodes are deeper than the call stack.
@@ -291,7 +297,7 @@ export const collect = (pipeline: string, targets: Targets): Result.Result<Reado
     if (e instanceof InvalidPipeline || e instanceof InvalidParams) return Result.fail(e)
     throw e
   }
-  return Result.succeed(specs.map(({ spec, aliases }) => ({ ...spec, aliases: [...aliases] })))
+  return Result.succeed(specs)
 }
 
 const decoders = new WeakMap<AnyStage, ReturnType<typeof Schema.decodeUnknownResult>>()
@@ -353,9 +359,11 @@ export const validate = (
       }
       inputs[port] = { node: upId, port: wire.port }
     }
-    const decoded = paramsDecoder(s.stage)(s.params, DECODE_STRICT)
-    if (Result.isFailure(decoded)) {
-      return Result.fail(new InvalidParams({ pipeline, message: `node '${s.id}' (stage ${s.stage.name}): ${errorText(decoded.failure)}` }))
+    if (!s.paramsChecked) {
+      const decoded = paramsDecoder(s.stage)(s.params, DECODE_STRICT)
+      if (Result.isFailure(decoded)) {
+        return Result.fail(new InvalidParams({ pipeline, message: `node '${s.id}' (stage ${s.stage.name}): ${errorText(decoded.failure)}` }))
+      }
     }
     let paramsText = s.paramsText
     if (paramsText === undefined) {

@@ -49,6 +49,8 @@ export interface NodeRef<O extends Ports> {
   readonly stage: AnyStage
   /** Params in their encoded (JSON) form. */
   readonly params: Json
+  /** The params passed the stage's schema when the node was made (validation need not decode them again). */
+  readonly paramsChecked: boolean
   readonly inputs: Readonly<Record<string, Output<unknown> | ReadonlyArray<Output<unknown>>>>
   readonly outputs: { readonly [K in keyof O]: Output<ValueOf<O[K]>> }
 }
@@ -98,17 +100,20 @@ export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef
   const outputPorts = Object.entries(def.outputs)
   const call = (args: NodeArgs<P, I>): NodeRef<O> => {
     let params: Json
+    let paramsChecked = true
     try {
       params = encode(args.params) as Json
     } catch {
       // Left for validation to report with the node's id; an invalid value still gets a node.
       params = args.params as Json
+      paramsChecked = false
     }
     const outputs: Record<string, Output<unknown>> = {}
     const node: NodeRef<O> = {
       id: args.id ?? def.name,
       stage: stage as unknown as AnyStage,
       params,
+      paramsChecked,
       inputs: (args.inputs ?? {}) as NodeRef<O>["inputs"],
       outputs: outputs as unknown as NodeRef<O>["outputs"]
     }

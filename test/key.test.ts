@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import { canonicalJson, type KeyInputs, nodeKey, nodeKeyFromText } from "../src/Key.ts"
+import { canonicalJson, canonicalStrings, type KeyInputs, nodeKey, nodeKeyFromText } from "../src/Key.ts"
 
 const shuffleKeys = (v: unknown, seed: number): unknown => {
   if (Array.isArray(v)) return v.map((x) => shuffleKeys(x, seed))
@@ -31,7 +31,23 @@ describe("canonical JSON", () => {
     assert.throws(() => canonicalJson({ lr: Number.NaN }), /lr: number NaN/)
     assert.throws(() => canonicalJson({ x: new Date(0) }), /x: Date is not plain JSON/)
     assert.throws(() => canonicalJson({ f: () => 1 }), /f: function is not JSON/)
+    assert.throws(() => canonicalJson({ a: [1, { b: Number.POSITIVE_INFINITY }] }), /^a\[1\]\.b: number Infinity has no JSON form$/)
+    const loop: Record<string, unknown> = { x: [1] }
+    ;(loop.x as Array<unknown>).push(loop)
+    assert.throws(() => canonicalJson(loop), /^x\[1\]: circular structure$/)
+    // the same object twice, not nested in itself, is no cycle
+    const shared = { k: 1 }
+    assert.strictEqual(canonicalJson({ a: shared, b: [shared] }), '{"a":{"k":1},"b":[{"k":1}]}')
   })
+
+  it("of a record of strings is what the fast path for input hashes gives", () =>
+    fc.assert(
+      // keys: any code points; values: any UTF-16 code units, lone surrogates and controls included
+      fc.property(fc.dictionary(fc.string({ unit: "binary" }), fc.string({ unit: fc.nat(0xffff).map((c) => String.fromCharCode(c)) })), (rec) => {
+        assert.strictEqual(canonicalStrings(rec), canonicalJson(rec))
+      }),
+      { numRuns: 500 }
+    ))
 })
 
 describe("node keys", () => {
