@@ -45,6 +45,36 @@ describe("w2s-chess smoke preset through the CLI", () => {
     }
   }, LONG)
 
+  it("--help, plan and a no-op run load neither TensorFlow.js, Stockfish, Arrow nor the figure renderer, and start no process or thread", () => {
+    // A preloaded probe records what the CLI's main thread loaded and every process or worker it started.
+    const probe = join(dirname(cache), "probe.cjs")
+    const report = join(dirname(cache), "probe.json")
+    writeFileSync(
+      probe,
+      `const fs = require("node:fs"), cp = require("node:child_process"), wt = require("node:worker_threads")
+if (wt.isMainThread) {
+  const started = []
+  for (const k of ["spawn", "spawnSync", "fork", "exec", "execSync", "execFile", "execFileSync"]) {
+    const f = cp[k]
+    cp[k] = function (...a) { started.push(k + " " + a[0]); return f.apply(this, a) }
+  }
+  const W = wt.Worker
+  wt.Worker = class extends W { constructor(...a) { started.push("worker " + a[0]); super(...a) } }
+  process.on("exit", () => fs.writeFileSync(process.env.PROBE_OUT, JSON.stringify({ modules: Object.keys(require.cache), started })))
+}
+`
+    )
+    for (const args of [["--help"], ["plan", "w2s-chess", ...base], ["run", "w2s-chess", ...base, "--out", out]]) {
+      const r = cli(args, { NODE_OPTIONS: `--require ${probe}`, PROBE_OUT: report })
+      assert.strictEqual(r.code, 0, r.stderr)
+      if (args[0] === "run") assert.match(r.stdout, / 0 ran, \d+ cached/)
+      const seen = JSON.parse(readFileSync(report, "utf8")) as { modules: Array<string>; started: Array<string> }
+      assert.isAbove(seen.modules.length, 0)
+      assert.deepStrictEqual(seen.modules.filter((m) => /@tensorflow|stockfish|apache-arrow|vega|resvg/.test(m)), [], args.join(" "))
+      assert.deepStrictEqual(seen.started, [], args.join(" "))
+    }
+  })
+
   it("a new strong size plans only its own nodes plus results and figures; the old grid then runs nothing", () => {
     const grown = "sizes.strong=[\"s1\",\"s2\"]"
     assert.sameMembers(planned(grown), [
