@@ -53,6 +53,7 @@ out(`Each figure: median and range over n runs, wall clock.\n`)
 
 if (want("engine")) {
   out(`## Engine\n`)
+  out("CLI calls are direct (`node bin/pipeline.cjs ...`, no npx), taking turns with bare node in each round.\n")
   // Start-up and no-op runs: the commands take turns, so a slow spell of the machine hits them alike,
   // and each no-op figure is compared with bare node measured in the same rounds.
   const RUNS = 15
