@@ -68,6 +68,8 @@ const valueOf = (label: string, field: string) => {
   return m ? Number(m[1]) : Number.NaN
 }
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replaceAll("&apos;", "'").replaceAll("&amp;", "&"))
+/** All the text of an SVG, multi-line titles (tspans) included. */
+const allText = (svg: string) => svg.replace(/<[^>]+>/g, " ").replaceAll("&apos;", "'").replaceAll("&amp;", "&").replace(/\s+/g, " ")
 const close = (a: number, b: number) => assert.isBelow(Math.abs(a - b), 1e-9, `${a} vs ${b}`)
 const median3 = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[1]!
 
@@ -139,6 +141,22 @@ describe("rendered figures hold their marks and labels", () => {
     assert.strictEqual(points.length, 6)
     assert.includeMembers(texts(svg), ["test accuracy", "PGR", "fine-tuning method", "naive", "bootstrap"])
     assert.isTrue(points.filter((p) => p.includes("method: bootstrap")).every((p) => p.includes("s0 (1k params)")))
+  })
+
+  it("a sweep without naive (or auxconf) runs says so in the figures that draw them, instead of drawing nothing silently", async () => {
+    const onlyAux = summarize(grid().filter((m) => m.method === "auxconf") as never, "params")
+    for (const name of ["accuracy", "pgr"] as const) {
+      const text = allText((await render(name, specs[name](onlyAux), style)).svg)
+      assert.include(text, "No naive fine-tuning runs (method 'naive') in this sweep (methods run: auxconf)", name)
+    }
+    const onlyNaive = summarize(grid().filter((m) => m.method === "naive") as never, "params")
+    assert.include(allText((await render("auxconf", specs.auxconf(onlyNaive), style)).svg), "No auxiliary-confidence runs (method 'auxconf') in this sweep (methods run: naive): only naive fine-tuning is drawn.")
+    // the full grid has both: no such line, while its other subtitle lines are there
+    for (const name of ["accuracy", "pgr", "auxconf"] as const) {
+      const text = allText(await svgOf(name))
+      assert.notInclude(text, "in this sweep (methods run")
+      assert.include(text, "Medians over 3 seeds")
+    }
   })
 
   it("auxconf: PGR of both methods for every pair", async () => {

@@ -181,6 +181,11 @@ const studentRows = (sweep: Sweep, method: string, pick: (c: Cell) => Stat | nul
     return s ? [{ x: c.x, supervisor: c.supervisor, method: c.method, pair: c.pair, ...statRow(s) }] : []
   })
 const titled = (text: string, subtitle: Array<string>) => ({ text, subtitle })
+/** A subtitle line for a figure whose method is not in the sweep, so an empty plot says why. */
+const missing = (sweep: Sweep, method: string, what: string, consequence: string): Array<string> =>
+  sweep.cells.some((c) => c.method === method)
+    ? []
+    : [`No ${what} in this sweep (methods run: ${byMethod(sweep.cells.map((c) => c.method)).join(", ") || "none"}): ${consequence}.`]
 
 // ---------------------------------------------------------------------------------------------
 // The figures
@@ -189,6 +194,7 @@ const titled = (text: string, subtitle: Array<string>) => ({ text, subtitle })
 export const specs = {
   accuracy: (sweep: Sweep): Spec => ({
     title: titled("Weak-to-strong: test accuracy vs strong student size", [
+      ...missing(sweep, "naive", "naive fine-tuning runs (method 'naive')", "only supervisors and ceilings are drawn"),
       "Solid: strong students fine-tuned naively on each weak supervisor's labels.",
       "Dashed: the supervisor itself. Black: the strong ceiling, fine-tuned on ground truth.",
       `${seedsNote(sweep)}.`
@@ -201,6 +207,7 @@ export const specs = {
   }),
   pgr: (sweep: Sweep): Spec => ({
     title: titled("Performance gap recovered by naive weak-to-strong fine-tuning", [
+      ...missing(sweep, "naive", "naive fine-tuning runs (method 'naive')", "nothing to draw"),
       "PGR = (student - weak) / (ceiling - weak): 0 = no better than the supervisor,",
       "1 = as good as the ceiling trained on ground truth.",
       `${seedsNote(sweep)}.`
@@ -227,6 +234,7 @@ export const specs = {
   },
   auxconf: (sweep: Sweep): Spec => ({
     title: titled("Auxiliary confidence loss vs naive fine-tuning", [
+      ...missing(sweep, "auxconf", "auxiliary-confidence runs (method 'auxconf')", "only naive fine-tuning is drawn"),
       "The student is also trained toward its own hardened predictions",
       "(weight ramped up to aMax over the first 20% of steps).",
       `${seedsNote(sweep)}.`
