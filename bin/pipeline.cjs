@@ -5,8 +5,8 @@
 // is newer than it (so edits to pipelines and stages take effect on the next call), then runs it
 // with a V8 code cache kept next to the bundle (written by the build, see scripts/build.mjs, or else
 // by the first run of each build; start-up takes about half as long with it).
-// PIPELINE_CODE_CACHE=off: do not write a missing cache.
-const { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs")
+// PIPELINE_CODE_CACHE=off: do not write a missing cache. PIPELINE_NO_REBUILD=1: no source check.
+const { readFileSync, renameSync, writeFileSync } = require("node:fs")
 const Module = require("node:module")
 const { dirname, join } = require("node:path")
 const { pathToFileURL } = require("node:url")
@@ -15,21 +15,8 @@ const vm = require("node:vm")
 const root = join(__dirname, "..")
 const pointer = join(root, "dist", "pipeline.current")
 
-const newestSource = () => {
-  let newest = 0
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name)
-      if (e.isDirectory()) walk(p)
-      else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs)
-    }
-  }
-  for (const d of ["src", "stages", "pipelines", "bin"]) if (existsSync(join(root, d))) walk(join(root, d))
-  return newest
-}
-
-const start = () => {
-  const file = join(root, "dist", readFileSync(pointer, "utf8").trim())
+const start = (bundle) => {
+  const file = join(root, "dist", bundle)
   const cachePath = `${file}.v8cache`
   let cachedData
   try {
@@ -57,13 +44,35 @@ const start = () => {
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, dirname(file))
 }
 
-if (!existsSync(pointer) || statSync(pointer).mtimeMs < newestSource()) {
+// dist/pipeline.current: the current bundle's file name, then the newest source time it was built from.
+const current = () => {
+  try {
+    const [bundle, builtFrom] = readFileSync(pointer, "utf8").split("\n")
+    return bundle ? { bundle: bundle.trim(), builtFrom: Number(builtFrom) || 0 } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// Fresh: built from sources no newer than now. A source dated in the future (clock skew) would hide
+// later edits, so then every call rebuilds, as `make` would, and says why.
+const fresh = (built) => {
+  if (process.env.PIPELINE_NO_REBUILD === "1") return true // the build's own code-cache run
+  if (built.builtFrom > Date.now()) {
+    process.stderr.write("warning: a source file is dated in the future (clock skew?); the CLI is rebuilt on every call until it is not\n")
+    return false
+  }
+  return !(require("../scripts/sources.cjs").newestSource(root) > built.builtFrom)
+}
+
+const built = current()
+if (built && fresh(built)) {
+  start(built.bundle)
+} else {
   import(pathToFileURL(join(root, "scripts", "build.mjs")).href)
     .then(({ build }) => build())
-    .then(start, (e) => {
+    .then(() => start(current().bundle), (e) => {
       process.stderr.write(`error: could not build the CLI: ${e?.message ?? e}\n`)
       process.exitCode = 2
     })
-} else {
-  start()
 }

@@ -1,6 +1,6 @@
 /**
- * The bundled CLI's entry (built to dist/pipeline.js). On the main thread it runs the CLI; in a
- * worker thread it runs the one node it was started for.
+ * The bundled CLI's entry (built to dist/pipeline-<hash>.cjs, which bin/pipeline.cjs starts). On the
+ * main thread it runs the CLI; in a worker thread it runs the one node it was started for.
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads"
 import { pipelines } from "../pipelines/index.ts"

@@ -11,11 +11,13 @@ import * as esbuild from "esbuild"
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const { newestSource } = createRequire(import.meta.url)("./sources.cjs")
 
 const keepModuleUrls = {
   name: "keep-module-urls",
@@ -68,17 +70,21 @@ const writeAtomic = async (file, text) => {
 // most sensitive to start-up; a failure here only leaves the cache to the first real run.
 const warmCodeCache = async (bundle) => {
   if (existsSync(join(root, "dist", `${bundle}.v8cache`))) return
-  const store = await mkdtemp(join(tmpdir(), "w2s-warm-"))
+  let store
   try {
+    store = await mkdtemp(join(tmpdir(), "w2s-warm-"))
     const cli = (env) =>
       spawnSync(process.execPath, [join(root, "bin", "pipeline.cjs"), "run", "bench-dag", "--set", "nodes=4", "--cache-dir", store], {
         stdio: "ignore",
-        env: { ...process.env, ...env },
+        // the bundle was just built: the child must not check sources and build again
+        env: { ...process.env, PIPELINE_NO_REBUILD: "1", ...env },
         timeout: 60_000
       })
     if (cli({ PIPELINE_CODE_CACHE: "off" }).status === 0) cli({})
+  } catch {
+    // no temp folder or no child process here: the first real run writes the cache
   } finally {
-    await rm(store, { recursive: true, force: true })
+    if (store) await rm(store, { recursive: true, force: true }).catch(() => {})
   }
 }
 
@@ -86,6 +92,7 @@ const warmCodeCache = async (bundle) => {
 // running pipeline starts its worker threads from its own hashed file, so a rebuild while it runs
 // (after an edit) cannot hand its workers different code.
 export const build = async () => {
+  const builtFrom = newestSource(root) // before bundling: an edit made while it runs is newer
   const cli = await esbuild.build({
     ...common,
     entryPoints: { pipeline: "bin/pipeline.ts" },
@@ -109,7 +116,7 @@ export const build = async () => {
   })
   const current = new Set([entryOutput(cli)])
   await rm(join(root, "dist", "pipeline.js"), { force: true })
-  await writeAtomic(join(root, "dist", "pipeline.current"), `${entryOutput(cli)}\n`)
+  await writeAtomic(join(root, "dist", "pipeline.current"), `${entryOutput(cli)}\n${builtFrom}\n`)
   for (const [file, o] of Object.entries(scripts.metafile.outputs)) {
     if (!o.entryPoint) continue
     const name = basename(file)

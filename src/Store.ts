@@ -145,7 +145,12 @@ const decodeIndex = (text: string): Map<string, IndexEntry> | undefined => {
   if (sha256(body) !== text.slice(INDEX_HEADER.length, nl)) return undefined
   const rows = JSON.parse(body) as Array<[string, Signature, Record.Committed["outputs"]]>
   const entries = new Map<string, IndexEntry>()
-  for (const [key, sig, outputs] of rows) entries.set(key, { sig, record: { key, outputs } })
+  for (const row of rows) {
+    // only a writer with a bug (or a forger who also fixed the digest) could make rows of another shape
+    if (!Array.isArray(row) || typeof row[0] !== "string" || !Array.isArray(row[1]) || typeof row[2] !== "object" || row[2] === null) return undefined
+    const [key, sig, outputs] = row
+    entries.set(key, { sig, record: { key, outputs } })
+  }
   return entries
 }
 
@@ -454,7 +459,7 @@ export const makeDisk = (root: string): StoreShape => {
       }
       try {
         const h = createHash("sha256")
-        const buf = Buffer.allocUnsafe(4 * 2 ** 20)
+        const buf = Buffer.allocUnsafe(Math.max(1, Math.min(4 * 2 ** 20, (await fh.stat()).size)))
         for (;;) {
           const { bytesRead } = await fh.read(buf, 0, buf.length, null)
           if (bytesRead === 0) break
