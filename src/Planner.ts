@@ -79,7 +79,7 @@ export const globMatcher = (globs: ReadonlyArray<string>): ((id: string) => bool
 }
 
 // One literal per plan entry (no spreads): this runs for every node of every plan.
-const planned_ = (
+const plannedNode = (
   node: GraphNode,
   needs: ReadonlyArray<string>,
   key: string | undefined,
@@ -105,15 +105,15 @@ export const plan = (graph: Graph, view: StoreView, options: { readonly force?: 
     }
     let entry: PlannedNode
     if (upstream) {
-      entry = planned_(node, needs, undefined, "run", `upstream ${upstream.id} re-runs`, undefined)
+      entry = plannedNode(node, needs, undefined, "run", `upstream ${upstream.id} re-runs`, undefined)
     } else {
       const inputs = inputHashes(node, (id) => planned.get(id)?.record)!
       const key = keyOf(node, inputs)
       const found = view.lookup(key)
-      if (force(node.id)) entry = planned_(node, needs, key, "run", "forced", undefined)
-      else if (found._tag === "Present") entry = planned_(node, needs, key, "cached", "cached", found.record)
-      else if (found._tag === "Damaged") entry = planned_(node, needs, key, "run", `output missing or damaged (${found.reason})`, undefined)
-      else entry = planned_(node, needs, key, "run", reasonFor(graph, node, key, view, inputs), undefined)
+      if (force(node.id)) entry = plannedNode(node, needs, key, "run", "forced", undefined)
+      else if (found._tag === "Present") entry = plannedNode(node, needs, key, "cached", "cached", found.record)
+      else if (found._tag === "Damaged") entry = plannedNode(node, needs, key, "run", `output missing or damaged (${found.reason})`, undefined)
+      else entry = plannedNode(node, needs, key, "run", reasonFor(graph, node, key, view, inputs), undefined)
     }
     planned.set(node.id, entry)
     nodes.push(entry)
