@@ -27,6 +27,8 @@ import { results } from "../stages/ml/results.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+/** A list a sweep needs at least one value of: an empty one is bad input, not an empty experiment. */
+const NonEmpty = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Schema.isMinLength(1))
 
 const Params = Schema.Struct({
   data: Schema.Struct({
@@ -47,16 +49,17 @@ const Params = Schema.Struct({
   }),
   backend: BackendParam,
   /** The model family, smallest first: each member's architecture and pretraining budget. */
-  ladder: Schema.Array(Schema.Struct({
+  ladder: NonEmpty(Schema.Struct({
     name: Schema.String,
     arch: Arch,
     pretrain: Schema.Struct({ positions: Count, training: Training })
   })),
-  sizes: Schema.Struct({ weak: Schema.Array(Schema.String), strong: Schema.Array(Schema.String) }),
+  sizes: Schema.Struct({ weak: NonEmpty(Schema.String), strong: NonEmpty(Schema.String) }),
   weak: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
   strong: Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: Schema.Number }),
-  methods: Schema.Array(Schema.Literals(["naive", "auxconf", "bootstrap"])),
-  seeds: Schema.Array(Schema.Int),
+  methods: NonEmpty(Schema.Literals(["naive", "auxconf", "bootstrap"])),
+  /** replications: each seed re-draws the splits, the unpretrained members' initialisation and the batch order */
+  seeds: NonEmpty(Schema.Int),
   /** How the figures look (size, colours, x axis in parameters or compute): re-renders figures only */
   figures: Style
 })
@@ -82,7 +85,7 @@ const base: Params = {
       maxPerGame: 4,
       resignCp: 1500
     },
-    split: { fractions: { weak: 0.3, strong: 0.3, test: 0.2, fresh: 0.2 } }
+    split: { fractions: { weak: 0.25, strong: 0.25, val: 0.1, test: 0.2, fresh: 0.2 } }
   },
   backend: "auto",
   ladder: [
@@ -132,7 +135,7 @@ export default Pipeline.make({
         engine: "native",
         corpus: { ...base.data.corpus, shards: 120 },
         puzzles: { ...base.data.puzzles, shards: 600, depth: 12 },
-        split: { sizes: { weak: 50_000, strong: 50_000, test: 5_000, fresh: 100_000 } }
+        split: { sizes: { weak: 50_000, strong: 50_000, val: 5_000, test: 5_000, fresh: 100_000 } }
       },
       ladder: [
         ...base.ladder,
@@ -158,94 +161,112 @@ export default Pipeline.make({
         params: { ...settings, seed: data.seed, engine: data.engine, first: i * gamesPerShard, count: gamesPerShard }
       })
     })
-    const splits = split({
-      id: "split",
-      params: { seed: data.seed, ...data.split },
-      inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpus.map((c) => c.outputs.positions) }
-    })
+    const corpusOut = corpus.map((c) => c.outputs.positions)
     const order = ladder.map((m) => m.name)
     const member = (name: string) => {
       const m = ladder.find((x) => x.name === name)
       if (!m) throw new Error(`size '${name}' is not in the ladder (${order.join(", ")})`)
       return m
     }
-    const corpusOut = corpus.map((c) => c.outputs.positions)
-    const base = new Map(ladder.map((m) => [m.name, pretrain({
-      id: `pretrain/${m.name}`,
-      params: { arch: m.arch, positions: m.pretrain.positions, training: m.pretrain.training, seed: data.seed, backend },
-      inputs: { corpus: corpusOut }
-    })]))
-    const test = splits.outputs.test
+    for (const name of [...sizes.weak, ...sizes.strong]) member(name)
+    // Pretrained members are expensive and shared by every seed (initialised and sampled with
+    // data.seed); members without pretraining are initialised afresh per seed.
+    const pretrained = new Map<string, ReturnType<typeof pretrain>>()
+    const baseOf = (name: string, seed: number) => {
+      const m = member(name)
+      const fixed = m.pretrain.positions > 0 && m.pretrain.training.epochs > 0
+      const id = fixed ? `pretrain/${m.name}` : `pretrain/${m.name}/s${seed}`
+      let node = pretrained.get(id)
+      if (!node) {
+        node = pretrain({
+          id,
+          params: { arch: m.arch, positions: m.pretrain.positions, training: m.pretrain.training, seed: fixed ? data.seed : seed, backend },
+          inputs: { corpus: corpusOut }
+        })
+        pretrained.set(id, node)
+      }
+      return node.outputs.model
+    }
     const studentParams = (seed: number, method: "naive" | "auxconf") => ({ training: strong.training, headOnly: strong.headOnly, aMax: strong.aMax, seed, method, backend })
     const evaluations = seeds.flatMap((seed) => {
-      const weakModels = new Map(sizes.weak.map((w) => {
-        member(w)
-        return [w, trainWeak({
-          id: `train-weak/${w}/s${seed}`,
-          params: { training: weak.training, headOnly: weak.headOnly, seed, backend },
-          inputs: { base: base.get(w)!.outputs.model, train: splits.outputs.weak, test }
-        })]
-      }))
-      const labelsOf = (id: string, model: (typeof weakModels extends Map<string, infer N> ? N : never)["outputs"]["model"], puzzles = splits.outputs.strong, part = { index: 0, of: 1 }) =>
-        label({ id, params: { backend, part, seed }, inputs: { model, puzzles } })
+      // A seed is a replication: its own assignment of games to splits, its own initialisation of
+      // unpretrained members, its own batch order; the data and the pretrained bases are shared.
+      const splits = split({
+        id: `split/s${seed}`,
+        params: { seed, ...data.split },
+        inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpusOut }
+      }).outputs
+      const test = splits.testBoards
+      const weakModels = new Map(sizes.weak.map((w) => [w, trainWeak({
+        id: `train-weak/${w}/s${seed}`,
+        params: { training: weak.training, headOnly: weak.headOnly, seed, backend },
+        inputs: { base: baseOf(w, seed), train: splits.weak, val: splits.val, test }
+      }).outputs]))
+      type Trained = NonNullable<ReturnType<typeof weakModels.get>>
+      /** A supervisor's labels of the given puzzles, and of the validation split for its student's early stopping. */
+      const labelsOf = (id: string, model: Trained["model"], puzzles = splits.strong, part = { index: 0, of: 1 }) => ({
+        labels: label({ id, params: { backend, part, seed }, inputs: { model, puzzles } }).outputs.labels,
+        valLabels: label({ id: `${id}/val`, params: { backend, part: { index: 0, of: 1 }, seed }, inputs: { model, puzzles: splits.val } }).outputs.labels
+      })
       return sizes.strong.flatMap((s) => {
-        member(s)
         const ceil = ceiling({
           id: `ceiling/${s}/s${seed}`,
           params: { training: strong.training, headOnly: strong.headOnly, seed, backend },
-          inputs: { base: base.get(s)!.outputs.model, train: splits.outputs.strong, test }
-        })
+          inputs: { base: baseOf(s, seed), train: splits.strong, val: splits.val, test }
+        }).outputs
         return sizes.weak.filter((w) => order.indexOf(w) < order.indexOf(s)).flatMap((w) => {
           const weakModel = weakModels.get(w)!
-          const weakLabels = labelsOf(`label/${w}/s${seed}`, weakModel.outputs.model)
           return methods.flatMap((method) => {
-            let student
+            let student: Trained
             if (method === "bootstrap") {
               // weak -> m1 -> m2 -> strong through the ladder members in between, each step labelling fresh puzzles
               const mids = order.slice(order.indexOf(w) + 1, order.indexOf(s))
               if (mids.length === 0) return []
-              let supervisor = weakModel.outputs.model
+              let supervisor = weakModel.model
               mids.forEach((mid, k) => {
-                const lab = labelsOf(`label/boot/${w}-${s}/${k}/s${seed}`, supervisor, splits.outputs.fresh, { index: k, of: mids.length })
                 supervisor = trainStrong({
                   id: `train-strong/boot/${w}-${s}/${mid}/s${seed}`,
                   params: studentParams(seed, "naive"),
-                  inputs: { base: base.get(mid)!.outputs.model, labels: lab.outputs.labels, test }
+                  inputs: { base: baseOf(mid, seed), ...labelsOf(`label/boot/${w}-${s}/${k}/s${seed}`, supervisor, splits.fresh, { index: k, of: mids.length }), test }
                 }).outputs.model
               })
               student = trainStrong({
                 id: `train-strong/${w}-${s}/bootstrap/s${seed}`,
                 params: studentParams(seed, "naive"),
-                inputs: { base: base.get(s)!.outputs.model, labels: labelsOf(`label/boot/${w}-${s}/final/s${seed}`, supervisor).outputs.labels, test }
-              })
+                inputs: { base: baseOf(s, seed), ...labelsOf(`label/boot/${w}-${s}/final/s${seed}`, supervisor), test }
+              }).outputs
             } else {
               student = trainStrong({
                 id: `train-strong/${w}-${s}/${method}/s${seed}`,
                 params: studentParams(seed, method),
-                inputs: { base: base.get(s)!.outputs.model, labels: weakLabels.outputs.labels, test }
-              })
+                inputs: { base: baseOf(s, seed), ...labelsOf(`label/${w}/s${seed}`, weakModel.model), test }
+              }).outputs
             }
             return [evaluate({
               id: `evaluate/${w}-${s}/${method}/s${seed}`,
-              params: { weak: w, strong: s, method, seed, backend },
+              params: { weak: w, strong: s, method, seed },
               inputs: {
-                weak: weakModel.outputs.model,
-                student: student.outputs.model,
-                ceiling: ceil.outputs.model,
-                base: base.get(s)!.outputs.model,
-                test,
-                studentReport: student.outputs.report
+                test: splits.test,
+                weakCurve: weakModel.curve,
+                weakReport: weakModel.report,
+                ceilingCurve: ceil.curve,
+                ceilingReport: ceil.report,
+                studentCurve: student.curve,
+                studentReport: student.report,
+                weakBase: baseOf(w, seed),
+                strongBase: baseOf(s, seed)
               }
-            })]
+            }).outputs]
           })
         })
       })
     })
-    const metrics = evaluations.map((e) => e.outputs.metrics)
+    const metrics = evaluations.map((e) => e.metrics)
+    const table = results({ id: "results", params: {}, inputs: { metrics, predictions: evaluations.map((e) => e.predictions) } })
     return {
-      results: results({ id: "results", params: {}, inputs: { metrics } }),
+      results: table,
       figures: Object.entries(figureStages).map(([name, stage]) =>
-        stage({ id: `figure-${name}`, params: { style: figures }, inputs: { metrics } })
+        stage({ id: `figure-${name}`, params: { style: figures }, inputs: { metrics, summary: table.outputs.summary } })
       )
     }
   }

@@ -19,8 +19,9 @@ const tiny = [
   "data.puzzles.gamesPerShard=8",
   "data.puzzles.screenNodes=200",
   "data.puzzles.depth=6",
-  "data.split.fractions.weak=0.4",
+  "data.split.fractions.weak=0.3",
   "data.split.fractions.strong=0.3",
+  "data.split.fractions.val=0.1",
   "data.split.fractions.test=0.2",
   "data.split.fractions.fresh=0.1",
   // and a small slice of the learning half, so that the whole chain is checked for determinism
@@ -47,23 +48,29 @@ describe("chess data (WASM Stockfish)", () => {
       const hb = outputsOf(b.store, yield* planPipeline(b.store, w2s, tiny))
       assert.deepStrictEqual(ha, hb)
 
-      const outs = ha["split"]!
+      const outs = ha["split/s0"]!
       const corpus = yield* readCorpus(a.store, ha["corpus/0"]!["positions"]!)
       assert.isAbove(corpus.length, 50)
       const corpusKeys = new Set(corpus.map((r) => positionKey(String(r.fen))))
       const owner = new Map<string, string>()
+      const gameOwner = new Map<number, string>()
       let total = 0
-      for (const name of ["weak", "strong", "test", "fresh"]) {
+      for (const name of ["weak", "strong", "val", "test", "fresh"]) {
         for (const row of yield* readTable(a.store, outs[name]!)) {
           total++
           const key = positionKey(String(row.fen))
           assert.isFalse(corpusKeys.has(key), `${key} of ${name} is in the corpus`)
           assert.isUndefined(owner.get(key), `${key} is in ${owner.get(key)} and ${name}`)
           owner.set(key, name)
+          // splits by game: every puzzle of a game is in one split
+          const game = Number(row.game)
+          assert.include([undefined, name], gameOwner.get(game), `game ${game} is in ${gameOwner.get(game)} and ${name}`)
+          gameOwner.set(game, name)
           assert.include(row.legal as Array<string>, row.best, "the label is a legal move")
         }
       }
       assert.isAbove(total, 0, "some puzzles were found")
+      assert.isBelow(gameOwner.size, total, "some game gave more than one puzzle (else splitting by game is untested here)")
     }), { timeout: 120_000 })
 
   it.live("the rule on hand-checked positions: the only mate is kept; two equal winning moves are rejected", () =>
@@ -140,23 +147,59 @@ describe("split", () => {
         puzzle("7k/8/8/8/8/8/6q1/7K w - - 0 1", 4)
       ]
       const corpus = [{ fen: "7k/8/8/8/8/8/6q1/7K w - - 3 9", legal: [], move: "h1h2", ply: 0, game: 0 }]
-      const params = { seed: 1, fractions: { weak: 0.25, strong: 0.25, test: 0.25, fresh: 0.25 } }
+      const params = { seed: 1, fractions: { weak: 0.2, strong: 0.2, val: 0.2, test: 0.2, fresh: 0.2 } }
       const ctx = (puzzles: ReadonlyArray<ReadonlyArray<Puzzle>>) => ({
         node: "split", params, inputs: { puzzles, corpus: [corpus] }, log: () => {}, progress: () => {}, annotate: () => {}
       })
       const out = yield* split.run(ctx([rows])) as Effect.Effect<any>
       assert.strictEqual(out.report.duplicates, 1)
       assert.strictEqual(out.report.inCorpus, 1)
-      const where = (o: any) => Object.fromEntries(["weak", "strong", "test", "fresh"].flatMap((n) => o[n].map((p: Puzzle) => [positionKey(p.fen), n])))
+      const where = (o: any) => Object.fromEntries(["weak", "strong", "val", "test", "fresh"].flatMap((n) => o[n].map((p: Puzzle) => [positionKey(p.fen), n])))
       const reversed = yield* split.run(ctx([[...rows].reverse()])) as Effect.Effect<any>
       assert.deepStrictEqual(where(reversed), where(out))
       assert.strictEqual(Object.keys(where(out)).length, 2)
       // exact sizes: blocks of the hash order; asking for more than there is fails, saying so
-      const sized = yield* split.run({ ...ctx([rows]), params: { seed: 1, sizes: { weak: 1, strong: 1, test: 0, fresh: 0 } } }) as Effect.Effect<any>
+      const sized = yield* split.run({ ...ctx([rows]), params: { seed: 1, sizes: { weak: 1, strong: 1, val: 0, test: 0, fresh: 0 } } }) as Effect.Effect<any>
       assert.deepStrictEqual([sized.weak.length, sized.strong.length], [1, 1])
-      const tooMany = yield* Effect.exit(split.run({ ...ctx([rows]), params: { seed: 1, sizes: { weak: 5, strong: 0, test: 0, fresh: 0 } } }) as Effect.Effect<any>)
+      const tooMany = yield* Effect.exit(split.run({ ...ctx([rows]), params: { seed: 1, sizes: { weak: 5, strong: 0, val: 0, test: 0, fresh: 0 } } }) as Effect.Effect<any>)
       assert.isTrue(Exit.isFailure(tooMany))
       assert.match(String((Cause.squash((tooMany as Exit.Failure<unknown, unknown>).cause) as Error).message), /need 5 puzzles but 2 are usable/)
+    }))
+
+  it.effect("keeps every game's puzzles in one split, whatever the seed; exact sizes cut a game short rather than split it", () =>
+    Effect.gen(function*() {
+      // 40 games of 1 to 4 puzzles each (100 in all), distinct positions (a king walk), no corpus
+      const fenAt = (i: number) => {
+        const file = i % 8, rank = Math.floor(i / 8) % 6 // white king on ranks 1-6
+        const row = (f: number) => (f === 0 ? "K7" : f === 7 ? "7K" : `${f}K${7 - f}`)
+        const ranks = Array.from({ length: 8 }, (_, r) => (r === 0 ? (i >= 96 ? "k7" : "7k") : 7 - r === rank ? row(file) : "8"))
+        return `${ranks.join("/")} ${Math.floor(i / 48) % 2 ? "b" : "w"} - - 0 1`
+      }
+      const unique: Array<Puzzle> = []
+      for (let g = 0; g < 40; g++) for (let k = 0; k <= g % 4; k++) unique.push({ ...puzzle(fenAt(unique.length), g), ply: k })
+      assert.strictEqual(new Set(unique.map((r) => positionKey(r.fen))).size, 100)
+      const ctx = (params: any) => ({ node: "split", params, inputs: { puzzles: [unique], corpus: [[]] }, log: () => {}, progress: () => {}, annotate: () => {} })
+      const gamesOf = (o: any) => {
+        const owner = new Map<number, string>()
+        for (const n of ["weak", "strong", "val", "test", "fresh"]) {
+          for (const p of o[n] as Array<Puzzle>) {
+            assert.include([undefined, n], owner.get(p.game), `game ${p.game} is in ${owner.get(p.game)} and ${n}`)
+            owner.set(p.game, n)
+          }
+        }
+        return owner
+      }
+      const placements = []
+      for (const seed of [1, 2, 3]) {
+        const out = yield* split.run(ctx({ seed, fractions: { weak: 0.2, strong: 0.2, val: 0.2, test: 0.2, fresh: 0.2 } })) as Effect.Effect<any>
+        placements.push(JSON.stringify([...gamesOf(out)].sort((a, b) => a[0] - b[0])))
+        assert.deepStrictEqual(out.testBoards, out.test.map((p: Puzzle) => ({ fen: p.fen, legal: p.legal })))
+        const sized = yield* split.run(ctx({ seed, sizes: { weak: 7, strong: 7, val: 3, test: 5, fresh: 0 } })) as Effect.Effect<any>
+        assert.deepStrictEqual(["weak", "strong", "val", "test"].map((n) => sized[n].length), [7, 7, 3, 5])
+        gamesOf(sized)
+      }
+      // a seed is a replication: another seed deals the games differently
+      assert.strictEqual(new Set(placements).size, 3)
     }))
 })
 

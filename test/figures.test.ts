@@ -1,4 +1,4 @@
-// The paper figures: summaries over seeds checked by hand, and each rendered figure read back: the
+// The paper figures: summaries over seeds checked by hand (from a summary table shaped as `results` makes it), and each rendered figure read back: the
 // SVG must hold the expected title, axis titles, legend entries and one mark per data point with
 // the right value; the PNG must show text (in the bundled font) and data in the series colours.
 import { assert, describe, it } from "@effect/vitest"
@@ -6,31 +6,15 @@ import { PNG } from "pngjs"
 import { rasterize, render, type Style } from "../stages/figures/vega.ts"
 import { type FigureName, si, specs, summarize } from "../stages/figures/w2s.ts"
 
-interface Metric {
-  weak: string
-  strong: string
-  method: string
-  seed: number
-  n: number
-  accWeak: number
-  accStudent: number
-  accCeiling: number
-  accZeroShot: number
-  pgr: number | null
-  pgrByEpoch: Array<number | null>
-  agreeWhenWeakRight: number
-  agreeWhenWeakWrong: number
-  strongParams: number
-  strongFlops: number
-  weakParams: number
-}
-
 const PARAMS: Record<string, number> = { s0: 1_000, s1: 4_000, s2: 16_000, s3: 64_000 }
 const WEAK: Record<string, number> = { s0: 0.2, s1: 0.25 }
-const CEIL: Record<string, number> = { s2: 0.4, s3: 0.5 }
+const CEIL: Record<string, number> = { s0: 0, s1: 0, s2: 0.4, s3: 0.5 }
 const TRUE_PGR: Record<string, number> = { naive: 0.3, auxconf: 0.5, bootstrap: 0.1 }
 
-/** A 2 x 2 grid, naive and auxconf everywhere, bootstrap only s0 -> s3, three seeds. */
+type Metric = Parameters<typeof summarize>[0][number]
+type Row = Parameters<typeof summarize>[1][number]
+
+/** A 2 x 2 grid, naive and auxconf everywhere, bootstrap only s0 -> s3, three seeds; PGR falls 0.05 an epoch. */
 const grid = (): Array<Metric> => {
   const out: Array<Metric> = []
   for (const weak of ["s0", "s1"]) {
@@ -41,11 +25,15 @@ const grid = (): Array<Metric> => {
           const accWeak = WEAK[weak]! + 0.01 * seed
           const accCeiling = CEIL[strong]! - 0.01 * seed
           const pgr = TRUE_PGR[method]! + 0.05 * (seed - 1)
-          const accStudent = accWeak + pgr * (accCeiling - accWeak)
+          const byEpoch = [pgr + 0.1, pgr + 0.05, pgr]
+          const accOf = (p: number) => accWeak + p * (accCeiling - accWeak)
+          const checkpoint = (name: "final" | "weak-val" | "oracle-test", epoch: number) => ({
+            name, epoch, accStudent: accOf(byEpoch[epoch]!), pgr: byEpoch[epoch]!, agreeWhenWeakRight: 0.9 - 0.1 * seed, agreeWhenWeakWrong: 0.5 - 0.1 * seed
+          })
           out.push({
-            weak, strong, method, seed, n: 500, accWeak, accStudent, accCeiling, accZeroShot: 0.05, pgr,
-            pgrByEpoch: [pgr + 0.1, pgr + 0.05, pgr],
-            agreeWhenWeakRight: 0.9 - 0.1 * seed, agreeWhenWeakWrong: 0.5 - 0.1 * seed,
+            weak, strong, method, seed, n: 500, accWeak, accCeiling, accZeroShot: 0.05, weakEpoch: 1, ceilingEpoch: 2,
+            checkpoints: [checkpoint("final", 2), checkpoint("weak-val", 1), checkpoint("oracle-test", 0)],
+            accByEpoch: byEpoch.map(accOf), pgrByEpoch: byEpoch, valByEpoch: [2, 1.9, 1.95],
             strongParams: PARAMS[strong]!, strongFlops: PARAMS[strong]! * 1e6 + seed, weakParams: PARAMS[weak]!
           })
         }
@@ -54,6 +42,36 @@ const grid = (): Array<Metric> => {
   }
   return out
 }
+
+const mean = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / xs.length
+/** A summary as `results` makes it, with intervals of +-0.02 around the seed means (the figures only draw them). */
+const summaryOf = (metrics: ReadonlyArray<Metric>, unreadable: ReadonlyArray<string> = []): Array<Row> => {
+  const groups = new Map<string, Array<Metric>>()
+  for (const m of metrics) groups.set(`${m.weak}-${m.strong}-${m.method}`, [...(groups.get(`${m.weak}-${m.strong}-${m.method}`) ?? []), m])
+  return [...groups.values()].flatMap((g) => (["final", "weak-val", "oracle-test"] as const).map((checkpoint) => {
+    const cp = g.map((m) => m.checkpoints.find((c) => c.name === checkpoint)!)
+    const v = {
+      accWeak: mean(g.map((m) => m.accWeak)),
+      accStudent: mean(cp.map((c) => c.accStudent)),
+      accCeiling: mean(g.map((m) => m.accCeiling)),
+      accZeroShot: 0.05,
+      studentMinusWeak: 0,
+      ceilingMinusWeak: 0,
+      pgr: mean(cp.map((c) => c.pgr!)),
+      studentMinusMaxWeakZeroShot: 0,
+      agreeWhenWeakRight: mean(cp.map((c) => c.agreeWhenWeakRight)),
+      agreeWhenWeakWrong: mean(cp.map((c) => c.agreeWhenWeakWrong))
+    }
+    const row: Record<string, unknown> = {
+      weak: g[0]!.weak, strong: g[0]!.strong, method: g[0]!.method, checkpoint, seeds: g.length, puzzles: 1500, meanEpoch: 1,
+      pgrReadable: !unreadable.includes(`${g[0]!.weak}-${g[0]!.strong}`), interval: "test"
+    }
+    for (const [k, x] of Object.entries(v)) Object.assign(row, { [k]: x, [`${k}Lo95`]: x - 0.02, [`${k}Hi95`]: x + 0.02 })
+    return row as unknown as Row
+  }))
+}
+const sweepOf = (metrics: ReadonlyArray<Metric>, x: "params" | "compute" = "params", unreadable: ReadonlyArray<string> = []) =>
+  summarize(metrics, summaryOf(metrics, unreadable), x)
 
 const style: Style = { width: 300, height: 200, scheme: "tableau10", x: "params", scale: 1 }
 
@@ -71,35 +89,38 @@ const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].
 /** All the text of an SVG, multi-line titles (tspans) included. */
 const allText = (svg: string) => svg.replace(/<[^>]+>/g, " ").replaceAll("&apos;", "'").replaceAll("&amp;", "&").replace(/\s+/g, " ")
 const close = (a: number, b: number) => assert.isBelow(Math.abs(a - b), 1e-9, `${a} vs ${b}`)
-const median3 = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[1]!
 
 describe("summaries over seeds", () => {
-  it("take medians per (weak, strong, method), one ceiling per strong size and one accuracy per supervisor", () => {
+  it("draw the weak-validation checkpoint's seed means and intervals, one ceiling per strong size and one accuracy per supervisor", () => {
     const m = grid()
-    const sweep = summarize(m, "params")
+    const sweep = sweepOf(m)
     assert.strictEqual(sweep.cells.length, 9)
     assert.strictEqual(sweep.seeds, 3)
     const cell = sweep.cells.find((c) => c.weak === "s0" && c.strong === "s3" && c.method === "auxconf")!
     const rows = m.filter((r) => r.weak === "s0" && r.strong === "s3" && r.method === "auxconf")
-    close(cell.accStudent.med, median3(rows.map((r) => r.accStudent)))
-    close(cell.pgr!.med, 0.5)
-    assert.isTrue(cell.accStudent.lo <= cell.accStudent.med && cell.accStudent.med <= cell.accStudent.hi)
+    close(cell.accStudent.est, mean(rows.map((r) => r.checkpoints[1]!.accStudent)))
+    close(cell.pgr!.est, 0.55) // the weak-val checkpoint is epoch 1: 0.5 + 0.05
+    assert.isTrue(cell.accStudent.lo <= cell.accStudent.est && cell.accStudent.est <= cell.accStudent.hi)
     assert.deepStrictEqual(cell.pgrByEpoch.map((x) => Math.round(x! * 1e9) / 1e9), [0.6, 0.55, 0.5])
+    assert.sameDeepMembers([...cell.picked], [0, 1, 2].flatMap(() => [{ rule: "weak-val", epoch: 1 }, { rule: "oracle-test", epoch: 0 }]))
     assert.strictEqual(cell.pair, "s0 → s3")
     assert.strictEqual(cell.x, 64_000)
     assert.deepStrictEqual(sweep.ceilings.map((c) => [c.strong, c.x]), [["s2", 16_000], ["s3", 64_000]])
-    close(sweep.ceilings[1]!.acc.med, 0.49)
+    close(sweep.ceilings[1]!.acc.est, 0.49)
     assert.deepStrictEqual(sweep.supervisors.map((s) => s.supervisor), ["s0 (1k params)", "s1 (4k params)"])
-    close(sweep.supervisors[0]!.acc.med, 0.21)
+    close(sweep.supervisors[0]!.acc.est, 0.21)
     // compute on the x axis: the median over seeds of the students' FLOPs
-    assert.strictEqual(summarize(m, "compute").cells.find((c) => c.strong === "s2")!.x, 16_000 * 1e6 + 1)
+    assert.strictEqual(sweepOf(m, "compute").cells.find((c) => c.strong === "s2")!.x, 16_000 * 1e6 + 1)
   })
 
-  it("a PGR that is undefined on every seed (ceiling not above the supervisor) stays null", () => {
-    const m = grid().map((r) => (r.strong === "s2" ? { ...r, pgr: null } : r))
-    const sweep = summarize(m, "params")
+  it("PGR is left out where the (ceiling - weak) interval includes 0, and the figures say for which pairs", async () => {
+    const sweep = sweepOf(grid(), "params", ["s0-s2", "s1-s2"])
     assert.isNull(sweep.cells.find((c) => c.strong === "s2")!.pgr)
     assert.isNotNull(sweep.cells.find((c) => c.strong === "s3")!.pgr)
+    assert.deepStrictEqual([...sweep.unreadable], ["s0 → s2", "s1 → s2"])
+    const svg = (await render("pgr", specs.pgr(sweep), style)).svg
+    assert.strictEqual(marks(svg, "point").length, 2)
+    assert.include(allText(svg), "PGR not drawn for s0 → s2, s1 → s2: the (ceiling - weak) interval includes 0.")
   })
 
   it("si formats sizes as a reader writes them", () => {
@@ -108,7 +129,7 @@ describe("summaries over seeds", () => {
 })
 
 describe("rendered figures hold their marks and labels", () => {
-  const sweep = summarize(grid(), "params")
+  const sweep = sweepOf(grid())
   const svgOf = async (name: FigureName) => (await render(name, specs[name](sweep), style)).svg
   const cell = (w: string, s: string, m: string) => sweep.cells.find((c) => c.weak === w && c.strong === s && c.method === m)!
 
@@ -122,15 +143,15 @@ describe("rendered figures hold their marks and labels", () => {
     const points = marks(svg, "point")
     assert.strictEqual(points.length, 4 + 2)
     const acc = points.map((p) => valueOf(p, "test accuracy (top-1 move)")).sort()
-    const want = [...["s0", "s1"].flatMap((w) => ["s2", "s3"].map((s) => cell(w, s, "naive").accStudent.med)), ...sweep.ceilings.map((c) => c.acc.med)].sort()
+    const want = [...["s0", "s1"].flatMap((w) => ["s2", "s3"].map((s) => cell(w, s, "naive").accStudent.est)), ...sweep.ceilings.map((c) => c.acc.est)].sort()
     acc.forEach((a, i) => assert.isBelow(Math.abs(a - want[i]!), 1e-9))
   })
 
-  it("pgr: one point per (supervisor, student) at the median PGR, and the zero line", async () => {
+  it("pgr: one point per (supervisor, student) at the mean PGR of the weak-validation checkpoint, and the zero line", async () => {
     const svg = await svgOf("pgr")
     const points = marks(svg, "point")
     assert.strictEqual(points.length, 4)
-    for (const p of points) close(valueOf(p, "performance gap recovered (PGR)"), 0.3)
+    for (const p of points) close(valueOf(p, "performance gap recovered (PGR)"), 0.35)
     assert.include(texts(svg), "performance gap recovered (PGR)")
   })
 
@@ -144,18 +165,18 @@ describe("rendered figures hold their marks and labels", () => {
   })
 
   it("a sweep without naive (or auxconf) runs says so in the figures that draw them, instead of drawing nothing silently", async () => {
-    const onlyAux = summarize(grid().filter((m) => m.method === "auxconf") as never, "params")
+    const onlyAux = sweepOf(grid().filter((m) => m.method === "auxconf"))
     for (const name of ["accuracy", "pgr"] as const) {
       const text = allText((await render(name, specs[name](onlyAux), style)).svg)
       assert.include(text, "No naive fine-tuning runs (method 'naive') in this sweep (methods run: auxconf)", name)
     }
-    const onlyNaive = summarize(grid().filter((m) => m.method === "naive") as never, "params")
+    const onlyNaive = sweepOf(grid().filter((m) => m.method === "naive"))
     assert.include(allText((await render("auxconf", specs.auxconf(onlyNaive), style)).svg), "No auxiliary-confidence runs (method 'auxconf') in this sweep (methods run: naive): only naive fine-tuning is drawn.")
     // the full grid has both: no such line, while its other subtitle lines are there
     for (const name of ["accuracy", "pgr", "auxconf"] as const) {
       const text = allText(await svgOf(name))
       assert.notInclude(text, "in this sweep (methods run")
-      assert.include(text, "Medians over 3 seeds")
+      assert.include(text, "Means over 3 seeds (each its own split)")
     }
   })
 
@@ -163,7 +184,7 @@ describe("rendered figures hold their marks and labels", () => {
     const svg = await svgOf("auxconf")
     const points = marks(svg, "point")
     assert.strictEqual(points.length, 8)
-    for (const p of points.filter((x) => x.includes("method: auxconf"))) close(valueOf(p, "performance gap recovered (PGR)"), 0.5)
+    for (const p of points.filter((x) => x.includes("method: auxconf"))) close(valueOf(p, "performance gap recovered (PGR)"), 0.55)
   })
 
   it("agreement: every cell in each of the two panels, as percentages", async () => {
@@ -181,14 +202,20 @@ describe("rendered figures hold their marks and labels", () => {
     assert.includeMembers(t, ["s0 → s2", "s1 → s3", "weak supervisor", "naive student", "best method", "strong ceiling", "auxconf"])
   })
 
-  it("epochs: one point per epoch of each naive and auxconf cell", async () => {
+  it("epochs: one point per epoch (0 = the base) of each naive and auxconf cell, and each seed's picked epochs marked", async () => {
     const svg = await svgOf("epochs")
-    assert.strictEqual(marks(svg, "point").length, 8 * 3)
-    assert.include(texts(svg), "fine-tuning epoch")
+    const points = marks(svg, "point")
+    const picks = points.filter((p) => p.includes("checkpoint: "))
+    assert.strictEqual(points.length - picks.length, 8 * 3)
+    // per cell and seed: the weak-validation pick (epoch 1) and the oracle's (epoch 0), at the curve's value there
+    assert.strictEqual(picks.filter((p) => p.includes("picked by weak-labelled validation")).length, 8 * 3)
+    assert.strictEqual(picks.filter((p) => p.includes("best on test (oracle)")).length, 8 * 3)
+    for (const p of picks.filter((x) => x.includes("picked by weak"))) assert.strictEqual(valueOf(p, "fine-tuning epoch (0 = the pretrained base)"), 1)
+    assert.include(texts(svg), "fine-tuning epoch (0 = the pretrained base)")
   })
 
   it("the x axis can show training compute instead", async () => {
-    const svg = (await render("pgr", specs.pgr(summarize(grid(), "compute")), style)).svg
+    const svg = (await render("pgr", specs.pgr(sweepOf(grid(), "compute")), style)).svg
     assert.include(texts(svg), "strong student training compute, FLOPs incl. pretraining (log scale)")
   })
 

@@ -109,25 +109,74 @@ describe("training", () => {
 })
 
 describe("w2s-chess wiring", () => {
-  it.effect("no label leakage: the weak model never sees the split it labels, nor does any model train on test", () =>
+  const wire = (n: { inputs: Readonly<Record<string, { node: string; port: string }>> }, port: string) => {
+    const w = n.inputs[port]!
+    return `${w.node.replace(/\/s\d+$/, "/sN")}.${w.port}`
+  }
+  const typeOf = (n: Pipeline.GraphNode, port: string) => {
+    const p = n.stage.inputs[port] as { name?: string; item?: { name: string } }
+    return p.item?.name ?? p.name
+  }
+
+  for (const preset of ["default", "smoke", "paper"]) {
+    it.effect(`${preset}: no label leakage: the weak model never sees the split it labels, nor does any model train on test`, () =>
+      Effect.gen(function*() {
+        const g = yield* Pipeline.graph(w2s, preset, [])
+        let checked = 0
+        for (const n of g.nodes) {
+          if (n.stage.name === "train-weak") assert.strictEqual(wire(n, "train"), "split/sN.weak")
+          if (n.stage.name === "ceiling") assert.strictEqual(wire(n, "train"), "split/sN.strong")
+          if (n.stage.name === "label") {
+            assert.include(["split/sN.strong", "split/sN.fresh", "split/sN.val"], wire(n, "puzzles"))
+            checked++
+          }
+          for (const [port, w] of Object.entries(n.inputs)) {
+            if (w.node.startsWith("split/") && w.port === "test") assert.strictEqual(n.stage.name, "evaluate", `${n.id} reads the test split as ${port}`)
+            if (w.node.startsWith("split/") && w.port === "testBoards") assert.strictEqual(port, "test", `${n.id} reads test boards as ${port}`)
+            // a seed's nodes read only that seed's split
+            const seed = n.id.match(/\/s(\d+)$/)?.[1]
+            if (w.node.startsWith("split/") && seed !== undefined) assert.strictEqual(w.node, `split/s${seed}`, n.id)
+          }
+        }
+        assert.isAbove(checked, 0)
+      }))
+
+    it.effect(`${preset}: students never see ground truth, in training or in early stopping`, () =>
+      Effect.gen(function*() {
+        const g = yield* Pipeline.graph(w2s, preset, [])
+        const students = g.nodes.filter((n) => n.stage.name === "train-strong")
+        assert.isAbove(students.length, 0)
+        for (const n of students) {
+          // no input of a student holds an answer: a model, labels without the truth, boards without answers
+          assert.deepStrictEqual(Object.keys(n.inputs).sort(), ["base", "labels", "test", "valLabels"], n.id)
+          assert.deepStrictEqual(["base", "labels", "valLabels", "test"].map((p) => typeOf(n, p)), ["Mlp", "WeakLabels", "WeakLabels", "Boards"], n.id)
+          assert.deepStrictEqual(Object.keys((n.stage.inputs.labels as unknown as { columns: object }).columns), ["fen", "legal", "soft", "hard"])
+          assert.strictEqual(g.byId.get(n.inputs.base!.node)!.stage.name, "pretrain", n.id)
+          assert.strictEqual(wire(n, "test"), "split/sN.testBoards")
+          // both label sets come from a supervisor (a weak model or a student), never from the ceiling,
+          // and from the same supervisor; the early-stopping set is the validation split
+          const labeller = (port: string) => g.byId.get(n.inputs[port]!.node)!
+          const [train, val] = [labeller("labels"), labeller("valLabels")]
+          assert.strictEqual(train.stage.name, "label")
+          assert.strictEqual(val.stage.name, "label")
+          assert.strictEqual(val.inputs.model!.node, train.inputs.model!.node, n.id)
+          assert.include(["train-weak", "train-strong"], g.byId.get(train.inputs.model!.node)!.stage.name, n.id)
+          assert.strictEqual(wire(val, "puzzles"), "split/sN.val")
+          assert.notStrictEqual(wire(train, "puzzles"), "split/sN.val")
+        }
+      }))
+  }
+
+  it.effect("seeds are replications: each has its own split and unpretrained members; pretrained bases are shared", () =>
     Effect.gen(function*() {
       const g = yield* Pipeline.graph(w2s, "default", [])
-      const wire = (n: { inputs: Readonly<Record<string, { node: string; port: string }>> }, port: string) => {
-        const w = n.inputs[port]!
-        return `${w.node}.${w.port}`
-      }
-      let checked = 0
-      for (const n of g.nodes) {
-        if (n.stage.name === "train-weak") assert.strictEqual(wire(n, "train"), "split.weak")
-        if (n.stage.name === "ceiling") assert.strictEqual(wire(n, "train"), "split.strong")
-        if (n.stage.name === "label") {
-          assert.include(["split.strong", "split.fresh"], wire(n, "puzzles"))
-          checked++
-        }
-        for (const [port, w] of Object.entries(n.inputs)) {
-          if (w.node === "split" && w.port === "test") assert.include(["test"], port, `${n.id} reads the test split as ${port}`)
-        }
-      }
-      assert.isAbove(checked, 0)
+      const ids = g.nodes.map((n) => n.id)
+      assert.includeMembers(ids, ["split/s0", "split/s1", "split/s2", "pretrain/s0/s0", "pretrain/s0/s1", "pretrain/s0/s2", "pretrain/s1", "pretrain/s3"])
+      assert.notInclude(ids, "pretrain/s1/s0")
+      const seedOf = (id: string) => (g.byId.get(id)!.params as { seed: number }).seed
+      assert.deepStrictEqual([seedOf("split/s0"), seedOf("split/s1"), seedOf("pretrain/s0/s0"), seedOf("pretrain/s0/s2")], [0, 1, 0, 2])
+      // the pretrained base ignores the seed: one node for every seed's students
+      const bases = new Set(g.nodes.filter((n) => n.id.startsWith("train-strong/s0-s3/naive/")).map((n) => n.inputs.base!.node))
+      assert.deepStrictEqual([...bases], ["pretrain/s3"])
     }))
 })

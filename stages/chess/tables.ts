@@ -31,11 +31,18 @@ export const Puzzles = Artifact.table("Puzzles", {
   pieces: C.int32
 })
 
+/** Puzzle positions without their answers: what a node that must not see the ground truth gets. */
+export const Boards = Artifact.table("Boards", {
+  fen: C.utf8,
+  legal: C.list(C.utf8)
+})
+
 export type Puzzle = (typeof Puzzles.rowSchema)["Type"]
 export type Position = (typeof Positions.rowSchema)["Type"]
+export type Board = (typeof Boards.rowSchema)["Type"]
 
 const Counts = Schema.Record(Schema.String, Schema.Int)
-const SplitStats = Schema.Struct({ puzzles: Schema.Int, phases: Counts, pieces: Counts })
+const SplitStats = Schema.Struct({ puzzles: Schema.Int, games: Schema.Int, phases: Counts, pieces: Counts })
 
 /** What the split did: sizes, what it dropped and why, and the mix of phases and piece counts. */
 export const SplitReport = Artifact.json("SplitReport", Schema.Struct({

@@ -1,8 +1,9 @@
 /**
- * The paper's figures (Burns et al. 2023) drawn from `evaluate` metrics: one stage per figure, so a
- * figure re-renders only when its inputs or its style change. Each reads every evaluation of the
- * sweep, takes medians over seeds with 95% bootstrap intervals (the same estimator as `results`)
- * and renders a Vega-Lite spec.
+ * The paper's figures (Burns et al. 2023) drawn from the results' summary and the evaluations: one
+ * stage per figure, so a figure re-renders only when its inputs or its style change. Points are seed
+ * means at the student checkpoint that weak-labelled validation picked (no ground truth involved),
+ * bars their 95% intervals from the hierarchical paired bootstrap of `results`; PGR is drawn only
+ * where the (ceiling - weak) interval lies above 0, and each figure names the pairs left out.
  *
  *   figure-accuracy   test accuracy vs strong student size, a line per supervisor (Fig. 3 a-c)
  *   figure-pgr        PGR vs strong student size, a line per supervisor (Fig. 3 d-f)
@@ -14,21 +15,25 @@
  */
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
-import { median, medianInterval } from "../ml/results.ts"
-import { Metrics } from "../ml/tables.ts"
+import { median } from "../ml/results.ts"
+import { Metrics, Summary } from "../ml/tables.ts"
 import { render, Style } from "./vega.ts"
 
 type Metric = Artifact.ValueOf<typeof Metrics>
+type SummaryRow = Artifact.ValueOf<typeof Summary>[number]
+
+/** The checkpoint the figures draw: the one chosen without ground truth. */
+export const HEADLINE = "weak-val"
 
 interface Stat {
-  readonly med: number
+  readonly est: number
   readonly lo: number
   readonly hi: number
 }
-const stat = (xs: ReadonlyArray<number>): Stat | null => {
-  if (xs.length === 0) return null
-  const [lo, hi] = medianInterval(xs)
-  return { med: median(xs), lo, hi }
+const stat = (row: SummaryRow, k: "accWeak" | "accStudent" | "accCeiling" | "pgr" | "agreeWhenWeakRight" | "agreeWhenWeakWrong"): Stat | null => {
+  const r = row as unknown as Record<string, number | null>
+  const est = r[k], lo = r[`${k}Lo95`], hi = r[`${k}Hi95`]
+  return est == null || lo == null || hi == null ? null : { est, lo, hi }
 }
 
 /** 52000 -> "52k", 2.8e6 -> "2.8M", 3.1e12 -> "3.1T" */
@@ -50,10 +55,14 @@ export interface Cell {
   readonly accWeak: number
   readonly accCeiling: number
   readonly accStudent: Stat
+  /** null where the (ceiling - weak) interval includes 0 */
   readonly pgr: Stat | null
-  readonly agreeRight: Stat
-  readonly agreeWrong: Stat
+  readonly agreeRight: Stat | null
+  readonly agreeWrong: Stat | null
+  /** seed-mean PGR after each epoch, epoch 0 (the base) first */
   readonly pgrByEpoch: ReadonlyArray<number | null>
+  /** the epochs each rule picked, one per seed */
+  readonly picked: ReadonlyArray<{ readonly rule: "weak-val" | "oracle-test"; readonly epoch: number }>
 }
 
 export interface Sweep {
@@ -62,6 +71,8 @@ export interface Sweep {
   readonly ceilings: ReadonlyArray<{ strong: string; x: number; acc: Stat }>
   /** per weak size: its own test accuracy over seeds */
   readonly supervisors: ReadonlyArray<{ weak: string; supervisor: string; acc: Stat }>
+  /** pairs whose (ceiling - weak) interval includes 0: PGR not drawn */
+  readonly unreadable: ReadonlyArray<string>
   readonly seeds: number
   readonly n: number
   readonly xTitle: string
@@ -73,47 +84,52 @@ const groupBy = <A>(xs: ReadonlyArray<A>, key: (a: A) => string): Map<string, Ar
   return m
 }
 
-/** Medians over seeds of every (weak, strong, method), in a stable order. */
-export const summarize = (metrics: ReadonlyArray<Metric>, x: Style["x"]): Sweep => {
+const mean = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / xs.length
+
+/** The sweep's cells at the headline checkpoint, in a stable order. */
+export const summarize = (metrics: ReadonlyArray<Metric>, summary: ReadonlyArray<SummaryRow>, x: Style["x"]): Sweep => {
   const byStrong = groupBy(metrics, (m) => m.strong)
   const xOf = new Map([...byStrong].map(([s, ms]) => [s, x === "params" ? ms[0]!.strongParams : median(ms.map((m) => m.strongFlops))]))
   const weakParams = new Map(metrics.map((m) => [m.weak, m.weakParams]))
   const supervisor = (w: string) => `${w} (${si(weakParams.get(w)!)} params)`
-  const cells = [...groupBy(metrics, (m) => `${m.weak}\u0000${m.strong}\u0000${m.method}`).values()].map((g): Cell => {
-    const f = g[0]!
+  const evals = groupBy(metrics, (m) => `${m.weak}\u0000${m.strong}\u0000${m.method}`)
+  const rows = summary.filter((r) => r.checkpoint === HEADLINE)
+  const cells = rows.map((r): Cell => {
+    const g = evals.get(`${r.weak}\u0000${r.strong}\u0000${r.method}`) ?? []
     const epochs = Math.max(0, ...g.map((m) => m.pgrByEpoch.length))
     return {
-      weak: f.weak,
-      strong: f.strong,
-      method: f.method,
-      supervisor: supervisor(f.weak),
-      pair: `${f.weak} → ${f.strong}`,
-      x: xOf.get(f.strong)!,
-      seeds: g.length,
-      accWeak: median(g.map((m) => m.accWeak)),
-      accCeiling: median(g.map((m) => m.accCeiling)),
-      accStudent: stat(g.map((m) => m.accStudent))!,
-      pgr: stat(g.flatMap((m) => (m.pgr === null ? [] : [m.pgr]))),
-      agreeRight: stat(g.map((m) => m.agreeWhenWeakRight))!,
-      agreeWrong: stat(g.map((m) => m.agreeWhenWeakWrong))!,
+      weak: r.weak,
+      strong: r.strong,
+      method: r.method,
+      supervisor: supervisor(r.weak),
+      pair: `${r.weak} → ${r.strong}`,
+      x: xOf.get(r.strong)!,
+      seeds: r.seeds,
+      accWeak: r.accWeak ?? Number.NaN,
+      accCeiling: r.accCeiling ?? Number.NaN,
+      accStudent: stat(r, "accStudent")!,
+      pgr: r.pgrReadable ? stat(r, "pgr") : null,
+      agreeRight: stat(r, "agreeWhenWeakRight"),
+      agreeWrong: stat(r, "agreeWhenWeakWrong"),
       pgrByEpoch: Array.from({ length: epochs }, (_, e) => {
         const xs = g.flatMap((m) => (m.pgrByEpoch[e] == null ? [] : [m.pgrByEpoch[e]!]))
-        return xs.length ? median(xs) : null
-      })
+        return xs.length ? mean(xs) : null
+      }),
+      picked: g.flatMap((m) => m.checkpoints.flatMap((c) => (c.name === "final" ? [] : [{ rule: c.name, epoch: c.epoch }])))
     }
   }).sort((a, b) => a.x - b.x || a.weak.localeCompare(b.weak) || a.method.localeCompare(b.method))
-  // The ceiling and the supervisor do not depend on the method: one value per seed.
-  const perSeed = (ms: ReadonlyArray<Metric>, v: (m: Metric) => number) => [...groupBy(ms, (m) => String(m.seed)).values()].map((g) => v(g[0]!))
-  const ceilings = [...byStrong].map(([strong, ms]) => ({ strong, x: xOf.get(strong)!, acc: stat(perSeed(ms, (m) => m.accCeiling))! }))
+  // The ceiling and the supervisor do not depend on the method: the first row of each stands for all.
+  const ceilings = [...groupBy(rows, (r) => r.strong)].map(([strong, rs]) => ({ strong, x: xOf.get(strong)!, acc: stat(rs[0]!, "accCeiling")! }))
     .sort((a, b) => a.x - b.x)
-  const supervisors = [...groupBy(metrics, (m) => m.weak)].map(([weak, ms]) => ({ weak, supervisor: supervisor(weak), acc: stat(perSeed(ms, (m) => m.accWeak))! }))
+  const supervisors = [...groupBy(rows, (r) => r.weak)].map(([weak, rs]) => ({ weak, supervisor: supervisor(weak), acc: stat(rs[0]!, "accWeak")! }))
     .sort((a, b) => weakParams.get(a.weak)! - weakParams.get(b.weak)!)
   return {
     cells,
     ceilings,
     supervisors,
+    unreadable: [...new Set(rows.filter((r) => !r.pgrReadable).map((r) => `${r.weak} → ${r.strong}`))],
     seeds: new Set(metrics.map((m) => m.seed)).size,
-    n: metrics[0]?.n ?? 0,
+    n: metrics.length ? Math.round(mean(metrics.map((m) => m.n))) : 0,
     xTitle: x === "params" ? "strong student parameters (log scale)" : "strong student training compute, FLOPs incl. pretraining (log scale)"
   }
 }
@@ -148,14 +164,18 @@ const methodDash = (methods: ReadonlyArray<string>) => ({
   scale: { domain: byMethod(methods), range: [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]].slice(0, methods.length) },
   legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: "#333" } } } } }
 })
-const seedsNote = (sweep: Sweep) => `Medians over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"}, bars 95% bootstrap intervals; ${sweep.n} test puzzles`
+const seedsNote = (sweep: Sweep) =>
+  `Means over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"} (each its own split), students stopped on weak-labelled validation; bars 95% hierarchical bootstrap intervals (seeds, then test puzzles); ~${sweep.n} test puzzles per seed`
+/** A subtitle line naming the pairs whose PGR is not drawn. */
+const unreadableNote = (sweep: Sweep): Array<string> =>
+  sweep.unreadable.length ? [`PGR not drawn for ${sweep.unreadable.join(", ")}: the (ceiling - weak) interval includes 0.`] : []
 
 /** Points with error bars and lines through them. */
 const series = (values: ReadonlyArray<object>, y: Spec, encoding: Spec, extra: Spec = {}): Array<Spec> => [
   { data: { values }, mark: { type: "rule", strokeWidth: 1.5 }, encoding: { ...encoding, y: { ...y, field: "lo" }, y2: { field: "hi" } } },
   { data: { values }, mark: { type: "line", point: { filled: true, size: 50 }, strokeWidth: 2, ...extra }, encoding: { ...encoding, y: { ...y, field: "y" } } }
 ]
-const statRow = (s: Stat) => ({ y: s.med, lo: s.lo, hi: s.hi })
+const statRow = (s: Stat) => ({ y: s.est, lo: s.lo, hi: s.hi })
 const accuracyY = { type: "quantitative", title: "test accuracy (top-1 move)", scale: { zero: false } }
 const pgrY = { type: "quantitative", title: "performance gap recovered (PGR)", scale: { zero: false } }
 const zeroRule: Spec = { data: { values: [{ y: 0 }] }, mark: { type: "rule", color: "#888", strokeDash: [2, 2] }, encoding: { y: { field: "y", type: "quantitative" } } }
@@ -171,7 +191,7 @@ const ceilingLayers = (sweep: Sweep): Array<Spec> => {
   ]
 }
 const supervisorRules = (sweep: Sweep): Spec => ({
-  data: { values: sweep.supervisors.map((s) => ({ supervisor: s.supervisor, y: s.acc.med })) },
+  data: { values: sweep.supervisors.map((s) => ({ supervisor: s.supervisor, y: s.acc.est })) },
   mark: { type: "rule", strokeDash: [4, 4], strokeWidth: 1.5 },
   encoding: { y: { field: "y", type: "quantitative" }, color: supervisorColor(sweep) }
 })
@@ -210,6 +230,7 @@ export const specs = {
       ...missing(sweep, "naive", "naive fine-tuning runs (method 'naive')", "nothing to draw"),
       "PGR = (student - weak) / (ceiling - weak): 0 = no better than the supervisor,",
       "1 = as good as the ceiling trained on ground truth.",
+      ...unreadableNote(sweep),
       `${seedsNote(sweep)}.`
     ]),
     layer: [zeroRule, ...series(studentRows(sweep, "naive", (c) => c.pgr), pgrY, { x: xAxis(sweep), color: supervisorColor(sweep) })]
@@ -224,6 +245,7 @@ export const specs = {
         pairs.size
           ? "Bootstrapping: the supervisor labels fresh puzzles for the next ladder size, which then labels for the next, up to the student."
           : "No bootstrapped runs in this sweep (method 'bootstrap' needs a ladder size between supervisor and student).",
+        ...unreadableNote(sweep),
         `${seedsNote(sweep)}.`
       ]),
       hconcat: [
@@ -237,6 +259,7 @@ export const specs = {
       ...missing(sweep, "auxconf", "auxiliary-confidence runs (method 'auxconf')", "only naive fine-tuning is drawn"),
       "The student is also trained toward its own hardened predictions",
       "(weight ramped up to aMax over the first 20% of steps).",
+      ...unreadableNote(sweep),
       `${seedsNote(sweep)}.`
     ]),
     layer: [
@@ -250,7 +273,7 @@ export const specs = {
   }),
   agreement: (sweep: Sweep): Spec => {
     const methods = byMethod(sweep.cells.map((c) => c.method))
-    const panel = (title: string, pick: (c: Cell) => Stat) => ({
+    const panel = (title: string, pick: (c: Cell) => Stat | null) => ({
       title,
       layer: series(
         methods.flatMap((m) => studentRows(sweep, m, pick)),
@@ -273,7 +296,7 @@ export const specs = {
     const values = pairs.flatMap((pair) => {
       const cells = sweep.cells.filter((c) => c.pair === pair)
       const naive = cells.find((c) => c.method === "naive")
-      const best = [...cells].filter((c) => c.method !== "naive").sort((a, b) => b.accStudent.med - a.accStudent.med)[0]
+      const best = [...cells].filter((c) => c.method !== "naive").sort((a, b) => b.accStudent.est - a.accStudent.est)[0]
       const first = cells[0]!
       const sup = sweep.supervisors.find((s) => s.weak === first.weak)!.acc
       const ceil = sweep.ceilings.find((s) => s.strong === first.strong)!.acc
@@ -308,25 +331,47 @@ export const specs = {
     }
   },
   epochs: (sweep: Sweep): Spec => {
-    const values = sweep.cells.filter((c) => c.method !== "bootstrap").flatMap((c) =>
-      c.pgrByEpoch.flatMap((p, e) => (p === null ? [] : [{ epoch: e + 1, y: p, pair: c.pair, method: c.method }]))
+    const cells = sweep.cells.filter((c) => c.method !== "bootstrap" && c.pgr !== null)
+    const values = cells.flatMap((c) =>
+      c.pgrByEpoch.flatMap((p, e) => (p === null ? [] : [{ epoch: e, y: p, pair: c.pair, method: c.method }]))
+    )
+    const RULES = { "weak-val": "picked by weak-labelled validation", "oracle-test": "best on test (oracle)" }
+    const picks = cells.flatMap((c) =>
+      c.picked.flatMap((p) => {
+        const y = c.pgrByEpoch[p.epoch]
+        return y == null ? [] : [{ epoch: p.epoch, y, pair: c.pair, method: c.method, rule: RULES[p.rule] }]
+      })
     )
     const methods = byMethod(values.map((v) => v.method))
+    const x = { field: "epoch", type: "quantitative", title: "fine-tuning epoch (0 = the pretrained base)", axis: { tickMinStep: 1, format: "d" } }
     return {
       title: titled("PGR after each epoch of fine-tuning on weak labels", [
-        "A curve that falls with epochs means the student is learning its supervisor's mistakes",
-        `(where early stopping would help). Medians over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"}; ${sweep.n} test puzzles.`
+        "A curve that falls with epochs means the student is learning its supervisor's mistakes.",
+        "Triangles: the epoch the student's loss on weak-labelled validation picked (no ground truth);",
+        "squares: the best test epoch, an oracle no real user has. One mark per seed.",
+        ...unreadableNote(sweep),
+        `Seed means over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"}; ~${sweep.n} test puzzles per seed.`
       ]),
       layer: [
         zeroRule,
         {
           data: { values },
-          mark: { type: "line", point: { filled: true, size: 40 }, strokeWidth: 2 },
+          mark: { type: "line", point: { filled: true, size: 30 }, strokeWidth: 2 },
           encoding: {
-            x: { field: "epoch", type: "quantitative", title: "fine-tuning epoch", axis: { tickMinStep: 1, format: "d" } },
+            x,
             y: { field: "y", ...pgrY },
             color: { field: "pair", type: "nominal", title: "supervisor → student" },
             strokeDash: methodDash(methods)
+          }
+        },
+        {
+          data: { values: picks },
+          mark: { type: "point", filled: false, size: 140, strokeWidth: 2 },
+          encoding: {
+            x,
+            y: { field: "y", type: "quantitative" },
+            color: { field: "pair", type: "nominal" },
+            shape: { field: "rule", type: "nominal", title: "checkpoint", scale: { domain: Object.values(RULES), range: ["triangle-up", "square"] } }
           }
         }
       ]
@@ -339,15 +384,15 @@ export type FigureName = keyof typeof specs
 const figureStage = (name: FigureName, description: string) =>
   Stage.make({
     name: `figure-${name}`,
-    version: 1,
+    version: 2,
     source: import.meta.url,
     description,
     params: Schema.Struct({ style: Style }),
-    inputs: { metrics: Artifact.many(Metrics) },
+    inputs: { metrics: Artifact.many(Metrics), summary: Summary },
     outputs: { figure: Artifact.figure(`w2s-${name}`) },
     run: ({ params, inputs }) =>
       Effect.tryPromise(async () => {
-        const spec = specs[name](summarize(inputs.metrics, params.style.x))
+        const spec = specs[name](summarize(inputs.metrics, inputs.summary, params.style.x))
         const title = (spec.title as { text: string }).text
         return { figure: await render(title, spec, params.style) }
       })

@@ -6,7 +6,7 @@ import { Effect, Schema } from "effect"
 import type { Artifact } from "../../src/index.ts"
 import type { Stage } from "../../src/index.ts"
 import { unitHash } from "../chess/rng.ts"
-import type { Position, Puzzle } from "../chess/tables.ts"
+import type { Board, Position, Puzzle } from "../chess/tables.ts"
 import { type Backend, backend, BackendChoices, type BackendChoice } from "./backend.ts"
 import { type Example, example } from "./encode.ts"
 import * as M from "./model.ts"
@@ -23,6 +23,13 @@ export const Training = Schema.Struct({
 })
 
 export const puzzleExamples = (rows: ReadonlyArray<Puzzle>): Array<Example> => rows.map((p) => example(p.fen, p.legal, p.best))
+
+/** Boards without answers: what students are scored on after each epoch (the scoring is elsewhere). */
+export const boardExamples = (rows: ReadonlyArray<Board>): Array<Example> => rows.map((p) => example(p.fen, p.legal))
+
+/** A supervisor's labels as training examples: the soft label, no ground truth. */
+export const labelExamples = (rows: ReadonlyArray<{ fen: string; legal: ReadonlyArray<string>; soft: ReadonlyArray<number> }>): Array<Example> =>
+  rows.map((l) => example(l.fen, l.legal, undefined, Float32Array.from(l.soft)))
 
 /** The first `n` corpus positions in the order of a seeded hash (never the first n as generated). */
 export const corpusExamples = (shards: ReadonlyArray<ReadonlyArray<Position>>, n: number, seed: number): Array<Example> =>
@@ -47,15 +54,36 @@ export const withBackend = <A>(
     catch: (e) => e
   })
 
+/** How a fine-tuning run picks the checkpoint it outputs: among epochs 0 (the base) to the last. */
+export type Selection =
+  /** highest top-1 accuracy on ground-truth validation puzzles (weak supervisors and ceilings) */
+  | { readonly rule: "val-accuracy"; readonly val: ReadonlyArray<Example> }
+  /** lowest cross-entropy against the supervisor's soft labels on validation puzzles (students: no ground truth) */
+  | { readonly rule: "val-weak-loss"; readonly val: ReadonlyArray<Example> }
+
+export interface EpochReport {
+  epoch: number
+  /** mean training loss of the epoch (null for epoch 0, the base before any step) */
+  loss: number | null
+  /** the selection rule's validation score after the epoch (null without a rule: pretraining) */
+  val: number | null
+}
+
 export interface FineTuneResult {
+  /** the checkpoint the selection rule picked */
   readonly weights: Artifact.ModelWeights
   readonly report: {
     params: number
     examples: number
-    epochs: Array<{ epoch: number; loss: number; testAccuracy: number | null }>
+    epochs: Array<EpochReport>
+    rule: Selection["rule"]
+    /** the epoch whose checkpoint is output (0 = the base unchanged) */
+    chosenEpoch: number
     flops: number
     totalFlops: number
   }
+  /** the top move (index into `legal`) on every test board after each epoch, epoch 0 first */
+  readonly curve: Array<{ epoch: number; top: Array<number> }>
   /** wall-clock facts for the node's record (not part of the output: they differ run to run) */
   readonly timing: { seconds: number; examplesPerSecond: number }
 }
@@ -63,9 +91,24 @@ export interface FineTuneResult {
 /** FLOPs already spent on a model (recorded in its manifest). */
 export const flopsOf = (w: Artifact.ModelWeights): number => Number((w.manifest as { totalFlops?: number }).totalFlops ?? 0)
 
+/** Mean cross-entropy of predictions against each example's soft label (or its hard target). */
+export const meanCrossEntropy = (probs: ReadonlyArray<Float32Array>, data: ReadonlyArray<Example>): number => {
+  let sum = 0
+  probs.forEach((p, i) => {
+    const e = data[i]!
+    if (e.soft) e.soft.forEach((q, j) => (sum -= q > 0 ? q * Math.log(Math.max(p[j]!, 1e-12)) : 0))
+    else sum -= Math.log(Math.max(p[e.target]!, 1e-12))
+  })
+  return probs.length ? sum / probs.length : 0
+}
+
+const better = (rule: Selection["rule"], a: number, b: number) => (rule === "val-accuracy" ? a > b : a < b)
+
 /**
- * Trains `model` (in place) on `data` and reports per-epoch loss and, when `test` is given, test
- * accuracy after each epoch (evaluation only: the test split never enters a gradient).
+ * Trains `model` (in place) on `data`, scoring the selection rule on its validation examples before
+ * training and after each epoch, and keeping the best checkpoint (the earliest on ties). `test`
+ * holds boards only (no answers): their top moves after each epoch are recorded for evaluation
+ * elsewhere; they never enter a gradient or a choice.
  */
 export const fit = async (
   b: Backend,
@@ -76,12 +119,28 @@ export const fit = async (
   seed: number,
   loss: M.Loss,
   progress: Stage.StageContext<unknown, {}>["progress"],
-  test?: ReadonlyArray<Example>,
+  select?: Selection,
+  test: ReadonlyArray<Example> = [],
   headOnly = false
 ): Promise<FineTuneResult> => {
   const started = Date.now()
-  const epochs: FineTuneResult["report"]["epochs"] = []
+  const epochs: Array<EpochReport> = []
+  const curve: FineTuneResult["curve"] = []
+  const rule = select?.rule ?? "val-weak-loss"
+  let best: { epoch: number; score: number; weights: Artifact.ModelWeights } | undefined
+  const checkpoint = async (epoch: number, meanLoss: number | null) => {
+    if (test.length) curve.push({ epoch, top: (await M.predict(b.tf, model, test)).map(M.argmax) })
+    if (!select) {
+      if (epoch > 0) epochs.push({ epoch, loss: meanLoss, val: null })
+      return
+    }
+    const probs = await M.predict(b.tf, model, select.val)
+    const score = select.rule === "val-accuracy" ? M.accuracy(probs, select.val) : meanCrossEntropy(probs, select.val)
+    epochs.push({ epoch, loss: meanLoss, val: score })
+    if (!best || better(select.rule, score, best.score)) best = { epoch, score, weights: await M.save(model) }
+  }
   let last = 0
+  if (select || test.length) await checkpoint(0, null)
   await M.train(b.tf, model, data, {
     ...t,
     seed,
@@ -95,22 +154,25 @@ export const fit = async (
       }
     },
     onEpoch: async (epoch, meanLoss) => {
-      const testAccuracy = test ? M.accuracy(await M.predict(b.tf, model, test), test) : null
-      epochs.push({ epoch, loss: meanLoss, testAccuracy })
+      await checkpoint(epoch + 1, meanLoss)
     }
   })
   const seconds = (Date.now() - started) / 1000
   const flops = 3 * M.forwardFlops(model.arch) * data.length * t.epochs
-  const weights = await M.save(model, { totalFlops: baseFlops + flops })
+  const chosen = best ?? { epoch: t.epochs, weights: await M.save(model) }
+  const weights: Artifact.ModelWeights = { ...chosen.weights, manifest: { ...(chosen.weights.manifest as Record<string, unknown>), totalFlops: baseFlops + flops } }
   return {
     weights,
     report: {
       params: M.parameters(model.arch),
       examples: data.length,
       epochs,
+      rule,
+      chosenEpoch: chosen.epoch,
       flops,
       totalFlops: baseFlops + flops
     },
+    curve,
     timing: { seconds, examplesPerSecond: seconds > 0 ? Math.round((data.length * t.epochs) / seconds) : 0 }
   }
 }

@@ -1,48 +1,57 @@
 /**
  * The fine-tuning stages: `train-weak` (the weak supervisor: its base on the ground truth of the weak
  * split), `ceiling` (the strong base on the ground truth of the student split) and `train-strong`
- * (the strong base on the weak supervisor's labels of the student split: `naive` soft cross-entropy,
- * or `auxconf`, the paper's auxiliary confidence loss). Each records test accuracy per epoch, so the
- * overfitting-to-weak-labels curve and early stopping can be shown; the test split is only evaluated.
+ * (the strong base on a supervisor's labels of the student split: `naive` soft cross-entropy, or
+ * `auxconf`, the paper's auxiliary confidence loss).
+ *
+ * Each outputs the checkpoint (epoch 0, the base, to the last) that its validation rule picks:
+ * supervisors and ceilings, which train on ground truth anyway, by accuracy on the ground-truth
+ * validation split; students by their loss against their own supervisor's labels of the validation
+ * split, so that no student ever sees a ground-truth answer (its inputs hold none: weak labels
+ * without the truth, test boards without answers). Each also records its top moves on the test
+ * boards after every epoch, which `evaluate` scores: the final and the test-oracle checkpoints are
+ * read from there, never chosen here.
  */
 import { Schema } from "effect"
 import { Stage } from "../../src/index.ts"
-import { Puzzles } from "../chess/tables.ts"
-import { BackendParam, crossEntropy, fit, flopsOf, puzzleExamples, Training, withBackend } from "./common.ts"
-import { example } from "./encode.ts"
+import { Boards, Puzzles } from "../chess/tables.ts"
+import { BackendParam, boardExamples, crossEntropy, fit, flopsOf, labelExamples, puzzleExamples, Training, withBackend } from "./common.ts"
 import * as M from "./model.ts"
-import { Model, TrainReport, WeakLabels } from "./tables.ts"
+import { Model, TestCurve, TrainReport, WeakLabels } from "./tables.ts"
 
 const FineTune = Schema.Struct({ training: Training, seed: Schema.Int, headOnly: Schema.Boolean, backend: BackendParam })
 
+const outputs = { model: Model, report: TrainReport, curve: TestCurve }
+
 export const trainWeak = Stage.make({
   name: "train-weak",
-  version: 1,
+  version: 2,
   source: import.meta.url,
-  description: "the weak supervisor: its base model on the weak split's ground truth",
+  description: "the weak supervisor: its base model on the weak split's ground truth, stopped on ground-truth validation",
   heavy: true,
   params: FineTune,
-  inputs: { base: Model, train: Puzzles, test: Puzzles },
-  outputs: { model: Model, report: TrainReport },
+  inputs: { base: Model, train: Puzzles, val: Puzzles, test: Boards },
+  outputs,
   run: ({ params: p, inputs, progress, annotate }) =>
     withBackend(p.backend, annotate, async (b) => {
       const model = M.load(b.tf, inputs.base)
-      const r = await fit(b, model, flopsOf(inputs.base), puzzleExamples(inputs.train), p.training, p.seed, crossEntropy(b), progress, puzzleExamples(inputs.test), p.headOnly)
+      const select = { rule: "val-accuracy" as const, val: puzzleExamples(inputs.val) }
+      const r = await fit(b, model, flopsOf(inputs.base), puzzleExamples(inputs.train), p.training, p.seed, crossEntropy(b), progress, select, boardExamples(inputs.test), p.headOnly)
       M.dispose(model)
-      annotate(r.timing)
-      return { model: r.weights, report: r.report }
+      annotate({ ...r.timing, chosenEpoch: r.report.chosenEpoch })
+      return { model: r.weights, report: r.report, curve: r.curve }
     })
 })
 
 export const ceiling = Stage.make({
   name: "ceiling",
-  version: 1,
+  version: 2,
   source: import.meta.url,
-  description: "the strong ceiling: the strong base on the student split's ground truth",
+  description: "the strong ceiling: the strong base on the student split's ground truth, stopped on ground-truth validation",
   heavy: true,
   params: FineTune,
-  inputs: { base: Model, train: Puzzles, test: Puzzles },
-  outputs: { model: Model, report: TrainReport },
+  inputs: { base: Model, train: Puzzles, val: Puzzles, test: Boards },
+  outputs,
   run: trainWeak.run
 })
 
@@ -50,9 +59,9 @@ export const Method = Schema.Literals(["naive", "auxconf"])
 
 export const trainStrong = Stage.make({
   name: "train-strong",
-  version: 1,
+  version: 2,
   source: import.meta.url,
-  description: "a strong student on weak labels (naive soft cross-entropy, or the auxiliary confidence loss)",
+  description: "a strong student on weak labels (naive soft cross-entropy, or the auxiliary confidence loss), stopped on weak-labelled validation",
   heavy: true,
   params: Schema.Struct({
     ...FineTune.fields,
@@ -60,20 +69,20 @@ export const trainStrong = Stage.make({
     /** the confidence weight reached after the warm-up (auxconf) */
     aMax: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
   }),
-  inputs: { base: Model, labels: WeakLabels, test: Puzzles },
-  outputs: { model: Model, report: TrainReport },
+  inputs: { base: Model, labels: WeakLabels, valLabels: WeakLabels, test: Boards },
+  outputs,
   run: ({ params: p, inputs, progress, annotate }) =>
     withBackend(p.backend, annotate, async (b) => {
       const model = M.load(b.tf, inputs.base)
-      const data = inputs.labels.map((l) => example(l.fen, l.legal, undefined, Float32Array.from(l.soft)))
       const loss: M.Loss = p.method === "naive"
         ? crossEntropy(b)
         : (z, batch, step, total) =>
           b.tf.tidy(() => M.auxConfidence(b.tf, z, M.targetTensor(b.tf, batch), M.alphaAt(step, total, p.aMax)))
       annotate({ method: p.method })
-      const r = await fit(b, model, flopsOf(inputs.base), data, p.training, p.seed, loss, progress, puzzleExamples(inputs.test), p.headOnly)
+      const select = { rule: "val-weak-loss" as const, val: labelExamples(inputs.valLabels) }
+      const r = await fit(b, model, flopsOf(inputs.base), labelExamples(inputs.labels), p.training, p.seed, loss, progress, select, boardExamples(inputs.test), p.headOnly)
       M.dispose(model)
-      annotate(r.timing)
-      return { model: r.weights, report: r.report }
+      annotate({ ...r.timing, chosenEpoch: r.report.chosenEpoch })
+      return { model: r.weights, report: r.report, curve: r.curve }
     })
 })

@@ -30,10 +30,14 @@ export const parameters = (a: Architecture): number => layerShapes(a).reduce((s,
 /** Multiply-adds x2 of one forward pass of one example; training costs about 3x this. */
 export const forwardFlops = (a: Architecture): number => layerShapes(a).reduce((s, [i, o]) => s + 2 * i * o, 0)
 
+/**
+ * Seeded He-normal initialisation. TensorFlow.js treats a seed of 0 as "no seed" (random), so each
+ * layer's seed is drawn from (seed, layer) and is never 0.
+ */
 export const init = (tf: typeof TF, arch: Architecture, seed: number): Mlp => {
   const vars = tf.tidy(() =>
     layerShapes(arch).flatMap(([i, o], l) => [
-      tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i), "float32", seed * 1000 + l), true),
+      tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i), "float32", 1 + Math.floor(rng(seed, "init", l)() * 2 ** 31)), true),
       tf.variable(tf.zeros([o]), true)
     ])
   )

@@ -19,7 +19,7 @@ export const Arch = Schema.Struct({
 
 export const pretrain = Stage.make({
   name: "pretrain",
-  version: 1,
+  version: 2,
   source: import.meta.url,
   description: "a ladder member: seeded init, then move prediction on the corpus",
   heavy: true,

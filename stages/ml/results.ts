@@ -1,12 +1,15 @@
 /**
- * `results`: every evaluation as one row per (weak size, strong size, method, seed), and a summary per
- * (weak, strong, method): medians over seeds with a 95% percentile-bootstrap interval of the median
- * (resampling the seeds 2000 times with a fixed seed; with 3 seeds it is coarse, and says so by its width).
+ * `results`: every evaluation as rows, one per (weak size, strong size, method, seed, student
+ * checkpoint), and a summary per (weak, strong, method, checkpoint): the seed means of the
+ * accuracies, of (student - weak), (ceiling - weak), PGR, the student's gain over the better of its
+ * supervisor and its own zero-shot base, and the agreement rates, each with a 95% interval from the
+ * hierarchical paired bootstrap over seeds and test puzzles (stats.ts), computed from the exported
+ * per-puzzle predictions. PGR is marked readable only where the (ceiling - weak) interval lies above 0.
  */
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
-import { rng } from "../chess/rng.ts"
-import { Metrics, Results, Summary } from "./tables.ts"
+import { bootstrap, type Outcomes, outcome, type Statistic } from "./stats.ts"
+import { type CheckpointName, CheckpointNames, Metrics, Predictions, Results, Summary, SummaryStatistics } from "./tables.ts"
 
 /** The median (NaN for no values). */
 export const median = (xs: ReadonlyArray<number>): number => {
@@ -15,46 +18,87 @@ export const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-/** A 95% percentile-bootstrap interval of the median. */
-export const medianInterval = (xs: ReadonlyArray<number>, seed = 1): [number, number] => {
-  if (xs.length === 0) return [Number.NaN, Number.NaN]
-  const r = rng(seed, "bootstrap")
-  const meds = Array.from({ length: 2000 }, () => median(xs.map(() => xs[Math.floor(r() * xs.length)]!))).sort((a, b) => a - b)
-  return [meds[Math.floor(0.025 * meds.length)]!, meds[Math.floor(0.975 * meds.length)]!]
+export const REPLICATES = 2000
+export const INTERVAL = `95% percentile interval, hierarchical paired bootstrap: seeds resampled, then test puzzles within each seed, ${REPLICATES} replicates`
+
+type Prediction = Artifact.ValueOf<typeof Predictions>[number]
+const studentColumn: Record<CheckpointName, "studentFinal" | "studentWeakVal" | "studentOracleTest"> = {
+  final: "studentFinal",
+  "weak-val": "studentWeakVal",
+  "oracle-test": "studentOracleTest"
 }
+
+/** One seed's outcomes for one student checkpoint, from its predictions table. */
+export const outcomesOf = (rows: ReadonlyArray<Prediction>, checkpoint: CheckpointName): Outcomes => {
+  const col = studentColumn[checkpoint]
+  return Uint8Array.from(rows, (r) =>
+    outcome({ weak: r.weak === r.truth, student: r[col] === r.truth, ceiling: r.ceiling === r.truth, zero: r.zeroShot === r.truth, agree: r[col] === r.weak }))
+}
+
+const column: Record<(typeof SummaryStatistics)[number], Statistic> = {
+  accWeak: "accWeak",
+  accStudent: "accStudent",
+  accCeiling: "accCeiling",
+  accZeroShot: "accZeroShot",
+  studentMinusWeak: "gain",
+  ceilingMinusWeak: "gap",
+  pgr: "pgr",
+  studentMinusMaxWeakZeroShot: "gainOverBest",
+  agreeWhenWeakRight: "agreeWhenWeakRight",
+  agreeWhenWeakWrong: "agreeWhenWeakWrong"
+}
+const finite = (x: number) => (Number.isFinite(x) ? x : null)
 
 export const results = Stage.make({
   name: "results",
-  version: 1,
+  version: 2,
   source: import.meta.url,
-  description: "all evaluations as rows, and medians with intervals over seeds",
+  description: "all evaluations as rows, and seed means with hierarchical-bootstrap intervals",
   params: Schema.Struct({}),
-  inputs: { metrics: Artifact.many(Metrics) },
+  inputs: { metrics: Artifact.many(Metrics), predictions: Artifact.many(Predictions) },
   outputs: { rows: Results, summary: Summary },
-  run: ({ inputs }) =>
+  run: ({ inputs, progress }) =>
     Effect.sync(() => {
-      const rows = inputs.metrics.map((m) => ({
-        weak: m.weak, strong: m.strong, method: m.method, seed: m.seed, n: m.n,
-        accWeak: m.accWeak, accStudent: m.accStudent, accCeiling: m.accCeiling, accZeroShot: m.accZeroShot,
-        pgr: m.pgr, strongParams: m.strongParams, strongFlops: m.strongFlops
-      }))
-      const groups = new Map<string, Array<(typeof rows)[number]>>()
-      for (const r of rows) {
-        const k = `${r.weak}\u0000${r.strong}\u0000${r.method}`
-        groups.set(k, [...(groups.get(k) ?? []), r])
-      }
-      const summary = [...groups.values()].map((g) => {
-        const pgrs = g.flatMap((r) => (r.pgr === null ? [] : [r.pgr]))
-        const [lo, hi] = medianInterval(g.map((r) => r.accStudent))
-        const [plo, phi] = pgrs.length ? medianInterval(pgrs) : [null, null]
-        return {
-          weak: g[0]!.weak, strong: g[0]!.strong, method: g[0]!.method, seeds: g.length,
-          accWeak: median(g.map((r) => r.accWeak)),
-          accStudent: median(g.map((r) => r.accStudent)), accStudentLo: lo, accStudentHi: hi,
-          accCeiling: median(g.map((r) => r.accCeiling)),
-          pgr: pgrs.length ? median(pgrs) : null, pgrLo: plo, pgrHi: phi
-        }
+      if (inputs.metrics.length !== inputs.predictions.length) throw new Error(`${inputs.metrics.length} metrics but ${inputs.predictions.length} prediction tables`)
+      const rows = inputs.metrics.flatMap((m) =>
+        m.checkpoints.map((c) => ({
+          weak: m.weak, strong: m.strong, method: m.method, seed: m.seed, checkpoint: c.name, epoch: c.epoch, n: m.n,
+          accWeak: m.accWeak, accStudent: c.accStudent, accCeiling: m.accCeiling, accZeroShot: m.accZeroShot,
+          pgr: c.pgr, strongParams: m.strongParams, strongFlops: m.strongFlops
+        }))
+      )
+      const groups = new Map<string, Array<number>>()
+      inputs.metrics.forEach((m, i) => {
+        const k = `${m.weak}\u0000${m.strong}\u0000${m.method}`
+        groups.set(k, [...(groups.get(k) ?? []), i])
       })
-      return { rows, summary }
+      const summary = []
+      let done = 0
+      for (const idx of groups.values()) {
+        const first = inputs.metrics[idx[0]!]!
+        for (const checkpoint of CheckpointNames) {
+          const b = bootstrap(idx.map((i) => outcomesOf(inputs.predictions[i]!, checkpoint)), { replicates: REPLICATES, seed: 1 })
+          const row: Record<string, unknown> = {
+            weak: first.weak,
+            strong: first.strong,
+            method: first.method,
+            checkpoint,
+            seeds: idx.length,
+            puzzles: idx.reduce((s, i) => s + inputs.metrics[i]!.n, 0),
+            meanEpoch: idx.reduce((s, i) => s + inputs.metrics[i]!.checkpoints.find((c) => c.name === checkpoint)!.epoch, 0) / idx.length
+          }
+          for (const k of SummaryStatistics) {
+            const v = b[column[k]]
+            row[k] = finite(v.est)
+            row[`${k}Lo95`] = finite(v.lo)
+            row[`${k}Hi95`] = finite(v.hi)
+          }
+          row.pgrReadable = b.gap.lo > 0
+          row.interval = INTERVAL
+          summary.push(row)
+        }
+        progress({ done: ++done, total: groups.size, unit: "groups" })
+      }
+      return { rows, summary: summary as unknown as Artifact.ValueOf<typeof Summary> }
     })
 })

@@ -9,30 +9,55 @@ const C = Artifact.Column
 
 export const Model = Artifact.model("Mlp")
 
-/** The weak supervisor's labels on the student split: soft (over `legal`) and hard, and the truth. */
+/**
+ * A supervisor's labels on puzzles it never trained on: soft (over `legal`) and hard. No ground
+ * truth: this is all a student sees of its puzzles.
+ */
 export const WeakLabels = Artifact.table("WeakLabels", {
   fen: C.utf8,
   legal: C.list(C.utf8),
   soft: C.list(C.float32),
-  hard: C.utf8,
-  truth: C.utf8,
-  correct: C.bool
+  hard: C.utf8
 })
 
-const Epoch = Schema.Struct({ epoch: Schema.Int, loss: Schema.Number, testAccuracy: Schema.NullOr(Schema.Number) })
+/** The top move (index into the board's `legal`) on every test board after each epoch, epoch 0 (the base) first. */
+export const TestCurve = Artifact.table("TestCurve", {
+  epoch: C.int32,
+  top: C.list(C.int32)
+})
+
+const Epoch = Schema.Struct({ epoch: Schema.Int, loss: Schema.NullOr(Schema.Number), val: Schema.NullOr(Schema.Number) })
 
 /**
- * How a model was trained: size, compute, the loss and test accuracy per epoch. Deterministic, so
- * that equal training gives equal bytes (wall time and speed go to the node's record instead).
+ * How a model was trained: size, compute, the loss and the validation score per epoch, and the
+ * checkpoint chosen. Deterministic, so that equal training gives equal bytes (wall time and speed go
+ * to the node's record instead).
  */
 export const TrainReport = Artifact.json("TrainReport", Schema.Struct({
   params: Schema.Int,
   examples: Schema.Int,
   epochs: Schema.Array(Epoch),
+  /** how the output checkpoint was chosen: "val-accuracy" (ground truth) or "val-weak-loss" (the supervisor's labels) */
+  rule: Schema.String,
+  chosenEpoch: Schema.Int,
   /** FLOPs of this training, and including everything its base model was trained with */
   flops: Schema.Number,
   totalFlops: Schema.Number
 }))
+
+/** The student's checkpoints that results compare: the last epoch, the one weak-labelled validation picks, and the test oracle's. */
+export const CheckpointNames = ["final", "weak-val", "oracle-test"] as const
+export type CheckpointName = (typeof CheckpointNames)[number]
+
+const Checkpoint = Schema.Struct({
+  name: Schema.Literals(CheckpointNames),
+  epoch: Schema.Int,
+  accStudent: Schema.Number,
+  /** null when the ceiling is not above the weak supervisor */
+  pgr: Schema.NullOr(Schema.Number),
+  agreeWhenWeakRight: Schema.Number,
+  agreeWhenWeakWrong: Schema.Number
+})
 
 /** One (weak, strong, method, seed) evaluation on the test split. */
 export const Metrics = Artifact.json("Metrics", Schema.Struct({
@@ -42,33 +67,43 @@ export const Metrics = Artifact.json("Metrics", Schema.Struct({
   seed: Schema.Int,
   n: Schema.Int,
   accWeak: Schema.Number,
-  accStudent: Schema.Number,
   accCeiling: Schema.Number,
   accZeroShot: Schema.Number,
-  /** null when the ceiling is not above the weak supervisor */
-  pgr: Schema.NullOr(Schema.Number),
+  /** the epochs ground-truth validation picked for the supervisor and the ceiling */
+  weakEpoch: Schema.Int,
+  ceilingEpoch: Schema.Int,
+  checkpoints: Schema.Array(Checkpoint),
+  /** the student's test accuracy and PGR after each epoch, epoch 0 (its base, zero-shot) first */
+  accByEpoch: Schema.Array(Schema.Number),
   pgrByEpoch: Schema.Array(Schema.NullOr(Schema.Number)),
-  agreeWhenWeakRight: Schema.Number,
-  agreeWhenWeakWrong: Schema.Number,
+  /** the student's loss against its supervisor's labels on the validation split, per epoch */
+  valByEpoch: Schema.Array(Schema.NullOr(Schema.Number)),
   strongParams: Schema.Int,
   strongFlops: Schema.Number,
   weakParams: Schema.Int
 }))
 
+/** Every test puzzle's answer and each model's top move: what the summary's intervals are computed from. */
 export const Predictions = Artifact.table("Predictions", {
   fen: C.utf8,
+  game: C.int32,
   truth: C.utf8,
   weak: C.utf8,
-  student: C.utf8,
   ceiling: C.utf8,
-  zeroShot: C.utf8
+  zeroShot: C.utf8,
+  studentFinal: C.utf8,
+  studentWeakVal: C.utf8,
+  studentOracleTest: C.utf8
 })
 
+/** One row per (weak, strong, method, seed, student checkpoint). */
 export const Results = Artifact.table("Results", {
   weak: C.utf8,
   strong: C.utf8,
   method: C.utf8,
   seed: C.int32,
+  checkpoint: C.utf8,
+  epoch: C.int32,
   n: C.int32,
   accWeak: C.float64,
   accStudent: C.float64,
@@ -79,18 +114,39 @@ export const Results = Artifact.table("Results", {
   strongFlops: C.float64
 })
 
-/** Medians over seeds with a bootstrap 95% interval. */
+/** The summary's statistics, each with the bounds of its 95% interval (`...Lo95`, `...Hi95`). */
+export const SummaryStatistics = [
+  "accWeak",
+  "accStudent",
+  "accCeiling",
+  "accZeroShot",
+  "studentMinusWeak",
+  "ceilingMinusWeak",
+  "pgr",
+  "studentMinusMaxWeakZeroShot",
+  "agreeWhenWeakRight",
+  "agreeWhenWeakWrong"
+] as const
+
+const nullableFloat = () => C.nullable(C.float64)
+
+/**
+ * Per (weak, strong, method, student checkpoint): seed means of every statistic with a 95% interval
+ * from the hierarchical paired bootstrap (stats.ts). `pgrReadable`: the (ceiling - weak) interval
+ * lies above 0, so PGR has a denominator known to be positive.
+ */
 export const Summary = Artifact.table("Summary", {
   weak: C.utf8,
   strong: C.utf8,
   method: C.utf8,
+  checkpoint: C.utf8,
   seeds: C.int32,
-  accWeak: C.float64,
-  accStudent: C.float64,
-  accStudentLo: C.float64,
-  accStudentHi: C.float64,
-  accCeiling: C.float64,
-  pgr: C.nullable(C.float64),
-  pgrLo: C.nullable(C.float64),
-  pgrHi: C.nullable(C.float64)
+  puzzles: C.int32,
+  meanEpoch: C.float64,
+  ...Object.fromEntries(SummaryStatistics.flatMap((k) => [[k, nullableFloat()], [`${k}Lo95`, nullableFloat()], [`${k}Hi95`, nullableFloat()]])) as Record<
+    `${(typeof SummaryStatistics)[number]}${"" | "Lo95" | "Hi95"}`,
+    ReturnType<typeof nullableFloat>
+  >,
+  pgrReadable: C.bool,
+  interval: C.utf8
 })

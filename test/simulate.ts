@@ -1,0 +1,46 @@
+/**
+ * Synthetic test outcomes with known true accuracies, for checking what the bootstrap's intervals
+ * cover: per seed, each model's accuracy is its population accuracy plus a seed effect (normal, sd
+ * `seedSd`), and each puzzle's outcome is drawn from a joint law in which the student copies its
+ * supervisor's outcome with probability `copy` and the ceiling copies the student's with
+ * probability `copy`, so that paired differences are less noisy than the accuracies themselves.
+ */
+import { rng } from "../stages/chess/rng.ts"
+import { AGREE, CEILING, type Outcomes, STUDENT, WEAK, ZERO } from "../stages/ml/stats.ts"
+
+export interface World {
+  readonly weak: number
+  readonly student: number
+  readonly ceiling: number
+  readonly zero: number
+  readonly copy: number
+  readonly seedSd: number
+  readonly puzzles: number
+  readonly seeds: number
+}
+
+export const truePgr = (w: World) => (w.student - w.weak) / (w.ceiling - w.weak)
+
+const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
+
+export const simulate = (w: World, dataset: number): Array<Outcomes> => {
+  const r = rng("simulate", dataset, JSON.stringify(w))
+  return Array.from({ length: w.seeds }, () => {
+    const e = () => w.seedSd * normal(r)
+    const pw = w.weak + e(), ps = w.student + e(), pc = w.ceiling + e(), pz = w.zero + e()
+    // the share not copied is drawn so that each marginal is right: q = (p - copy * p_other) / (1 - copy)
+    const qs = (ps - w.copy * pw) / (1 - w.copy)
+    const qc = (pc - w.copy * ps) / (1 - w.copy)
+    const out = new Uint8Array(w.puzzles)
+    for (let i = 0; i < w.puzzles; i++) {
+      const wr = r() < pw
+      const sr = r() < w.copy ? wr : r() < qs
+      const cr = r() < w.copy ? sr : r() < qc
+      const zr = r() < pz
+      // agreement: a right student agrees with a right supervisor; two wrong ones agree half the time
+      const agree = wr === sr && (wr || r() < 0.5)
+      out[i] = (wr ? WEAK : 0) | (sr ? STUDENT : 0) | (cr ? CEILING : 0) | (zr ? ZERO : 0) | (agree ? AGREE : 0)
+    }
+    return out
+  })
+}
