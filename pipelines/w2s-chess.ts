@@ -22,6 +22,7 @@ import { BackendParam, Training } from "../stages/ml/common.ts"
 import { evaluate } from "../stages/ml/evaluate.ts"
 import { ceiling, trainStrong, trainWeak } from "../stages/ml/finetune.ts"
 import { label } from "../stages/ml/label.ts"
+import { noisyLabels } from "../stages/ml/noise.ts"
 import { Arch, pretrain } from "../stages/ml/pretrain.ts"
 import { results } from "../stages/ml/results.ts"
 
@@ -57,7 +58,8 @@ const Params = Schema.Struct({
   sizes: Schema.Struct({ weak: NonEmpty(Schema.String), strong: NonEmpty(Schema.String) }),
   weak: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
   strong: Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: Schema.Number }),
-  methods: NonEmpty(Schema.Literals(["naive", "auxconf", "bootstrap"])),
+  /** naive, auxconf, bootstrap: the paper's methods; noise: the matched-noise control (naive on labels with the supervisor's accuracy, errors at random) */
+  methods: NonEmpty(Schema.Literals(["naive", "auxconf", "bootstrap", "noise"])),
   /** replications: each seed re-draws the splits, the unpretrained members' initialisation and the batch order */
   seeds: NonEmpty(Schema.Int),
   /** How the figures look (size, colours, x axis in parameters or compute): re-renders figures only */
@@ -97,7 +99,7 @@ const base: Params = {
   sizes: { weak: ["s0", "s1"], strong: ["s2", "s3"] },
   weak: { training: { epochs: 3, lr: 1e-3, batch: 64 }, headOnly: false },
   strong: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false, aMax: 0.5 },
-  methods: ["naive", "auxconf", "bootstrap"],
+  methods: ["naive", "auxconf", "bootstrap", "noise"],
   seeds: [0, 1, 2],
   figures: { width: 420, height: 300, scheme: "tableau10", x: "params", scale: 2 }
 }
@@ -234,6 +236,18 @@ export default Pipeline.make({
                 id: `train-strong/${w}-${s}/bootstrap/s${seed}`,
                 params: studentParams(seed, "naive"),
                 inputs: { base: baseOf(s, seed), ...labelsOf(`label/boot/${w}-${s}/final/s${seed}`, supervisor), test }
+              }).outputs
+            } else if (method === "noise") {
+              const real = labelsOf(`label/${w}/s${seed}`, weakModel.model)
+              const control = noisyLabels({
+                id: `noisy-labels/${w}/s${seed}`,
+                params: { seed },
+                inputs: { labels: real.labels, puzzles: splits.strong, valLabels: real.valLabels, val: splits.val }
+              }).outputs
+              student = trainStrong({
+                id: `train-strong/${w}-${s}/noise/s${seed}`,
+                params: studentParams(seed, "naive"),
+                inputs: { base: baseOf(s, seed), labels: control.labels, valLabels: control.valLabels, test }
               }).outputs
             } else {
               student = trainStrong({

@@ -9,18 +9,18 @@ import { type FigureName, si, specs, summarize } from "../stages/figures/w2s.ts"
 const PARAMS: Record<string, number> = { s0: 1_000, s1: 4_000, s2: 16_000, s3: 64_000 }
 const WEAK: Record<string, number> = { s0: 0.2, s1: 0.25 }
 const CEIL: Record<string, number> = { s0: 0, s1: 0, s2: 0.4, s3: 0.5 }
-const TRUE_PGR: Record<string, number> = { naive: 0.3, auxconf: 0.5, bootstrap: 0.1 }
+const TRUE_PGR: Record<string, number> = { naive: 0.3, auxconf: 0.5, bootstrap: 0.1, noise: 0.4 }
 
 type Metric = Parameters<typeof summarize>[0][number]
 type Row = Parameters<typeof summarize>[1][number]
 
-/** A 2 x 2 grid, naive and auxconf everywhere, bootstrap only s0 -> s3, three seeds; PGR falls 0.05 an epoch. */
+/** A 2 x 2 grid, naive and auxconf everywhere, bootstrap and the noise control only s0 -> s3, three seeds; PGR falls 0.05 an epoch. */
 const grid = (): Array<Metric> => {
   const out: Array<Metric> = []
   for (const weak of ["s0", "s1"]) {
     for (const strong of ["s2", "s3"]) {
-      for (const method of ["naive", "auxconf", "bootstrap"]) {
-        if (method === "bootstrap" && !(weak === "s0" && strong === "s3")) continue
+      for (const method of ["naive", "auxconf", "bootstrap", "noise"]) {
+        if ((method === "bootstrap" || method === "noise") && !(weak === "s0" && strong === "s3")) continue
         for (const seed of [0, 1, 2]) {
           const accWeak = WEAK[weak]! + 0.01 * seed
           const accCeiling = CEIL[strong]! - 0.01 * seed
@@ -94,7 +94,7 @@ describe("summaries over seeds", () => {
   it("draw the weak-validation checkpoint's seed means and intervals, one ceiling per strong size and one accuracy per supervisor", () => {
     const m = grid()
     const sweep = sweepOf(m)
-    assert.strictEqual(sweep.cells.length, 9)
+    assert.strictEqual(sweep.cells.length, 10)
     assert.strictEqual(sweep.seeds, 3)
     const cell = sweep.cells.find((c) => c.weak === "s0" && c.strong === "s3" && c.method === "auxconf")!
     const rows = m.filter((r) => r.weak === "s0" && r.strong === "s3" && r.method === "auxconf")
@@ -190,14 +190,16 @@ describe("rendered figures hold their marks and labels", () => {
   it("agreement: every cell in each of the two panels, as percentages", async () => {
     const svg = await svgOf("agreement")
     const points = marks(svg, "point")
-    assert.strictEqual(points.length, 18)
+    assert.strictEqual(points.length, 20)
     assert.includeMembers(texts(svg), ["supervisor right", "supervisor wrong", "student agrees with supervisor", "100%"])
   })
 
-  it("summary: four bars per pair and the best method named", async () => {
+  it("summary: four bars per pair, the random-error control's where it ran, and the best method named (never the control)", async () => {
     const svg = await svgOf("summary")
     const bars = marks(svg, "bar")
-    assert.strictEqual(bars.length, 16)
+    assert.strictEqual(bars.length, 16 + 1)
+    assert.strictEqual(bars.filter((b) => b.includes("random-error control")).length, 1)
+    assert.isTrue(bars.filter((b) => b.includes("random-error control")).every((b) => b.includes("s0 → s3")))
     const t = texts(svg)
     assert.includeMembers(t, ["s0 → s2", "s1 → s3", "weak supervisor", "naive student", "best method", "strong ceiling", "auxconf"])
   })

@@ -6,6 +6,7 @@ import * as Pipeline from "../src/Pipeline.ts"
 import w2s from "../pipelines/w2s-chess.ts"
 import { backend, patchWasmMatMul } from "../stages/ml/backend.ts"
 import { example, features, moveIndex } from "../stages/ml/encode.ts"
+import { matchedNoise } from "../stages/ml/noise.ts"
 import * as M from "../stages/ml/model.ts"
 import { pretrain } from "../stages/ml/pretrain.ts"
 import { Model } from "../stages/ml/tables.ts"
@@ -108,6 +109,30 @@ describe("training", () => {
     }), { timeout: 30_000 })
 })
 
+describe("the matched-noise control's labels", () => {
+  it("have exactly the supervisor's accuracy, errors at other places, and each soft label's confidence profile", () => {
+    const legal = ["a1a2", "a1a3", "a1a4", "a1a5"]
+    const puzzles = Array.from({ length: 400 }, (_, i) => ({
+      fen: `fen ${i}`, side: "w", legal, best: legal[i % 4]!, bestCp: 300, secondCp: 0, engine: "t", depth: 1, game: i, ply: 0, phase: "opening", pieces: 3
+    }))
+    // a systematic supervisor: always plays a1a2 with 70% confidence (right on a quarter of the puzzles)
+    const labels = puzzles.map((p) => ({ fen: p.fen, legal, soft: [0.7, 0.1, 0.1, 0.1], hard: "a1a2" }))
+    const control = matchedNoise(labels, puzzles, 1, "train")
+    const right = (ls: ReadonlyArray<{ hard: string }>) => ls.filter((l, i) => l.hard === puzzles[i]!.best).length
+    assert.strictEqual(right(control), right(labels))
+    assert.strictEqual(right(labels), 100)
+    for (const [i, l] of control.entries()) {
+      assert.strictEqual(l.legal[M.argmax(l.soft)], l.hard)
+      assert.deepStrictEqual([...l.soft].sort(), [0.1, 0.1, 0.1, 0.7])
+      assert.strictEqual(l.fen, puzzles[i]!.fen)
+    }
+    // the right ones are spread over every answer, not only where the supervisor was right
+    const rightAt = control.flatMap((l, i) => (l.hard === puzzles[i]!.best ? [puzzles[i]!.best] : []))
+    for (const m of legal) assert.isAbove(rightAt.filter((x) => x === m).length, 10, m)
+    assert.deepStrictEqual(matchedNoise(labels, puzzles, 1, "train"), control)
+  })
+})
+
 describe("w2s-chess wiring", () => {
   const wire = (n: { inputs: Readonly<Record<string, { node: string; port: string }>> }, port: string) => {
     const w = n.inputs[port]!
@@ -146,6 +171,7 @@ describe("w2s-chess wiring", () => {
         const g = yield* Pipeline.graph(w2s, preset, [])
         const students = g.nodes.filter((n) => n.stage.name === "train-strong")
         assert.isAbove(students.length, 0)
+        let noise = 0
         for (const n of students) {
           // no input of a student holds an answer: a model, labels without the truth, boards without answers
           assert.deepStrictEqual(Object.keys(n.inputs).sort(), ["base", "labels", "test", "valLabels"], n.id)
@@ -155,7 +181,17 @@ describe("w2s-chess wiring", () => {
           assert.strictEqual(wire(n, "test"), "split/sN.testBoards")
           // both label sets come from a supervisor (a weak model or a student), never from the ceiling,
           // and from the same supervisor; the early-stopping set is the validation split
-          const labeller = (port: string) => g.byId.get(n.inputs[port]!.node)!
+          let labeller = (port: string) => g.byId.get(n.inputs[port]!.node)!
+          if (labeller("labels").stage.name === "noisy-labels") {
+            // the matched-noise control: labels remade from a supervisor's (it places errors knowing the
+            // truth; the student sees only the remade labels), both sets from one node of this seed
+            const control = labeller("labels")
+            assert.strictEqual(n.inputs.valLabels!.node, control.id)
+            assert.deepStrictEqual([n.inputs.labels!.port, n.inputs.valLabels!.port], ["labels", "valLabels"])
+            assert.match(n.id, /\/noise\//)
+            labeller = (port: string) => g.byId.get(control.inputs[port]!.node)!
+            noise++
+          }
           const [train, val] = [labeller("labels"), labeller("valLabels")]
           assert.strictEqual(train.stage.name, "label")
           assert.strictEqual(val.stage.name, "label")
@@ -164,6 +200,7 @@ describe("w2s-chess wiring", () => {
           assert.strictEqual(wire(val, "puzzles"), "split/sN.val")
           assert.notStrictEqual(wire(train, "puzzles"), "split/sN.val")
         }
+        assert.isAbove(noise, 0, "the control is in the preset")
       }))
   }
 

@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
+import { rng } from "../stages/chess/rng.ts"
 import { cli, tempCache } from "./cli-helpers.ts"
 
 const FIGURES = ["accuracy", "pgr", "bootstrap", "auxconf", "agreement", "summary", "epochs"].map((f) => `figure-${f}`)
@@ -33,8 +34,10 @@ describe("w2s-chess smoke preset through the CLI", () => {
     assert.deepStrictEqual(planned(), [])
     const res = cli(["results", "w2s-chess", ...base, "--format", "json"])
     assert.strictEqual(res.code, 0, res.stderr)
-    const rows = JSON.parse(res.stdout) as Array<{ method: string; n: number; accWeak: number; accStudent: number; strongFlops: number }>
-    assert.sameMembers(rows.map((x) => x.method), ["naive", "auxconf", "bootstrap"])
+    const rows = JSON.parse(res.stdout) as Array<{ method: string; checkpoint: string; n: number; accWeak: number; accStudent: number; strongFlops: number }>
+    assert.sameMembers([...new Set(rows.map((x) => x.method))], ["naive", "auxconf", "bootstrap", "noise"])
+    assert.strictEqual(rows.length, 4 * 3, "three student checkpoints per (weak, strong, method, seed)")
+    assert.sameMembers([...new Set(rows.map((x) => x.checkpoint))], ["final", "weak-val", "oracle-test"])
     for (const row of rows) assert.isTrue(row.n > 0 && row.accWeak >= 0 && row.accStudent <= 1 && row.strongFlops > 0)
     // per-example predictions and weak labels export as Parquet like any table
     for (const [node, port] of [["evaluate/s0-s2/naive/s0", "predictions"], ["label/s0/s0", "labels"]] as const) {
@@ -44,6 +47,45 @@ describe("w2s-chess smoke preset through the CLI", () => {
       assert.strictEqual(readFileSync(file).subarray(0, 4).toString(), "PAR1")
     }
   }, LONG)
+
+  it("the summary's estimates and intervals are recomputed independently from the exported predictions", () => {
+    const json = (node: string, port: string) => {
+      const r = cli(["export", "w2s-chess", node, "--output", port, "--format", "json", ...base])
+      assert.strictEqual(r.code, 0, r.stderr)
+      return JSON.parse(r.stdout)
+    }
+    const summary = json("results", "summary") as Array<Record<string, number | string | boolean | null>>
+    assert.strictEqual(summary.length, 4 * 3)
+    for (const col of ["pgr", "pgrLo95", "pgrHi95", "studentMinusWeakLo95", "ceilingMinusWeakHi95", "studentMinusMaxWeakZeroShot", "pgrReadable", "interval"]) {
+      assert.property(summary[0], col)
+    }
+    const column = { final: "studentFinal", "weak-val": "studentWeakVal", "oracle-test": "studentOracleTest" } as const
+    for (const row of summary) {
+      const preds = json(`evaluate/${row.weak}-${row.strong}/${row.method}/s0`, "predictions") as Array<Record<string, string>>
+      const student = column[row.checkpoint as keyof typeof column]
+      const n = preds.length
+      const right = (k: string) => preds.map((p) => (p[k] === p.truth ? 1 : 0))
+      const [w, st] = [right("weak"), right(student)]
+      const mean = (xs: Array<number>) => xs.reduce((a, b) => a + b, 0) / xs.length
+      assert.closeTo(row.accWeak as number, mean(w), 1e-12)
+      assert.closeTo(row.accStudent as number, mean(st), 1e-12)
+      assert.closeTo(row.studentMinusWeak as number, mean(st) - mean(w), 1e-12)
+      // an independent percentile bootstrap of (student - weak) over the same puzzles (one seed)
+      const r = rng("independent check", String(row.checkpoint), String(row.method))
+      const diffs = Array.from({ length: 4000 }, () => {
+        let d = 0
+        for (let i = 0; i < n; i++) {
+          const j = Math.floor(r() * n)
+          d += st[j]! - w[j]!
+        }
+        return d / n
+      }).sort((a, b) => a - b)
+      const width = Math.max(1 / n, (row.studentMinusWeakHi95 as number) - (row.studentMinusWeakLo95 as number))
+      assert.closeTo(row.studentMinusWeakLo95 as number, diffs[100]!, 0.25 * width + 1 / n, JSON.stringify(row))
+      assert.closeTo(row.studentMinusWeakHi95 as number, diffs[3899]!, 0.25 * width + 1 / n, JSON.stringify(row))
+      assert.strictEqual(row.pgrReadable, (row.ceilingMinusWeakLo95 as number) > 0)
+    }
+  })
 
   it("--help, plan and a no-op run load neither TensorFlow.js, Stockfish, Arrow nor the figure renderer, and start no process or thread", () => {
     // A preloaded probe records what the CLI's main thread loaded and every process or worker it started.
@@ -81,14 +123,16 @@ if (wt.isMainThread) {
       "ceiling/s1/s0",
       "train-strong/s0-s1/naive/s0",
       "train-strong/s0-s1/auxconf/s0",
+      "train-strong/s0-s1/noise/s0",
       "evaluate/s0-s1/naive/s0",
       "evaluate/s0-s1/auxconf/s0",
+      "evaluate/s0-s1/noise/s0",
       "results",
       ...FIGURES
     ])
     const r = cli(["run", "w2s-chess", ...base, "--set", grown, "--out", out], {}, LONG)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.strictEqual(ran(r.stdout), 5 + 1 + FIGURES.length)
+    assert.strictEqual(ran(r.stdout), 7 + 1 + FIGURES.length)
     assert.deepStrictEqual(planned(grown), [])
     const old = cli(["run", "w2s-chess", ...base, "--out", out])
     assert.strictEqual(old.code, 0, old.stderr)

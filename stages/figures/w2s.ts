@@ -153,7 +153,7 @@ const supervisorColor = (sweep: Sweep) => ({
   title: "weak supervisor",
   scale: { domain: sweep.supervisors.map((s) => s.supervisor) }
 })
-const METHOD_ORDER = ["naive", "auxconf", "bootstrap"]
+const METHOD_ORDER = ["naive", "auxconf", "bootstrap", "noise"]
 const byMethod = (methods: Iterable<string>) =>
   [...new Set(methods)].sort((a, b) => (METHOD_ORDER.indexOf(a) + 1 || 99) - (METHOD_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b))
 /** Line style per method, naive solid; the legend shows line strokes, not the points. */
@@ -291,12 +291,13 @@ export const specs = {
     }
   },
   summary: (sweep: Sweep): Spec => {
-    const kinds = ["weak supervisor", "naive student", "best method", "strong ceiling"]
+    const kinds = ["weak supervisor", "naive student", "best method", "random-error control", "strong ceiling"]
     const pairs = [...new Set(sweep.cells.map((c) => c.pair))]
     const values = pairs.flatMap((pair) => {
       const cells = sweep.cells.filter((c) => c.pair === pair)
       const naive = cells.find((c) => c.method === "naive")
-      const best = [...cells].filter((c) => c.method !== "naive").sort((a, b) => b.accStudent.est - a.accStudent.est)[0]
+      const best = [...cells].filter((c) => c.method !== "naive" && c.method !== "noise").sort((a, b) => b.accStudent.est - a.accStudent.est)[0]
+      const control = cells.find((c) => c.method === "noise")
       const first = cells[0]!
       const sup = sweep.supervisors.find((s) => s.weak === first.weak)!.acc
       const ceil = sweep.ceilings.find((s) => s.strong === first.strong)!.acc
@@ -304,7 +305,8 @@ export const specs = {
         { pair, kind: kinds[0], ...statRow(sup), note: "" },
         ...(naive ? [{ pair, kind: kinds[1], ...statRow(naive.accStudent), note: "" }] : []),
         ...(best ? [{ pair, kind: kinds[2], ...statRow(best.accStudent), note: best.method }] : []),
-        { pair, kind: kinds[3], ...statRow(ceil), note: "" }
+        ...(control ? [{ pair, kind: kinds[3], ...statRow(control.accStudent), note: "" }] : []),
+        { pair, kind: kinds[4], ...statRow(ceil), note: "" }
       ]
     })
     const enc = {
@@ -314,8 +316,8 @@ export const specs = {
     }
     return {
       title: titled("Weak, weak-to-strong and ceiling test accuracy per supervisor-student pair", [
-        "Best method: the pair's most accurate method other than naive fine-tuning,",
-        "named above its bar.",
+        "Best method: the pair's most accurate method other than naive fine-tuning, named above its bar.",
+        "Random-error control: a naive student on labels as accurate as the supervisor's, errors at random.",
         `${seedsNote(sweep)}.`
       ]),
       width: Math.max(320, pairs.length * 140),
@@ -331,7 +333,7 @@ export const specs = {
     }
   },
   epochs: (sweep: Sweep): Spec => {
-    const cells = sweep.cells.filter((c) => c.method !== "bootstrap" && c.pgr !== null)
+    const cells = sweep.cells.filter((c) => (c.method === "naive" || c.method === "auxconf") && c.pgr !== null)
     const values = cells.flatMap((c) =>
       c.pgrByEpoch.flatMap((p, e) => (p === null ? [] : [{ epoch: e, y: p, pair: c.pair, method: c.method }]))
     )

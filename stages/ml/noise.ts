@@ -1,0 +1,74 @@
+/**
+ * `noisy-labels`: the matched-noise control. Labels with exactly the supervisor's accuracy on each set
+ * (as many wrong labels as the supervisor got wrong) but with the errors placed at random: a seeded
+ * choice of which puzzles are wrong, and for each a uniformly drawn wrong legal move. Each soft label
+ * keeps the supervisor's confidence profile: the probabilities of the supervisor's top move and of
+ * the control's move are swapped, so only which move is on top changes. A student trained on these
+ * shows what an equally accurate supervisor whose mistakes carry no pattern would teach; the gap to
+ * the naive student is what the real supervisor's systematic errors cost (or give).
+ *
+ * This stage reads the ground truth to place the errors; the student it feeds does not (its inputs
+ * are labels without answers, like every student's).
+ */
+import { Effect, Schema } from "effect"
+import { Stage } from "../../src/index.ts"
+import { rng } from "../chess/rng.ts"
+import { type Puzzle, Puzzles } from "../chess/tables.ts"
+import { argmax } from "./model.ts"
+import { WeakLabels } from "./tables.ts"
+
+type Label = (typeof WeakLabels.rowSchema)["Type"]
+
+/** The control's labels for one set: the supervisor's error count, at random places. */
+export const matchedNoise = (labels: ReadonlyArray<Label>, puzzles: ReadonlyArray<Puzzle>, seed: number, purpose: string): Array<Label> => {
+  if (labels.length !== puzzles.length) throw new Error(`${labels.length} labels for ${puzzles.length} puzzles`)
+  const truth = new Map(puzzles.map((p) => [p.fen, p.best]))
+  const best = labels.map((l) => {
+    const b = truth.get(l.fen)
+    if (b === undefined) throw new Error(`label for ${l.fen}, which is not among the puzzles`)
+    return b
+  })
+  // only puzzles with a wrong move to give can be wrong
+  const canErr = labels.map((l, i) => l.legal.some((m) => m !== best[i]))
+  const errors = Math.min(labels.reduce((n, l, i) => n + (l.hard !== best[i] ? 1 : 0), 0), canErr.filter(Boolean).length)
+  const r = rng(seed, "matched-noise", purpose)
+  const candidates = labels.map((_, i) => i).filter((i) => canErr[i])
+  for (let i = candidates.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1))
+    ;[candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!]
+  }
+  const wrong = new Set(candidates.slice(0, errors))
+  return labels.map((l, i) => {
+    let target = best[i]!
+    if (wrong.has(i)) {
+      const others = l.legal.filter((m) => m !== best[i])
+      target = others[Math.floor(r() * others.length)]!
+    }
+    const soft = [...l.soft]
+    const top = argmax(soft)
+    const t = l.legal.indexOf(target)
+    ;[soft[top], soft[t]] = [soft[t]!, soft[top]!]
+    return { fen: l.fen, legal: l.legal, soft, hard: target }
+  })
+}
+
+export const noisyLabels = Stage.make({
+  name: "noisy-labels",
+  version: 1,
+  source: import.meta.url,
+  description: "the matched-noise control: the supervisor's accuracy, its errors at random",
+  params: Schema.Struct({ seed: Schema.Int }),
+  inputs: { labels: WeakLabels, puzzles: Puzzles, valLabels: WeakLabels, val: Puzzles },
+  outputs: { labels: WeakLabels, valLabels: WeakLabels },
+  run: ({ params, inputs, log }) =>
+    Effect.try({
+      try: () => {
+        const labels = matchedNoise(inputs.labels, inputs.puzzles, params.seed, "train")
+        const valLabels = matchedNoise(inputs.valLabels, inputs.val, params.seed, "val")
+        const right = (ls: ReadonlyArray<Label>, ps: ReadonlyArray<Puzzle>) => ls.filter((l, i) => l.hard === ps[i]!.best).length
+        log(`control labels: ${right(labels, inputs.puzzles)}/${labels.length} right (the supervisor: ${right(inputs.labels, inputs.puzzles)})`)
+        return { labels, valLabels }
+      },
+      catch: (e) => e
+    })
+})
