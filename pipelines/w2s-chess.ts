@@ -87,7 +87,7 @@ const base: Params = {
       maxPerGame: 4,
       resignCp: 1500
     },
-    split: { fractions: { weak: 0.25, strong: 0.25, val: 0.1, test: 0.2, fresh: 0.2 } }
+    split: { fractions: { weak: 0.2, strong: 0.2, val: 0.1, test: 0.1, fresh: 0.4 } }
   },
   backend: "auto",
   ladder: [
@@ -129,7 +129,7 @@ export default Pipeline.make({
     },
     // The real experiment on a 2-core CPU: ~13k puzzles, ~110k corpus positions, about 1.5 h here.
     default: base,
-    // The paper's split sizes: 50k weak / 50k strong / 5k test / 2 x 50k fresh; for many cores.
+    // The paper's split sizes: 50k weak / 50k strong / 5k test (and 5k validation), 3 x 50k fresh for the 3 steps from s0 to s4; for many cores.
     paper: {
       ...base,
       data: {
@@ -137,7 +137,7 @@ export default Pipeline.make({
         engine: "native",
         corpus: { ...base.data.corpus, shards: 120 },
         puzzles: { ...base.data.puzzles, shards: 600, depth: 12 },
-        split: { sizes: { weak: 50_000, strong: 50_000, val: 5_000, test: 5_000, fresh: 100_000 } }
+        split: { sizes: { weak: 50_000, strong: 50_000, val: 5_000, test: 5_000, fresh: 150_000 } }
       },
       ladder: [
         ...base.ladder,
@@ -189,6 +189,9 @@ export default Pipeline.make({
       }
       return node.outputs.model
     }
+    // Each bootstrapping step labels a slice of the fresh split as large as the strong split (the paper's fresh set per step).
+    const sized = data.split.fractions ?? data.split.sizes
+    const freshShare = sized && sized.fresh > 0 ? Math.min(1, sized.strong / sized.fresh) : 1
     const studentParams = (seed: number, method: "naive" | "auxconf") => ({ training: strong.training, headOnly: strong.headOnly, aMax: strong.aMax, seed, method, backend })
     const evaluations = seeds.flatMap((seed) => {
       // A seed is a replication: its own assignment of games to splits, its own initialisation of
@@ -206,9 +209,9 @@ export default Pipeline.make({
       }).outputs]))
       type Trained = NonNullable<ReturnType<typeof weakModels.get>>
       /** A supervisor's labels of the given puzzles, and of the validation split for its student's early stopping. */
-      const labelsOf = (id: string, model: Trained["model"], puzzles = splits.strong, part = { index: 0, of: 1 }) => ({
+      const labelsOf = (id: string, model: Trained["model"], puzzles = splits.strong, part = { index: 0, share: 1 }) => ({
         labels: label({ id, params: { backend, part, seed }, inputs: { model, puzzles } }).outputs.labels,
-        valLabels: label({ id: `${id}/val`, params: { backend, part: { index: 0, of: 1 }, seed }, inputs: { model, puzzles: splits.val } }).outputs.labels
+        valLabels: label({ id: `${id}/val`, params: { backend, part: { index: 0, share: 1 }, seed }, inputs: { model, puzzles: splits.val } }).outputs.labels
       })
       return sizes.strong.flatMap((s) => {
         const ceil = ceiling({
@@ -224,12 +227,18 @@ export default Pipeline.make({
               // weak -> m1 -> m2 -> strong through the ladder members in between, each step labelling fresh puzzles
               const mids = order.slice(order.indexOf(w) + 1, order.indexOf(s))
               if (mids.length === 0) return []
+              if (mids.length * freshShare > 1 + 1e-9) {
+                throw new Error(
+                  `bootstrapping ${w} -> ${s} takes ${mids.length} steps, each labelling fresh puzzles as many as the student split's: ` +
+                    `the fresh split must be at least ${mids.length} times the strong split (data.split), it is ${(1 / freshShare).toFixed(2)} times`
+                )
+              }
               let supervisor = weakModel.model
               mids.forEach((mid, k) => {
                 supervisor = trainStrong({
                   id: `train-strong/boot/${w}-${s}/${mid}/s${seed}`,
                   params: studentParams(seed, "naive"),
-                  inputs: { base: baseOf(mid, seed), ...labelsOf(`label/boot/${w}-${s}/${k}/s${seed}`, supervisor, splits.fresh, { index: k, of: mids.length }), test }
+                  inputs: { base: baseOf(mid, seed), ...labelsOf(`label/boot/${w}-${s}/${k}/s${seed}`, supervisor, splits.fresh, { index: k, share: freshShare }), test }
                 }).outputs.model
               })
               student = trainStrong({

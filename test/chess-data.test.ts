@@ -211,6 +211,15 @@ describe("bad input names the problem", () => {
       assert.match(yield* failure(["data.puzzles.gamesPerShard=-3"]), /greater than or equal to 1.*gamesPerShard/)
       assert.match(yield* failure(["data.engine=deep-blue"]), /engine/)
       assert.match(yield* failure(["data.split.fractions.test=2"]), /test/)
+      // an empty sweep is bad input, not an empty experiment
+      for (const p of ["seeds", "methods", "sizes.weak", "sizes.strong", "ladder"]) {
+        assert.match(yield* failure([`${p}=[]`]), new RegExp(`length of at least 1 at \\["${p.split(".").join('"\\]\\["')}"\\]`), p)
+      }
+      // bootstrapping needs a fresh slice as large as the student split per step
+      assert.match(
+        yield* Effect.map(Effect.result(Pipeline.graph(w2s, "default", ["data.split.fractions.fresh=0.3"])), (r) => (Result.isFailure(r) ? (r.failure as { message: string }).message : "")),
+        /bootstrapping s0 -> s3 takes 2 steps.*at least 2 times the strong split/
+      )
     }))
   it("a FEN that does not parse", () => {
     assert.throws(() => fromFen("rnbqkbnr/pppppppp/8/8 w KQkq"), /FEN 'rnbqkbnr\/pppppppp\/8\/8 w KQkq' does not parse/)

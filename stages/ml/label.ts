@@ -20,16 +20,29 @@ export const label = Stage.make({
   heavy: true,
   params: Schema.Struct({
     backend: BackendParam,
-    /** label only part `index` of `of` (by a seeded hash of the game): fresh data per bootstrapping step */
-    part: Schema.Struct({ index: Schema.Int, of: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)) }),
+    /**
+     * label only the `index`-th slice, a `share` of the puzzles wide, by a seeded hash of the game:
+     * disjoint fresh data per bootstrapping step ({ index: 0, share: 1 }: all)
+     */
+    part: Schema.Struct({
+      index: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+      share: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1, exclusiveMinimum: true }))
+    }),
     seed: Schema.Int
   }),
   inputs: { model: Model, puzzles: Puzzles },
   outputs: { labels: WeakLabels },
   run: ({ params: p, inputs, annotate, log }) =>
     withBackend(p.backend, annotate, async (b) => {
+      if ((p.part.index + 1) * p.part.share > 1 + 1e-9) throw new Error(`label part ${p.part.index} of share ${p.part.share} lies past the end of the puzzles`)
       const model = M.load(b.tf, inputs.model)
-      const puzzles = inputs.puzzles.filter((pz) => Math.floor(unitHash(p.seed, "part", pz.game) * p.part.of) === p.part.index)
+      const [from, to] = [p.part.index * p.part.share, (p.part.index + 1) * p.part.share]
+      const puzzles = p.part.share >= 1
+        ? inputs.puzzles
+        : inputs.puzzles.filter((pz) => {
+          const u = unitHash(p.seed, "part", pz.game)
+          return u >= from && u < to
+        })
       const data = puzzleExamples(puzzles)
       const probs = await M.predict(b.tf, model, data)
       M.dispose(model)
