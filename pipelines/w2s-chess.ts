@@ -20,7 +20,8 @@ import { Style } from "../stages/figures/vega.ts"
 import { figures as figureStages } from "../stages/figures/w2s.ts"
 import { BackendParam, Training } from "../stages/ml/common.ts"
 import { evaluate } from "../stages/ml/evaluate.ts"
-import { ceiling, trainStrong, trainWeak } from "../stages/ml/finetune.ts"
+import { ceiling, probe as probeStage, trainStrong, trainWeak } from "../stages/ml/finetune.ts"
+import { ladderKnowledge } from "../stages/ml/knowledge.ts"
 import { label } from "../stages/ml/label.ts"
 import { noisyLabels } from "../stages/ml/noise.ts"
 import { Arch, pretrain } from "../stages/ml/pretrain.ts"
@@ -58,6 +59,8 @@ const Params = Schema.Struct({
   sizes: Schema.Struct({ weak: NonEmpty(Schema.String), strong: NonEmpty(Schema.String) }),
   weak: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
   strong: Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: Schema.Number }),
+  /** the linear probe of what each member knows: its frozen base, the head trained on the student split's ground truth */
+  probe: Schema.Struct({ training: Training }),
   /** naive, auxconf, bootstrap: the paper's methods; noise: the matched-noise control (naive on labels with the supervisor's accuracy, errors at random) */
   methods: NonEmpty(Schema.Literals(["naive", "auxconf", "bootstrap", "noise"])),
   /** replications: each seed re-draws the splits, the unpretrained members' initialisation and the batch order */
@@ -99,6 +102,7 @@ const base: Params = {
   sizes: { weak: ["s0", "s1"], strong: ["s2", "s3"] },
   weak: { training: { epochs: 3, lr: 1e-3, batch: 64 }, headOnly: false },
   strong: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false, aMax: 0.5 },
+  probe: { training: { epochs: 4, lr: 1e-3, batch: 64 } },
   methods: ["naive", "auxconf", "bootstrap", "noise"],
   seeds: [0, 1, 2],
   figures: { width: 420, height: 300, scheme: "tableau10", x: "params", scale: 2 }
@@ -125,6 +129,7 @@ export default Pipeline.make({
       sizes: { weak: ["s0"], strong: ["s2"] },
       weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
       strong: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false, aMax: 0.5 },
+      probe: { training: { epochs: 1, lr: 1e-3, batch: 32 } },
       seeds: [0]
     },
     // The real experiment on a 2-core CPU: ~13k puzzles, ~110k corpus positions, about 1.5 h here.
@@ -148,7 +153,7 @@ export default Pipeline.make({
   },
   defaultPreset: "default",
   results: { node: "results", output: "rows" },
-  build: ({ data, backend, ladder, sizes, weak, strong, methods, seeds, figures }) => {
+  build: ({ data, backend, ladder, sizes, weak, strong, probe, methods, seeds, figures }) => {
     const corpus = Array.from({ length: data.corpus.shards }, (_, i) => {
       const { shards: _s, gamesPerShard, ...settings } = data.corpus
       return games({
@@ -193,6 +198,8 @@ export default Pipeline.make({
     const sized = data.split.fractions ?? data.split.sizes
     const freshShare = sized && sized.fresh > 0 ? Math.min(1, sized.strong / sized.fresh) : 1
     const studentParams = (seed: number, method: "naive" | "auxconf") => ({ training: strong.training, headOnly: strong.headOnly, aMax: strong.aMax, seed, method, backend })
+    const probes: Array<{ member: string; seed: number; base: ReturnType<typeof baseOf>; out: ReturnType<typeof probeStage>["outputs"]; test: ReturnType<typeof split>["outputs"]["test"] }> = []
+    const members = order.filter((m) => sizes.weak.includes(m) || sizes.strong.includes(m))
     const evaluations = seeds.flatMap((seed) => {
       // A seed is a replication: its own assignment of games to splits, its own initialisation of
       // unpretrained members, its own batch order; the data and the pretrained bases are shared.
@@ -202,6 +209,19 @@ export default Pipeline.make({
         inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpusOut }
       }).outputs
       const test = splits.testBoards
+      for (const m of members) {
+        probes.push({
+          member: m,
+          seed,
+          base: baseOf(m, seed),
+          test: splits.test,
+          out: probeStage({
+            id: `probe/${m}/s${seed}`,
+            params: { training: probe.training, headOnly: true, seed, backend },
+            inputs: { base: baseOf(m, seed), train: splits.strong, val: splits.val, test }
+          }).outputs
+        })
+      }
       const weakModels = new Map(sizes.weak.map((w) => [w, trainWeak({
         id: `train-weak/${w}/s${seed}`,
         params: { training: weak.training, headOnly: weak.headOnly, seed, backend },
@@ -286,8 +306,14 @@ export default Pipeline.make({
     })
     const metrics = evaluations.map((e) => e.metrics)
     const table = results({ id: "results", params: {}, inputs: { metrics, predictions: evaluations.map((e) => e.predictions) } })
+    const knowledge = ladderKnowledge({
+      id: "ladder-knowledge",
+      params: { entries: probes.map((p) => ({ member: p.member, seed: p.seed })) },
+      inputs: { bases: probes.map((p) => p.base), curves: probes.map((p) => p.out.curve), reports: probes.map((p) => p.out.report), tests: probes.map((p) => p.test) }
+    })
     return {
       results: table,
+      knowledge,
       figures: Object.entries(figureStages).map(([name, stage]) =>
         stage({ id: `figure-${name}`, params: { style: figures }, inputs: { metrics, summary: table.outputs.summary } })
       )

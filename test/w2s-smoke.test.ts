@@ -40,7 +40,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     assert.sameMembers([...new Set(rows.map((x) => x.checkpoint))], ["final", "weak-val", "oracle-test"])
     for (const row of rows) assert.isTrue(row.n > 0 && row.accWeak >= 0 && row.accStudent <= 1 && row.strongFlops > 0)
     // per-example predictions and weak labels export as Parquet like any table
-    for (const [node, port] of [["evaluate/s0-s2/naive/s0", "predictions"], ["label/s0/s0", "labels"]] as const) {
+    for (const [node, port] of [["evaluate/s0-s2/naive/s0", "predictions"], ["label/s0/s0", "labels"], ["ladder-knowledge", "members"]] as const) {
       const file = join(dirname(cache), `${port}.parquet`)
       const e = cli(["export", "w2s-chess", node, "--output", port, "--format", "parquet", "--out", file, ...base])
       assert.strictEqual(e.code, 0, e.stderr)
@@ -59,6 +59,18 @@ describe("w2s-chess smoke preset through the CLI", () => {
     for (const col of ["pgr", "pgrLo95", "pgrHi95", "studentMinusWeakLo95", "ceilingMinusWeakHi95", "studentMinusMaxWeakZeroShot", "pgrReadable", "interval"]) {
       assert.property(summary[0], col)
     }
+    // what each member knows before weak labels: zero-shot and linear probe, with intervals
+    const members = json("ladder-knowledge", "members") as Array<Record<string, number | string>>
+    assert.sameMembers(members.map((m) => m.member), ["s0", "s2"])
+    for (const m of members) {
+      for (const k of ["accZeroShot", "accProbe"]) {
+        assert.isTrue((m[`${k}Lo95`] as number) <= (m[k] as number) && (m[k] as number) <= (m[`${k}Hi95`] as number), JSON.stringify(m))
+        assert.isTrue((m[k] as number) >= 0 && (m[k] as number) <= 1)
+      }
+    }
+    // the zero-shot accuracy of the student's base is the same number the summary reports
+    const s2 = members.find((m) => m.member === "s2")!
+    assert.closeTo(s2.accZeroShot as number, summary.find((r) => r.checkpoint === "final")!.accZeroShot as number, 1e-12)
     const column = { final: "studentFinal", "weak-val": "studentWeakVal", "oracle-test": "studentOracleTest" } as const
     for (const row of summary) {
       const preds = json(`evaluate/${row.weak}-${row.strong}/${row.method}/s0`, "predictions") as Array<Record<string, string>>
@@ -117,7 +129,7 @@ if (wt.isMainThread) {
     }
   })
 
-  it("a new strong size plans only its own nodes plus results and figures; the old grid then runs nothing", () => {
+  it("a new strong size plans only its own nodes plus results, the ladder's knowledge and figures; the old grid then runs nothing", () => {
     const grown = "sizes.strong=[\"s1\",\"s2\"]"
     assert.sameMembers(planned(grown), [
       "ceiling/s1/s0",
@@ -127,18 +139,20 @@ if (wt.isMainThread) {
       "evaluate/s0-s1/naive/s0",
       "evaluate/s0-s1/auxconf/s0",
       "evaluate/s0-s1/noise/s0",
+      "probe/s1/s0",
+      "ladder-knowledge",
       "results",
       ...FIGURES
     ])
     const r = cli(["run", "w2s-chess", ...base, "--set", grown, "--out", out], {}, LONG)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.strictEqual(ran(r.stdout), 7 + 1 + FIGURES.length)
+    assert.strictEqual(ran(r.stdout), 7 + 1 + 2 + FIGURES.length)
     assert.deepStrictEqual(planned(grown), [])
     const old = cli(["run", "w2s-chess", ...base, "--out", out])
     assert.strictEqual(old.code, 0, old.stderr)
     assert.strictEqual(ran(old.stdout), 0)
     // A grid never run before that only drops points re-aggregates (results, figures) and trains nothing.
-    assert.sameMembers(planned("sizes.strong=[\"s1\"]"), ["results", ...FIGURES])
+    assert.sameMembers(planned("sizes.strong=[\"s1\"]"), ["results", "ladder-knowledge", ...FIGURES])
   }, LONG)
 
   it("a figure style change re-renders every figure and nothing upstream of them", () => {

@@ -2,7 +2,8 @@
  * The fine-tuning stages: `train-weak` (the weak supervisor: its base on the ground truth of the weak
  * split), `ceiling` (the strong base on the ground truth of the student split) and `train-strong`
  * (the strong base on a supervisor's labels of the student split: `naive` soft cross-entropy, or
- * `auxconf`, the paper's auxiliary confidence loss).
+ * `auxconf`, the paper's auxiliary confidence loss), and `probe` (a ladder member's frozen base with
+ * only its head trained on the student split's ground truth: what the member already knows).
  *
  * Each outputs the checkpoint (epoch 0, the base, to the last) that its validation rule picks:
  * supervisors and ceilings, which train on ground truth anyway, by accuracy on the ground-truth
@@ -53,6 +54,18 @@ export const ceiling = Stage.make({
   inputs: { base: Model, train: Puzzles, val: Puzzles, test: Boards },
   outputs,
   run: trainWeak.run
+})
+
+export const probe = Stage.make({
+  name: "probe",
+  version: 1,
+  source: import.meta.url,
+  description: "a linear probe: a frozen base, its move head trained on the student split's ground truth, stopped on ground-truth validation",
+  heavy: true,
+  params: FineTune,
+  inputs: { base: Model, train: Puzzles, val: Puzzles, test: Boards },
+  outputs,
+  run: (ctx) => trainWeak.run({ ...ctx, params: { ...ctx.params, headOnly: true } })
 })
 
 export const Method = Schema.Literals(["naive", "auxconf"])
