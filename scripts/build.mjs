@@ -109,7 +109,8 @@ export const build = async () => {
     entryPoints: {
       "check-labels": "scripts/check-labels.ts",
       "bench-data": "scripts/bench-data.ts",
-      "bench-train": "scripts/bench-train.ts"
+      "bench-train": "scripts/bench-train.ts",
+      coverage: "scripts/coverage.ts"
     },
     format: "esm",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }

@@ -3,7 +3,7 @@
 // the experiment runs in (puzzle noise only; seed-to-seed variation about half the puzzle noise).
 import { assert, describe, it } from "@effect/vitest"
 import { AGREE, bootstrap, CEILING, outcome, STUDENT, WEAK, ZERO } from "../stages/ml/stats.ts"
-import { simulate, truePgr, type World } from "./simulate.ts"
+import { simulate, truePgr, type World } from "../scripts/simulate.ts"
 
 const close = (a: number, b: number, tol = 1e-12) => assert.isBelow(Math.abs(a - b), tol, `${a} vs ${b}`)
 
