@@ -65,7 +65,10 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
     ["cycle", ["run", "toy-broken", "--set", "defect=cycle"], /cycle: /],
     ["duplicate id", ["plan", "toy-broken", "--set", "defect=duplicate-id"], /duplicate node id 'square'/],
     ["type mismatch", ["run", "toy-broken", "--set", "defect=type-mismatch"], /wants table Numbers.*is json Stats/],
-    ["unknown flag", ["run", "toy", "--bogus"], /Unrecognized flag: --bogus/]
+    ["unknown flag", ["run", "toy", "--bogus"], /Unrecognized flag: --bogus/],
+    ["unknown export format", ["export", "toy", "summary", "--format", "xlsx"], /--format: "xlsx"\. Expected: "parquet" \| "csv" \| "json" \| "svg" \| "png"/],
+    ["unknown results format", ["results", "toy", "--format", "xlsx"], /--format: "xlsx"\. Expected: "table" \| "json" \| "csv" \| "parquet"/],
+    ["unknown dag format", ["dag", "toy", "--format", "png"], /--format: "png"\. Expected: "text" \| "mermaid" \| "dot"/]
   ]
   it("a populated cache to protect", () => {
     assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
@@ -80,6 +83,15 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
       assert.deepStrictEqual(snapshot(cache), before)
     })
   }
+  it("a command line that does not parse gets one line per error and no help page", () => {
+    for (const args of [["export", "toy", "summary", "--format", "xlsx"], ["run", "toy", "--forc", "x"], ["show", "toy"]]) {
+      const r = cli([...args, "--cache-dir", cache])
+      assert.strictEqual(r.code, 2, r.stderr)
+      assert.strictEqual(r.stdout, "", "no help page")
+      assert.match(r.stderr, new RegExp(`^error: [^\n]+ \\(see pipeline ${args[0]} --help\\)\n$`))
+    }
+    assert.match(cli(["run", "toy", "--forc", "x"]).stderr, /did you mean --force\?/)
+  })
 })
 
 describe("hostile input through the binary (fast-check)", () => {
