@@ -94,6 +94,22 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
   })
 })
 
+describe("--cache-dir that is not a directory", () => {
+  it("every command that opens the store exits 2 naming it, and leaves the file as it was", () => {
+    const file = join(dirname(tempCache()), "a-file")
+    writeFileSync(file, "not a store\n")
+    const commands = [["plan", "toy"], ["run", "toy"], ["show", "toy", "summary"], ["results", "toy"], ["export", "toy", "summary"], ["verify"], ["gc"]]
+    for (const [where, dir] of [["file", file], ["below a file", join(file, "sub")]] as const) {
+      for (const args of commands) {
+        const r = cli([...args, "--cache-dir", dir])
+        assert.strictEqual(r.code, 2, `${args.join(" ")} (${where}): ${r.stdout}${r.stderr}`)
+        assert.match(r.stderr, new RegExp(`^error: --cache-dir ${dir.replace(/[.]/g, "\\.")} is not a directory[^\n]*\n$`))
+      }
+    }
+    assert.strictEqual(readFileSync(file, "utf8"), "not a store\n")
+  })
+})
+
 describe("hostile input through the binary (fast-check)", () => {
   const cache = tempCache()
   const file = join(dirname(cache), "params.json")

@@ -5,7 +5,7 @@
 import { Config, Context, Effect, Layer, type Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { resolve } from "node:path"
-import { readFileSync } from "node:fs"
+import { readFileSync, type Stats, statSync } from "node:fs"
 import { NotFound, UsageError } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import * as Pipe from "../Pipeline.ts"
@@ -40,8 +40,24 @@ export const findPipeline = (name: string) =>
     return p
   })
 
-/** The absolute store directory chosen by the shared flags. */
-export const cacheDir = Effect.map(root, (r) => resolve(r.cacheDir))
+/**
+ * The absolute store directory chosen by the shared flags. It need not exist yet (a run makes it),
+ * but a path that is a file, or lies below one, is bad usage before anything reads or writes.
+ */
+export const cacheDir = Effect.flatMap(root, (r) => {
+  const dir = resolve(r.cacheDir)
+  let stat: Stats | undefined
+  try {
+    stat = statSync(dir)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "ENOTDIR") return Effect.fail(new UsageError({ message: `--cache-dir ${r.cacheDir} is not a directory (a part of the path is a file)` }))
+    if (code !== "ENOENT") return Effect.fail(new UsageError({ message: `--cache-dir ${r.cacheDir}: ${(e as Error).message}` }))
+  }
+  return stat && !stat.isDirectory()
+    ? Effect.fail(new UsageError({ message: `--cache-dir ${r.cacheDir} is not a directory` }))
+    : Effect.succeed(dir)
+})
 
 /** The disk store at the chosen cache directory. */
 export const openStore = Effect.map(cacheDir, makeDisk)
