@@ -380,13 +380,10 @@ export const validate = (
   const order: Array<GraphNode> = []
   const state = new Map<string, "visiting" | "done">()
   const depsOf = (id: string): Array<string> => {
-    const deps: Array<string> = []
+    const deps = new Set<string>()
     const inputs = nodes.get(id)!.inputs
-    for (const port in inputs) {
-      const d = inputs[port]!.node
-      if (!deps.includes(d)) deps.push(d)
-    }
-    return deps
+    for (const port in inputs) deps.add(inputs[port]!.node)
+    return [...deps]
   }
   let cycle: Array<string> | undefined
   outer: for (const s of specs) {
