@@ -29,6 +29,25 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   }
 }
 
+/**
+ * A pipeline whose build made more than `limit` nodes (the engine stops it there): almost always a
+ * typo in a param. `overrides` are the params that differ from the preset (`path=value`), the
+ * likely cause.
+ */
+export class GraphTooLarge extends Schema.TaggedError<GraphTooLarge>()("GraphTooLarge", {
+  pipeline: Schema.String,
+  preset: Schema.String,
+  limit: Schema.Number,
+  overrides: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    const cause = this.overrides.length
+      ? `the params set on the command line are the likely cause: ${this.overrides.join(", ")}`
+      : `preset ${this.preset} makes it without overrides`
+    return `pipeline ${this.pipeline} makes more than ${this.limit.toLocaleString("en-US")} nodes, the most a graph may have; ${cause}`
+  }
+}
+
 /** Any other misuse of the command line. */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
   message: Schema.String
@@ -63,7 +82,7 @@ export class ObjectDamaged extends Schema.TaggedError<ObjectDamaged>()("ObjectDa
 /** Errors that mean "nothing ran, fix the input": exit code 2. */
 export const isUsageFailure = (e: unknown): boolean =>
   typeof e === "object" && e !== null && "_tag" in e &&
-  ["InvalidPipeline", "InvalidParams", "NotFound", "UsageError"].includes((e as { _tag: string })._tag)
+  ["InvalidPipeline", "InvalidParams", "GraphTooLarge", "NotFound", "UsageError"].includes((e as { _tag: string })._tag)
 
 /** The process exit code for a failure value. */
 export const exitCode = (e: unknown): number => (isUsageFailure(e) ? 2 : 1)

@@ -68,7 +68,10 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
     ["unknown flag", ["run", "toy", "--bogus"], /Unrecognized flag: --bogus/],
     ["unknown export format", ["export", "toy", "summary", "--format", "xlsx"], /--format: "xlsx"\. Expected: "parquet" \| "csv" \| "json" \| "svg" \| "png"/],
     ["unknown results format", ["results", "toy", "--format", "xlsx"], /--format: "xlsx"\. Expected: "table" \| "json" \| "csv" \| "parquet"/],
-    ["unknown dag format", ["dag", "toy", "--format", "png"], /--format: "png"\. Expected: "text" \| "mermaid" \| "dot"/]
+    ["unknown dag format", ["dag", "toy", "--format", "png"], /--format: "png"\. Expected: "text" \| "mermaid" \| "dot"/],
+    ["a graph past the node limit (plan)", ["plan", "w2s-chess", "--set", "data.puzzles.shards=3000000"],
+      /^error: pipeline w2s-chess makes more than 250,000 nodes[^\n]*likely cause: data\.puzzles\.shards=3000000\n$/],
+    ["a graph past the node limit (run)", ["run", "bench-dag", "--set", "nodes=1e9"], /^error: pipeline bench-dag makes more than [^\n]*: nodes=1000000000\n$/]
   ]
   it("a populated cache to protect", () => {
     assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
@@ -230,6 +233,27 @@ describe("crash safety", () => {
     const records = readdirSync(join(cache, "records")).flatMap((d) => readdirSync(join(cache, "records", d)))
     assert.strictEqual(records.length, 16)
   }, 120_000)
+})
+
+describe("a huge graph can be stopped", () => {
+  // Just under the node limit: a valid graph that takes many seconds to build and plan.
+  const huge = ["plan", "w2s-chess", "--set", `data.puzzles.shards=${Pipeline.MAX_NODES - 10_000}`]
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`${signal} while it is built or planned: exit 130 within 20 s, nothing written`, async () => {
+      const cache = tempCache()
+      const child = start([...huge, "--cache-dir", cache])
+      let err = ""
+      child.stderr.on("data", (d) => (err += d))
+      const exited = new Promise<number | null>((r) => child.once("exit", r))
+      await new Promise((r) => setTimeout(r, 1500))
+      child.kill(signal)
+      const code = await Promise.race([exited, new Promise<"alive">((r) => setTimeout(() => r("alive"), 20_000))])
+      if (code === "alive") child.kill("SIGKILL")
+      assert.strictEqual(code, 130, err)
+      assert.match(err, /interrupted/)
+      assert.deepStrictEqual(snapshot(cache), {})
+    }, 40_000)
+  }
 })
 
 describe("overlapping pipelines at once", () => {

@@ -34,6 +34,7 @@ export const plan = Command.make(
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     const store = yield* openStore
     const p = Planner.plan(graph, store.view, { force: Planner.globMatcher(a.force) })
+    yield* Effect.yieldNow // a signal that came while planning a huge graph stops it here
     if (a.json) return yield* Console.log(JSON.stringify(planJson(p)))
     yield* Console.log(columns(p.nodes.map((n) => [n.status === "run" ? "run" : "cached", n.id, n.status === "run" ? n.reason : ""])))
     yield* Console.log(`\n${graph.pipeline} (preset ${graph.preset}): ${planSummary(p)}`)
