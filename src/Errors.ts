@@ -17,15 +17,21 @@ export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidP
   message: Schema.String
 }) {}
 
-/** A name on the command line that matches nothing: pipeline, preset, node, output port. */
+/**
+ * A name on the command line that matches nothing: pipeline, preset, node, output port, target glob.
+ * `known` lists what exists, or with `nearest` the closest names to what was typed.
+ */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   what: Schema.String,
   name: Schema.String,
-  known: Schema.Array(Schema.String)
+  known: Schema.Array(Schema.String),
+  nearest: Schema.optional(Schema.Boolean)
 }) {
   override get message() {
     const list = this.known.length > 12 ? [...this.known.slice(0, 12), "..."] : this.known
-    return `unknown ${this.what} '${this.name}'` + (list.length ? ` (known: ${list.join(", ")})` : "")
+    return this.nearest
+      ? `no ${this.what} matches '${this.name}'` + (list.length ? ` (nearest: ${list.join(", ")})` : "")
+      : `unknown ${this.what} '${this.name}'` + (list.length ? ` (known: ${list.join(", ")})` : "")
   }
 }
 

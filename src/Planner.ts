@@ -71,13 +71,6 @@ export const reasonFor = (graph: Graph, node: GraphNode, key: string, view: Stor
   return why.length ? why.join(", ") : "new"
 }
 
-/** A glob over node ids (`*` any run of characters, `?` one). */
-export const globMatcher = (globs: ReadonlyArray<string>): ((id: string) => boolean) => {
-  if (globs.length === 0) return () => false
-  const res = globs.map((g) => new RegExp("^" + g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$"))
-  return (id) => res.some((re) => re.test(id))
-}
-
 // One literal per plan entry (no spreads): this runs for every node of every plan.
 const plannedNode = (
   node: GraphNode,

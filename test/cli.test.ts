@@ -53,6 +53,29 @@ describe("pipeline run / plan", () => {
   })
 })
 
+describe("targets: run or plan only the named nodes and what they need", () => {
+  const ids = (cache: string, ...targets: Array<string>) => planJson(cache, ...targets).nodes.map((n) => n.id)
+
+  it("plan's nodes are the matches and their upstream, in graph order; * stays within a segment, ** spans them", () => {
+    const cache = tempCache()
+    assert.deepStrictEqual(ids(cache, "report/1"), ["numbers/1", "clip/1", "square/1", "stats/1", "report/1"])
+    assert.deepStrictEqual(ids(cache, "numbers/*", "stats/2"), ["numbers/1", "numbers/2", "clip/2", "stats/2"])
+    assert.deepStrictEqual(ids(cache, "s*/1"), ["numbers/1", "clip/1", "square/1", "stats/1"])
+    assert.strictEqual(ids(cache, "**").length, 11)
+    assert.strictEqual(cli(["plan", "toy", "squ*", "--cache-dir", cache]).code, 2, "squ* does not reach into square/1")
+  })
+
+  it("run computes only the targets' part of the graph; the rest is still to run", () => {
+    const cache = tempCache()
+    const r = cli(["run", "toy", "square/*", "--cache-dir", cache])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stdout, /6 ran, 0 cached/)
+    const after = planJson(cache)
+    const cached = after.nodes.filter((n) => n.status === "cached").map((n) => n.id).sort()
+    assert.deepStrictEqual(cached, ["clip/1", "clip/2", "numbers/1", "numbers/2", "square/1", "square/2"])
+  })
+})
+
 describe("bad input: exit 2, one line naming the problem, no stack trace, cache untouched", () => {
   const cache = tempCache()
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, RegExp]> = [
@@ -69,6 +92,8 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
     ["unknown export format", ["export", "toy", "summary", "--format", "xlsx"], /--format: "xlsx"\. Expected: "parquet" \| "csv" \| "json" \| "svg" \| "png"/],
     ["unknown results format", ["results", "toy", "--format", "xlsx"], /--format: "xlsx"\. Expected: "table" \| "json" \| "csv" \| "parquet"/],
     ["unknown dag format", ["dag", "toy", "--format", "png"], /--format: "png"\. Expected: "text" \| "mermaid" \| "dot"/],
+    ["a target that matches no node (plan)", ["plan", "toy", "nmbers/*"], /^error: no node of toy matches 'nmbers\/\*' \(nearest: numbers\/1, numbers\/2\)\n$/],
+    ["a target that matches no node (run)", ["run", "toy", "summary", "report"], /^error: no node of toy matches 'report' \(nearest: report\/1, report\/2\)\n$/],
     ["a graph past the node limit (plan)", ["plan", "w2s-chess", "--set", "data.puzzles.shards=3000000"],
       /^error: pipeline w2s-chess makes more than 250,000 nodes[^\n]*likely cause: data\.puzzles\.shards=3000000\n$/],
     ["a graph past the node limit (run)", ["run", "bench-dag", "--set", "nodes=1e9"], /^error: pipeline bench-dag makes more than [^\n]*: nodes=1000000000\n$/]
