@@ -17,15 +17,40 @@ export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidP
   message: Schema.String
 }) {}
 
-/** A name on the command line that matches nothing: pipeline, preset, node, output port. */
+/**
+ * A name on the command line that matches nothing: pipeline, preset, node, output port, target glob.
+ * `known` lists what exists, or with `nearest` the closest names to what was typed.
+ */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   what: Schema.String,
   name: Schema.String,
-  known: Schema.Array(Schema.String)
+  known: Schema.Array(Schema.String),
+  nearest: Schema.optional(Schema.Boolean)
 }) {
   override get message() {
     const list = this.known.length > 12 ? [...this.known.slice(0, 12), "..."] : this.known
-    return `unknown ${this.what} '${this.name}'` + (list.length ? ` (known: ${list.join(", ")})` : "")
+    return this.nearest
+      ? `no ${this.what} matches '${this.name}'` + (list.length ? ` (nearest: ${list.join(", ")})` : "")
+      : `unknown ${this.what} '${this.name}'` + (list.length ? ` (known: ${list.join(", ")})` : "")
+  }
+}
+
+/**
+ * A pipeline whose build made more than `limit` nodes (the engine stops it there): almost always a
+ * typo in a param. `overrides` are the params that differ from the preset (`path=value`), the
+ * likely cause.
+ */
+export class GraphTooLarge extends Schema.TaggedError<GraphTooLarge>()("GraphTooLarge", {
+  pipeline: Schema.String,
+  preset: Schema.String,
+  limit: Schema.Number,
+  overrides: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    const cause = this.overrides.length
+      ? `the params set on the command line are the likely cause: ${this.overrides.join(", ")}`
+      : `preset ${this.preset} makes it without overrides`
+    return `pipeline ${this.pipeline} makes more than ${this.limit.toLocaleString("en-US")} nodes, the most a graph may have; ${cause}`
   }
 }
 
@@ -63,7 +88,7 @@ export class ObjectDamaged extends Schema.TaggedError<ObjectDamaged>()("ObjectDa
 /** Errors that mean "nothing ran, fix the input": exit code 2. */
 export const isUsageFailure = (e: unknown): boolean =>
   typeof e === "object" && e !== null && "_tag" in e &&
-  ["InvalidPipeline", "InvalidParams", "NotFound", "UsageError"].includes((e as { _tag: string })._tag)
+  ["InvalidPipeline", "InvalidParams", "GraphTooLarge", "NotFound", "UsageError"].includes((e as { _tag: string })._tag)
 
 /** The process exit code for a failure value. */
 export const exitCode = (e: unknown): number => (isUsageFailure(e) ? 2 : 1)

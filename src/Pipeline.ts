@@ -7,8 +7,9 @@
  */
 import { Effect, Result, Schema } from "effect"
 import { isMany, splitWire } from "./Artifact.ts"
-import { InvalidParams, InvalidPipeline, NotFound, UsageError } from "./Errors.ts"
+import { GraphTooLarge, InvalidParams, InvalidPipeline, NotFound, UsageError } from "./Errors.ts"
 import { canonicalJson, type Json } from "./Key.ts"
+import { countingNodes, NodeLimitReached } from "./Stage.ts"
 import type { AnyStage, NodeRef, Output, Ports } from "./Stage.ts"
 
 /** A pipeline definition. Presets hold complete params in their encoded (JSON) form. */
@@ -380,13 +381,10 @@ export const validate = (
   const order: Array<GraphNode> = []
   const state = new Map<string, "visiting" | "done">()
   const depsOf = (id: string): Array<string> => {
-    const deps: Array<string> = []
+    const deps = new Set<string>()
     const inputs = nodes.get(id)!.inputs
-    for (const port in inputs) {
-      const d = inputs[port]!.node
-      if (!deps.includes(d)) deps.push(d)
-    }
-    return deps
+    for (const port in inputs) deps.add(inputs[port]!.node)
+    return [...deps]
   }
   let cycle: Array<string> | undefined
   outer: for (const s of specs) {
@@ -416,14 +414,57 @@ export const validate = (
   return Result.succeed({ pipeline, preset, params, nodes: order, byId: nodes })
 }
 
-/** Resolves a pipeline for a preset and overrides into a validated graph. Nothing runs. */
+/**
+ * The most nodes a pipeline's build may make. Past it, building and planning would take minutes and
+ * gigabytes with no way to stop them (a build is one synchronous call), and a graph this size is
+ * almost always a typo (`shards=3000000`): a stage call past it ends the build with `GraphTooLarge`.
+ * At this size a build takes a few seconds (`npm run bench` plans 100,000 nodes in about a second).
+ */
+export const MAX_NODES = 250_000
+
+/**
+ * The params that differ between two encoded param sets, as `path=value` (lists compared whole, long
+ * values shortened): what a user changed from a preset.
+ */
+export const changedParams = (before: Json, after: Json): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  const go = (a: Json | undefined, b: Json | undefined, path: string) => {
+    if (isRecord(a) && isRecord(b)) {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) go(a[k], b[k], path ? `${path}.${k}` : k)
+      return
+    }
+    const text = b === undefined ? "(removed)" : JSON.stringify(b)
+    if (a === undefined || b === undefined || JSON.stringify(a) !== text) out.push(`${path}=${text.length > 40 ? `${text.slice(0, 37)}...` : text}`)
+  }
+  go(before, after, "")
+  return out
+}
+
+/**
+ * Resolves a pipeline for a preset and overrides into a validated graph. Nothing runs. Between its
+ * steps (build, collect, validate) it yields to the event loop, so a signal that came during a long
+ * step interrupts it as soon as the step ends.
+ */
 export const graph = <P, PE>(pipeline: Pipeline<P, PE>, preset: string | undefined, sets: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const resolved = yield* resolveParams(pipeline, preset, sets)
-    const targets = yield* Effect.try({
-      try: () => pipeline.build(resolved.params),
-      catch: (e) => new InvalidPipeline({ pipeline: pipeline.name, message: `build failed: ${errorText(e)}` })
-    })
+    const tooLarge = () =>
+      new GraphTooLarge({
+        pipeline: pipeline.name,
+        preset: resolved.preset,
+        limit: MAX_NODES,
+        overrides: changedParams(pipeline.presets[resolved.preset] as Json, resolved.encoded)
+      })
+    const built = yield* Effect.result(Effect.try({
+      try: () => countingNodes(MAX_NODES, () => pipeline.build(resolved.params)),
+      catch: (e) => e instanceof NodeLimitReached ? tooLarge() : new InvalidPipeline({ pipeline: pipeline.name, message: `build failed: ${errorText(e)}` })
+    }))
+    yield* Effect.yieldNow
+    const { value: targets, made } = yield* Effect.fromResult(built)
+    if (made > MAX_NODES) return yield* Effect.fail(tooLarge())
     const specs = yield* Effect.fromResult(collect(pipeline.name, targets))
-    return yield* Effect.fromResult(validate(pipeline.name, resolved.preset, resolved.encoded, specs))
+    yield* Effect.yieldNow
+    const g = yield* Effect.fromResult(validate(pipeline.name, resolved.preset, resolved.encoded, specs))
+    yield* Effect.yieldNow
+    return g
   })

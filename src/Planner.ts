@@ -71,13 +71,6 @@ export const reasonFor = (graph: Graph, node: GraphNode, key: string, view: Stor
   return why.length ? why.join(", ") : "new"
 }
 
-/** A glob over node ids (`*` any run of characters, `?` one). */
-export const globMatcher = (globs: ReadonlyArray<string>): ((id: string) => boolean) => {
-  if (globs.length === 0) return () => false
-  const res = globs.map((g) => new RegExp("^" + g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$"))
-  return (id) => res.some((re) => re.test(id))
-}
-
 // One literal per plan entry (no spreads): this runs for every node of every plan.
 const plannedNode = (
   node: GraphNode,
@@ -95,11 +88,15 @@ export const plan = (graph: Graph, view: StoreView, options: { readonly force?: 
   const nodes: Array<PlannedNode> = []
   for (const node of graph.nodes) {
     const needs: Array<string> = []
+    // A scan of `needs` is quicker for the usual few inputs; a node fed by thousands needs a set.
+    let seen: Set<string> | undefined
     let upstream: PlannedNode | undefined
     for (const port in node.inputs) {
       const id = node.inputs[port]!.node
-      if (needs.includes(id)) continue
+      if (seen ? seen.has(id) : needs.includes(id)) continue
       needs.push(id)
+      if (seen) seen.add(id)
+      else if (needs.length > 16) seen = new Set(needs)
       const p = planned.get(id)!
       if (upstream === undefined && p.status === "run") upstream = p
     }

@@ -93,12 +93,37 @@ export type AnyStage = Stage<any, any, InputPorts, Ports>
 
 const registry = new Map<string, AnyStage>()
 
+/** Thrown by a stage call once the nodes made under `countingNodes` pass its limit. */
+export class NodeLimitReached {
+  constructor(readonly limit: number) {}
+}
+
+let budget: { made: number; readonly limit: number } | undefined
+
+/**
+ * Runs `f` (a pipeline's `build`) counting the nodes that stage calls make: once `limit` are made,
+ * every further call throws `NodeLimitReached`, so a build that would make millions of nodes stops
+ * after `limit` of them. Returns `f`'s value and the count (past `limit` if `f` caught the throw).
+ */
+export const countingNodes = <A>(limit: number, f: () => A): { readonly value: A; readonly made: number } => {
+  const outer = budget
+  const mine = { made: 0, limit }
+  budget = mine
+  try {
+    const value = f()
+    return { value, made: mine.made }
+  } finally {
+    budget = outer
+  }
+}
+
 /** Defines a stage. Stage names are global: defining two different stages with one name throws. */
 export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef<P, PE, I, O>): Stage<P, PE, I, O> => {
   const encode = Schema.encodeSync(def.params as Schema.Codec<P, PE>)
   let fp: string | undefined
   const outputPorts = Object.entries(def.outputs)
   const call = (args: NodeArgs<P, I>): NodeRef<O> => {
+    if (budget !== undefined && ++budget.made > budget.limit) throw new NodeLimitReached(budget.limit)
     let params: Json
     let paramsChecked = true
     try {

@@ -53,6 +53,29 @@ describe("pipeline run / plan", () => {
   })
 })
 
+describe("targets: run or plan only the named nodes and what they need", () => {
+  const ids = (cache: string, ...targets: Array<string>) => planJson(cache, ...targets).nodes.map((n) => n.id)
+
+  it("plan's nodes are the matches and their upstream, in graph order; * stays within a segment, ** spans them", () => {
+    const cache = tempCache()
+    assert.deepStrictEqual(ids(cache, "report/1"), ["numbers/1", "clip/1", "square/1", "stats/1", "report/1"])
+    assert.deepStrictEqual(ids(cache, "numbers/*", "stats/2"), ["numbers/1", "numbers/2", "clip/2", "stats/2"])
+    assert.deepStrictEqual(ids(cache, "s*/1"), ["numbers/1", "clip/1", "square/1", "stats/1"])
+    assert.strictEqual(ids(cache, "**").length, 11)
+    assert.strictEqual(cli(["plan", "toy", "squ*", "--cache-dir", cache]).code, 2, "squ* does not reach into square/1")
+  })
+
+  it("run computes only the targets' part of the graph; the rest is still to run", () => {
+    const cache = tempCache()
+    const r = cli(["run", "toy", "square/*", "--cache-dir", cache])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stdout, /6 ran, 0 cached/)
+    const after = planJson(cache)
+    const cached = after.nodes.filter((n) => n.status === "cached").map((n) => n.id).sort()
+    assert.deepStrictEqual(cached, ["clip/1", "clip/2", "numbers/1", "numbers/2", "square/1", "square/2"])
+  })
+})
+
 describe("bad input: exit 2, one line naming the problem, no stack trace, cache untouched", () => {
   const cache = tempCache()
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, RegExp]> = [
@@ -65,7 +88,15 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
     ["cycle", ["run", "toy-broken", "--set", "defect=cycle"], /cycle: /],
     ["duplicate id", ["plan", "toy-broken", "--set", "defect=duplicate-id"], /duplicate node id 'square'/],
     ["type mismatch", ["run", "toy-broken", "--set", "defect=type-mismatch"], /wants table Numbers.*is json Stats/],
-    ["unknown flag", ["run", "toy", "--bogus"], /Unrecognized flag: --bogus/]
+    ["unknown flag", ["run", "toy", "--bogus"], /Unrecognized flag: --bogus/],
+    ["unknown export format", ["export", "toy", "summary", "--format", "xlsx"], /--format: "xlsx"\. Expected: "parquet" \| "csv" \| "json" \| "svg" \| "png"/],
+    ["unknown results format", ["results", "toy", "--format", "xlsx"], /--format: "xlsx"\. Expected: "table" \| "json" \| "csv" \| "parquet"/],
+    ["unknown dag format", ["dag", "toy", "--format", "png"], /--format: "png"\. Expected: "text" \| "mermaid" \| "dot"/],
+    ["a target that matches no node (plan)", ["plan", "toy", "nmbers/*"], /^error: no node of toy matches 'nmbers\/\*' \(nearest: numbers\/1, numbers\/2\)\n$/],
+    ["a target that matches no node (run)", ["run", "toy", "summary", "report"], /^error: no node of toy matches 'report' \(nearest: report\/1, report\/2\)\n$/],
+    ["a graph past the node limit (plan)", ["plan", "w2s-chess", "--set", "data.puzzles.shards=3000000"],
+      /^error: pipeline w2s-chess makes more than 250,000 nodes[^\n]*likely cause: data\.puzzles\.shards=3000000\n$/],
+    ["a graph past the node limit (run)", ["run", "bench-dag", "--set", "nodes=1e9"], /^error: pipeline bench-dag makes more than [^\n]*: nodes=1000000000\n$/]
   ]
   it("a populated cache to protect", () => {
     assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
@@ -80,6 +111,31 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
       assert.deepStrictEqual(snapshot(cache), before)
     })
   }
+  it("a command line that does not parse gets one line per error and no help page", () => {
+    for (const args of [["export", "toy", "summary", "--format", "xlsx"], ["run", "toy", "--forc", "x"], ["show", "toy"]]) {
+      const r = cli([...args, "--cache-dir", cache])
+      assert.strictEqual(r.code, 2, r.stderr)
+      assert.strictEqual(r.stdout, "", "no help page")
+      assert.match(r.stderr, new RegExp(`^error: [^\n]+ \\(see pipeline ${args[0]} --help\\)\n$`))
+    }
+    assert.match(cli(["run", "toy", "--forc", "x"]).stderr, /did you mean --force\?/)
+  })
+})
+
+describe("--cache-dir that is not a directory", () => {
+  it("every command that opens the store exits 2 naming it, and leaves the file as it was", () => {
+    const file = join(dirname(tempCache()), "a-file")
+    writeFileSync(file, "not a store\n")
+    const commands = [["plan", "toy"], ["run", "toy"], ["show", "toy", "summary"], ["results", "toy"], ["export", "toy", "summary"], ["verify"], ["gc"]]
+    for (const [where, dir] of [["file", file], ["below a file", join(file, "sub")]] as const) {
+      for (const args of commands) {
+        const r = cli([...args, "--cache-dir", dir])
+        assert.strictEqual(r.code, 2, `${args.join(" ")} (${where}): ${r.stdout}${r.stderr}`)
+        assert.match(r.stderr, new RegExp(`^error: --cache-dir ${dir.replace(/[.]/g, "\\.")} is not a directory[^\n]*\n$`))
+      }
+    }
+    assert.strictEqual(readFileSync(file, "utf8"), "not a store\n")
+  })
 })
 
 describe("hostile input through the binary (fast-check)", () => {
@@ -202,6 +258,27 @@ describe("crash safety", () => {
     const records = readdirSync(join(cache, "records")).flatMap((d) => readdirSync(join(cache, "records", d)))
     assert.strictEqual(records.length, 16)
   }, 120_000)
+})
+
+describe("a huge graph can be stopped", () => {
+  // Just under the node limit: a valid graph that takes many seconds to build and plan.
+  const huge = ["plan", "w2s-chess", "--set", `data.puzzles.shards=${Pipeline.MAX_NODES - 10_000}`]
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`${signal} while it is built or planned: exit 130 within 20 s, nothing written`, async () => {
+      const cache = tempCache()
+      const child = start([...huge, "--cache-dir", cache])
+      let err = ""
+      child.stderr.on("data", (d) => (err += d))
+      const exited = new Promise<number | null>((r) => child.once("exit", r))
+      await new Promise((r) => setTimeout(r, 1500))
+      child.kill(signal)
+      const code = await Promise.race([exited, new Promise<"alive">((r) => setTimeout(() => r("alive"), 20_000))])
+      if (code === "alive") child.kill("SIGKILL")
+      assert.strictEqual(code, 130, err)
+      assert.match(err, /interrupted/)
+      assert.deepStrictEqual(snapshot(cache), {})
+    }, 40_000)
+  }
 })
 
 describe("overlapping pipelines at once", () => {

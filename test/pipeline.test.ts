@@ -4,6 +4,7 @@ import fc from "fast-check"
 import * as Pipeline from "../src/Pipeline.ts"
 import toyBroken from "../pipelines/toy-broken.ts"
 import toy from "../pipelines/toy.ts"
+import * as Bench from "../stages/bench/index.ts"
 
 const failureOf = <A, E>(e: Effect.Effect<A, E>) =>
   Effect.map(Effect.result(e), (r) => (Result.isFailure(r) ? (r.failure as { _tag: string; message: string }) : undefined))
@@ -95,5 +96,48 @@ describe("duplicate stage names", () => {
         }),
       /two stages are named 'toy-numbers'/
     )
+  })
+})
+
+describe("the node limit", () => {
+  // Makes `count` nodes of one trivial stage, and catches the limit's throw when told to.
+  const huge = (swallow: boolean) =>
+    Pipeline.make({
+      name: "huge",
+      description: "as many nodes as asked",
+      params: Schema.Struct({ count: Schema.Int, label: Schema.String }),
+      presets: { default: { count: 3, label: "a" } },
+      defaultPreset: "default",
+      build: ({ count }) => {
+        const made = []
+        for (let i = 0; i < count; i++) {
+          try {
+            made.push(Bench.step({ id: `step/${i}`, params: { i }, inputs: { deps: [] } }))
+          } catch (e) {
+            if (!swallow) throw e
+          }
+        }
+        return made
+      }
+    })
+
+  it.effect("a build past MAX_NODES stops there with GraphTooLarge naming the overridden params", () =>
+    Effect.gen(function*() {
+      const f = yield* failureOf(Pipeline.graph(huge(false), undefined, ["count=1e9", "label=a"]))
+      assert.strictEqual(f?._tag, "GraphTooLarge")
+      assert.match(f!.message, /makes more than 250,000 nodes.*likely cause: count=1000000000$/)
+      // A build that catches the limit's throw and goes on is stopped all the same.
+      const caught = yield* failureOf(Pipeline.graph(huge(true), undefined, [`count=${Pipeline.MAX_NODES + 10}`]))
+      assert.strictEqual(caught?._tag, "GraphTooLarge")
+      assert.match(caught!.message, /likely cause: count=250010$/)
+      const g = yield* Pipeline.graph(huge(false), undefined, [`count=${Pipeline.MAX_NODES}`])
+      assert.strictEqual(g.nodes.length, Pipeline.MAX_NODES)
+    }))
+
+  it("changedParams lists the leaves that differ, lists whole, long values shortened", () => {
+    const before = { a: { b: 1, c: [1, 2] }, d: "x" }
+    assert.deepStrictEqual(Pipeline.changedParams(before, before), [])
+    assert.deepStrictEqual(Pipeline.changedParams(before, { a: { b: 2, c: [1, 3] }, d: "x" }), ["a.b=2", "a.c=[1,3]"])
+    assert.deepStrictEqual(Pipeline.changedParams(before, { a: { b: 1, c: [1, 2] }, d: "y".repeat(50) }), [`d="${"y".repeat(36)}...`])
   })
 })

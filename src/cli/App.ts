@@ -3,14 +3,15 @@
  * the store they point at. `App` is provided once by `main`; tests provide their own.
  */
 import { Config, Context, Effect, Layer, type Option } from "effect"
-import { Command, Flag } from "effect/cli"
+import { Argument, Command, Flag } from "effect/cli"
 import { resolve } from "node:path"
-import { readFileSync } from "node:fs"
+import { readFileSync, type Stats, statSync } from "node:fs"
 import { NotFound, UsageError } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import * as Pipe from "../Pipeline.ts"
 import * as Reporter from "../Reporter.ts"
 import * as Runner from "../Runner.ts"
+import * as Targets from "../Targets.ts"
 import { makeDisk, Store } from "../Store.ts"
 
 export class App extends Context.Service<App, {
@@ -40,8 +41,24 @@ export const findPipeline = (name: string) =>
     return p
   })
 
-/** The absolute store directory chosen by the shared flags. */
-export const cacheDir = Effect.map(root, (r) => resolve(r.cacheDir))
+/**
+ * The absolute store directory chosen by the shared flags. It need not exist yet (a run makes it),
+ * but a path that is a file, or lies below one, is bad usage before anything reads or writes.
+ */
+export const cacheDir = Effect.flatMap(root, (r) => {
+  const dir = resolve(r.cacheDir)
+  let stat: Stats | undefined
+  try {
+    stat = statSync(dir)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "ENOTDIR") return Effect.fail(new UsageError({ message: `--cache-dir ${r.cacheDir} is not a directory (a part of the path is a file)` }))
+    if (code !== "ENOENT") return Effect.fail(new UsageError({ message: `--cache-dir ${r.cacheDir}: ${(e as Error).message}` }))
+  }
+  return stat && !stat.isDirectory()
+    ? Effect.fail(new UsageError({ message: `--cache-dir ${r.cacheDir} is not a directory` }))
+    : Effect.succeed(dir)
+})
 
 /** The disk store at the chosen cache directory. */
 export const openStore = Effect.map(cacheDir, makeDisk)
@@ -66,6 +83,12 @@ export const setFlag = Flag.String("set").pipe(
   Flag.atLeast(0)
 )
 
+/** `[NODE-GLOB...]` of `run` and `plan`: only these nodes and what they need. */
+export const targetsArg = Argument.String("node-glob").pipe(
+  Argument.withDescription("Only nodes whose id matches (and what they need): 'puzzles/*', figure-pgr, 'train-weak/**'"),
+  Argument.variadic()
+)
+
 export const paramsFlag = Flag.String("params").pipe(
   Flag.withDescription("A JSON file of param overrides, applied before --set (repeatable)"),
   Flag.atLeast(0)
@@ -86,10 +109,20 @@ const readParamsFiles = (files: ReadonlyArray<string>) =>
       return yield* Effect.fromResult(Pipe.setsFromJson(json, `params file ${file}`))
     })).pipe(Effect.map((xs) => xs.flat()))
 
-/** Resolves a pipeline by name with preset, params files and overrides into a validated graph. */
-export const resolveGraph = (name: string, preset: Option.Option<string>, sets: ReadonlyArray<string>, files: ReadonlyArray<string> = []) =>
+/**
+ * Resolves a pipeline by name with preset, params files and overrides into a validated graph;
+ * with `targets`, only the nodes they match and their upstream.
+ */
+export const resolveGraph = (
+  name: string,
+  preset: Option.Option<string>,
+  sets: ReadonlyArray<string>,
+  files: ReadonlyArray<string> = [],
+  targets: ReadonlyArray<string> = []
+) =>
   Effect.gen(function*() {
     const p = yield* findPipeline(name)
     const fromFiles = yield* readParamsFiles(files)
-    return yield* Pipe.graph(p, preset._tag === "Some" ? preset.value : undefined, [...fromFiles, ...sets])
+    const graph = yield* Pipe.graph(p, preset._tag === "Some" ? preset.value : undefined, [...fromFiles, ...sets])
+    return yield* Effect.fromResult(Targets.select(graph, targets))
   })

@@ -5,8 +5,8 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Effect, Exit } from "effect"
-import { Command } from "effect/cli"
+import { Cause, Console, Effect, Exit } from "effect"
+import { CliOutput, Command } from "effect/cli"
 import { exitCode } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import { App, root } from "./App.ts"
@@ -25,6 +25,24 @@ const isCliError = (e: unknown) =>
   typeof e === "object" && e !== null && "_tag" in e &&
   ["UnrecognizedOption", "DuplicateOption", "MissingOption", "MissingArgument", "UnexpectedArgument", "InvalidValue", "UnknownSubcommand", "ValidationError"]
     .includes((e as { _tag: string })._tag)
+
+/**
+ * effect/cli's presenter, except that a command line it cannot parse gets one line per error and a
+ * pointer to `--help` instead of the whole help page above the error.
+ */
+const presenter: CliOutput.Presenter = {
+  present: (event) =>
+    event._tag === "InvalidInvocation"
+      ? Console.error(event.errors.map((e) => `error: ${oneLine(e)} (see ${event.commandPath.join(" ")} --help)`).join("\n"))
+      : CliOutput.defaultPresenter.present(event)
+}
+
+/** A parse error's message on one line; "did you mean" suggestions keep their place at its end. */
+const oneLine = (e: { readonly _tag: string; readonly message: string }): string => {
+  const suggestions = "suggestions" in e ? (e.suggestions as ReadonlyArray<string>) : []
+  const first = e.message.split("\n")[0]!.trim()
+  return suggestions.length ? `${first}; did you mean ${suggestions.join(" or ")}?` : first
+}
 
 /** Prints a failure the way a user should see it and returns the exit code. */
 export const reportFailure = (cause: Cause.Cause<unknown>, verbose: boolean): number => {
@@ -50,6 +68,7 @@ export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly ver
   const verbose = process.argv.includes("--verbose")
   const program = Command.run(command, { version: options.version }).pipe(
     Effect.provideService(App, { pipelines, workerEntry: options.workerEntry }),
+    Effect.provide(CliOutput.layerPresenter(presenter)),
     Effect.provide(NodeServices.layer)
   )
   NodeRuntime.runMain(program, {

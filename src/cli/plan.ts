@@ -2,7 +2,8 @@
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Planner from "../Planner.ts"
-import { presetFlag, resolveGraph, setFlag, openStore, paramsFlag } from "./App.ts"
+import * as Targets from "../Targets.ts"
+import { presetFlag, resolveGraph, setFlag, openStore, paramsFlag, targetsArg } from "./App.ts"
 import { columns } from "./format.ts"
 
 /** The `plan --json` document (DESIGN.md section 3). */
@@ -24,6 +25,7 @@ export const plan = Command.make(
   "plan",
   {
     pipeline: Argument.String("pipeline"),
+    targets: targetsArg,
     preset: presetFlag,
     set: setFlag,
     params: paramsFlag,
@@ -31,9 +33,10 @@ export const plan = Command.make(
     json: Flag.Boolean("json").pipe(Flag.withDescription("One JSON object on stdout"), Flag.withDefault(false))
   },
   Effect.fn(function*(a) {
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
     const store = yield* openStore
-    const p = Planner.plan(graph, store.view, { force: Planner.globMatcher(a.force) })
+    const p = Planner.plan(graph, store.view, { force: Targets.matcher(a.force) })
+    yield* Effect.yieldNow // a signal that came while planning a huge graph stops it here
     if (a.json) return yield* Console.log(JSON.stringify(planJson(p)))
     yield* Console.log(columns(p.nodes.map((n) => [n.status === "run" ? "run" : "cached", n.id, n.status === "run" ? n.reason : ""])))
     yield* Console.log(`\n${graph.pipeline} (preset ${graph.preset}): ${planSummary(p)}`)

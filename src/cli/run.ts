@@ -4,9 +4,9 @@ import { Argument, Command, Flag } from "effect/cli"
 import { availableParallelism } from "node:os"
 import * as Executor from "../Executor.ts"
 import { UsageError } from "../Errors.ts"
-import * as Planner from "../Planner.ts"
+import * as Targets from "../Targets.ts"
 import { isAbsolute, join, relative, resolve } from "node:path"
-import { openStore, presetFlag, resolveGraph, runLayer, setFlag, paramsFlag } from "./App.ts"
+import { openStore, presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, targetsArg } from "./App.ts"
 import { figurePorts, writeFigures } from "./figures.ts"
 import { duration } from "./format.ts"
 
@@ -20,6 +20,7 @@ export const run = Command.make(
   "run",
   {
     pipeline: Argument.String("pipeline"),
+    targets: targetsArg,
     preset: presetFlag,
     set: setFlag,
     params: paramsFlag,
@@ -31,9 +32,9 @@ export const run = Command.make(
   Effect.fn(function*(a) {
     const jobs = a.jobs._tag === "Some" ? a.jobs.value : availableParallelism()
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
+    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
     const layer = yield* runLayer
-    const summary = yield* Executor.run(graph, { jobs, force: Planner.globMatcher(a.force), keepGoing: a.keepGoing }).pipe(
+    const summary = yield* Executor.run(graph, { jobs, force: Targets.matcher(a.force), keepGoing: a.keepGoing }).pipe(
       Effect.provide(layer)
     )
     const t = Executor.tally(summary)
