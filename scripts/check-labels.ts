@@ -34,10 +34,11 @@ const { values } = parseArgs({
 const main = Effect.gen(function*() {
   const graph = yield* Pipeline.graph(w2s, values.preset, values.set)
   const store = makeDisk(values["cache-dir"]!)
-  const split = Planner.plan(graph, store.view).nodes.find((n) => n.id === "split")!
+  // every seed's split holds the same de-duplicated puzzles, dealt differently: the first one has them all
+  const split = Planner.plan(graph, store.view).nodes.find((n) => n.id.startsWith("split/"))!
   if (!split.record) return yield* Effect.fail(new Error(`the split of w2s-chess (preset ${values.preset}) is not computed; run the pipeline first`))
   const all: Array<Puzzle> = []
-  for (const port of ["weak", "strong", "test", "fresh"]) {
+  for (const port of ["weak", "strong", "val", "test", "fresh"]) {
     const bytes = yield* store.getObject(split.record.outputs[port]!.hash)
     all.push(...(yield* Puzzles.decode(bytes, port)))
   }

@@ -27,10 +27,14 @@ export const simulate = (w: World, dataset: number): Array<Outcomes> => {
   const r = rng("simulate", dataset, JSON.stringify(w))
   return Array.from({ length: w.seeds }, () => {
     const e = () => w.seedSd * normal(r)
-    const pw = w.weak + e(), ps = w.student + e(), pc = w.ceiling + e(), pz = w.zero + e()
-    // the share not copied is drawn so that each marginal is right: q = (p - copy * p_other) / (1 - copy)
-    const qs = (ps - w.copy * pw) / (1 - w.copy)
-    const qc = (pc - w.copy * ps) / (1 - w.copy)
+    // the share not copied is drawn so that each marginal is right: q = (p - copy * p_other) / (1 - copy);
+    // seed effects that would need a q outside [0, 1] are drawn again (rare below a 3-point seed sd)
+    let pw = 0, ps = 0, pc = 0, pz = 0, qs = -1, qc = -1
+    while (!(qs >= 0 && qs <= 1 && qc >= 0 && qc <= 1)) {
+      pw = w.weak + e(), ps = w.student + e(), pc = w.ceiling + e(), pz = w.zero + e()
+      qs = (ps - w.copy * pw) / (1 - w.copy)
+      qc = (pc - w.copy * ps) / (1 - w.copy)
+    }
     const out = new Uint8Array(w.puzzles)
     for (let i = 0; i < w.puzzles; i++) {
       const wr = r() < pw

@@ -3,16 +3,22 @@
  *
  * Each seed contributes one outcome per test puzzle, packed as bits: the weak supervisor right, the
  * student right, the ceiling right, the strong base zero-shot right, the student agreeing with the
- * supervisor. A replicate resamples the seeds with replacement, then, within each drawn seed, its
- * puzzles with replacement; the same drawn puzzles score weak, student, ceiling and zero-shot
- * (paired), so their differences keep only the noise of the puzzles on which they disagree. Every
- * statistic is a function of the seed-averaged accuracies, computed on the data for the estimate and
- * on each replicate for its 95% percentile interval.
+ * supervisor. Per seed the primary quantities are: the weak accuracy, (student - weak), (ceiling -
+ * weak), the zero-shot accuracy and the two agreement rates; every reported statistic is a function of
+ * their seed means (PGR = mean gain / mean gap).
  *
- * What the interval covers is checked by simulation (test/stats.test.ts): puzzle sampling and
- * moderate seed-to-seed variation are covered at about the nominal rate; with few seeds and
- * seed-to-seed variation much larger than the puzzle noise, no resampling of three seeds can
- * cover it, and the docs say so.
+ * A replicate resamples the seeds with replacement, then, within each drawn seed, its puzzles with
+ * replacement; the same drawn puzzles score weak, student, ceiling and zero-shot (paired), so the
+ * differences keep only the noise of the puzzles on which the models disagree. Resampling both levels
+ * as they are would count the puzzle noise twice (the seeds' spread already holds it), so the seed
+ * level is shrunk first, as in Davison & Hinkley's two-stage bootstrap (Bootstrap Methods and their
+ * Application, 1997, section 3.8): each drawn seed's resampled quantity q* is moved to
+ * q* - q_k + mean + c (q_k - mean), with c^2 = S/(S-1) (1 - V_within / V_between) (0 when negative),
+ * V_between the seeds' sample variance of q and V_within the mean within-seed variance of q, so that
+ * the replicates' variance of the seed mean matches its unbiased estimate. The interval is the
+ * replicates' 2.5% and 97.5% percentiles.
+ *
+ * What the interval covers is checked by simulation (test/stats.test.ts, `npm run coverage`).
  */
 import { rng } from "../chess/rng.ts"
 
@@ -61,55 +67,78 @@ export interface Interval {
   readonly hi: number
 }
 
-/** Statistics from per-seed cell counts (counts[s * 32 + pattern]). */
-const estimates = (counts: Int32Array, seeds: number): Estimates => {
-  let w = 0, s = 0, c = 0, z = 0, agreeR = 0, agreeW = 0, nR = 0, nW = 0
-  for (let k = 0; k < seeds; k++) {
-    let n = 0, cw = 0, cs = 0, cc = 0, cz = 0, ar = 0, aw = 0
-    for (let p = 0; p < CELLS; p++) {
-      const m = counts[k * CELLS + p]!
-      if (m === 0) continue
-      n += m
-      if (p & WEAK) cw += m
-      if (p & STUDENT) cs += m
-      if (p & CEILING) cc += m
-      if (p & ZERO) cz += m
-      if (p & AGREE) {
-        if (p & WEAK) ar += m
-        else aw += m
-      }
-    }
-    const d = Math.max(1, n)
-    w += cw / d
-    s += cs / d
-    c += cc / d
-    z += cz / d
-    if (cw > 0) {
-      agreeR += ar / cw
-      nR++
-    }
-    if (n - cw > 0) {
-      agreeW += aw / (n - cw)
-      nW++
+/** The primary quantities of one seed, in this order: weak, gain, gap, zero-shot, agree when right, agree when wrong. */
+const Q = 6
+
+/** One seed's primary quantities (into out[0..5]) and their within-seed variances (into v[0..5]), from its cell counts. */
+const seedQuantities = (counts: Int32Array, base: number, out: Float64Array, v: Float64Array | undefined) => {
+  let n = 0, cw = 0, cs = 0, cc = 0, cz = 0, ar = 0, aw = 0, sw2 = 0, cw2 = 0
+  for (let p = 0; p < CELLS; p++) {
+    const m = counts[base + p]!
+    if (m === 0) continue
+    n += m
+    const w = p & WEAK ? 1 : 0, st = p & STUDENT ? 1 : 0, ce = p & CEILING ? 1 : 0
+    cw += w * m
+    cs += st * m
+    cc += ce * m
+    if (p & ZERO) cz += m
+    // squared paired differences, for their variances
+    sw2 += (st - w) * (st - w) * m
+    cw2 += (ce - w) * (ce - w) * m
+    if (p & AGREE) {
+      if (w) ar += m
+      else aw += m
     }
   }
-  w /= seeds
-  s /= seeds
-  c /= seeds
-  z /= seeds
-  const gap = c - w
-  const gain = s - w
+  const d = Math.max(1, n)
+  const pw = cw / d, gain = (cs - cw) / d, gap = (cc - cw) / d, pz = cz / d
+  out[0] = pw
+  out[1] = gain
+  out[2] = gap
+  out[3] = pz
+  out[4] = cw > 0 ? ar / cw : Number.NaN
+  out[5] = n - cw > 0 ? aw / (n - cw) : Number.NaN
+  if (v) {
+    const nn = Math.max(1, n - 1)
+    v[0] = (pw * (1 - pw) * d) / nn / d
+    v[1] = (sw2 / d - gain * gain) * d / nn / d
+    v[2] = (cw2 / d - gap * gap) * d / nn / d
+    v[3] = (pz * (1 - pz) * d) / nn / d
+    v[4] = cw > 1 ? (out[4] * (1 - out[4])) / (cw - 1) : 0
+    v[5] = n - cw > 1 ? (out[5] * (1 - out[5])) / (n - cw - 1) : 0
+  }
+}
+
+/** The statistics of seed-mean quantities. */
+const derive = (m: Float64Array): Estimates => {
+  const [w, gain, gap, z, agreeR, agreeW] = [m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, m[5]!]
+  const s = w + gain
   return {
     accWeak: w,
     accStudent: s,
-    accCeiling: c,
+    accCeiling: w + gap,
     accZeroShot: z,
     gain,
     gap,
-    pgr: gain / gap,
+    // a replicate whose gap is not positive has no finite PGR: it lies beyond either end, by the gain's sign
+    pgr: gap > 0 ? gain / gap : gain >= 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
     gainOverBest: s - Math.max(w, z),
-    agreeWhenWeakRight: nR ? agreeR / nR : Number.NaN,
-    agreeWhenWeakWrong: nW ? agreeW / nW : Number.NaN
+    agreeWhenWeakRight: agreeR,
+    agreeWhenWeakWrong: agreeW
+  }
+}
+
+/** Mean over seeds of each quantity, skipping seeds where it is undefined (NaN). */
+const seedMeans = (q: Float64Array, seeds: number, out: Float64Array) => {
+  for (let j = 0; j < Q; j++) {
+    let sum = 0, k = 0
+    for (let s = 0; s < seeds; s++) {
+      const x = q[s * Q + j]!
+      if (Number.isNaN(x)) continue
+      sum += x
+      k++
+    }
+    out[j] = k ? sum / k : Number.NaN
   }
 }
 
@@ -125,13 +154,15 @@ const fast = (seed: number) => {
 }
 
 const quantile = (sorted: Float64Array, q: number): number => {
-  // linear interpolation between order statistics (type 7)
+  // linear interpolation between order statistics (type 7); the nearer one where either is infinite
   const h = (sorted.length - 1) * q
   const lo = Math.floor(h)
   const hi = Math.min(sorted.length - 1, lo + 1)
   const a = sorted[lo]!
   const b = sorted[hi]!
-  return a === b ? a : a + (h - lo) * (b - a)
+  if (a === b) return a
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return h - lo < 0.5 ? a : b
+  return a + (h - lo) * (b - a)
 }
 
 export interface BootstrapOptions {
@@ -154,24 +185,57 @@ export const bootstrap = (seeds: ReadonlyArray<Outcomes>, options: BootstrapOpti
   seeds.forEach((o, k) => {
     for (let i = 0; i < o.length; i++) counts[k * CELLS + o[i]!]!++
   })
-  const point = estimates(counts, S)
+  // per seed: quantities and their within-seed variances; the seed means; the shrink factors
+  const q = new Float64Array(S * Q)
+  const within = new Float64Array(Q)
+  const v = new Float64Array(Q)
+  const one = new Float64Array(Q)
+  for (let k = 0; k < S; k++) {
+    seedQuantities(counts, k * CELLS, one, v)
+    q.set(one, k * Q)
+    for (let j = 0; j < Q; j++) within[j] = within[j]! + v[j]! / S
+  }
+  const mean = new Float64Array(Q)
+  seedMeans(q, S, mean)
+  const shrink = new Float64Array(Q)
+  for (let j = 0; j < Q && S > 1; j++) {
+    let ss = 0, k = 0
+    for (let s = 0; s < S; s++) {
+      const x = q[s * Q + j]!
+      if (Number.isNaN(x)) continue
+      ss += (x - mean[j]!) ** 2
+      k++
+    }
+    const between = k > 1 ? ss / (k - 1) : 0
+    shrink[j] = between > 0 ? Math.sqrt(Math.max(0, (S / (S - 1)) * (1 - within[j]! / between))) : 0
+  }
+  const point = derive(mean)
   const draws = Object.fromEntries(STATISTICS.map((k) => [k, new Float64Array(B)])) as Record<Statistic, Float64Array>
   const r = fast(options.seed ?? 1)
-  const rep = new Int32Array(S * CELLS)
+  const rep = new Int32Array(CELLS)
+  const repQ = new Float64Array(S * Q)
+  const repMean = new Float64Array(Q)
   for (let b = 0; b < B; b++) {
-    rep.fill(0)
     for (let k = 0; k < S; k++) {
-      const o = seeds[S === 1 ? 0 : Math.floor(r() * S)]!
+      const from = S === 1 ? 0 : Math.floor(r() * S)
+      const o = seeds[from]!
       const n = o.length
-      const base = k * CELLS
-      for (let i = 0; i < n; i++) rep[base + o[Math.floor(r() * n)]!]!++
+      rep.fill(0)
+      for (let i = 0; i < n; i++) rep[o[Math.floor(r() * n)]!]!++
+      seedQuantities(rep, 0, one, undefined)
+      for (let j = 0; j < Q; j++) {
+        const qk = q[from * Q + j]!
+        // the drawn seed's puzzle noise around its own value, re-centred on its shrunk seed effect
+        repQ[k * Q + j] = S === 1 ? one[j]! : one[j]! - qk + mean[j]! + shrink[j]! * (qk - mean[j]!)
+      }
     }
-    const e = estimates(rep, S)
+    seedMeans(repQ, S, repMean)
+    const e = derive(repMean)
     for (const k of STATISTICS) draws[k][b] = e[k]
   }
   const out = {} as Record<Statistic, Interval>
   for (const k of STATISTICS) {
-    // NaN (no puzzle of a kind) sorts last and is left out of the quantiles
+    // NaN (a rate with no puzzle of its kind) is left out of the quantiles
     const xs = draws[k].filter((x) => !Number.isNaN(x)).sort()
     out[k] = xs.length
       ? { est: point[k], lo: quantile(xs, alpha), hi: quantile(xs, 1 - alpha) }
