@@ -131,6 +131,44 @@ describe("the matched-noise control's labels", () => {
     for (const m of legal) assert.isAbove(rightAt.filter((x) => x === m).length, 10, m)
     assert.deepStrictEqual(matchedNoise(labels, puzzles, 1, "train"), control)
   })
+
+  it("count promotions of one pawn move as one answer, as the model does: an underpromotion of the answer is not an error", () => {
+    // White to move, a7 pawn promotes: a7a8q/r/b/n share one model output; the king has three other moves
+    const fen = "8/P6k/8/8/8/8/8/K7 w - - 0 1"
+    const legal = ["a7a8q", "a7a8r", "a7a8b", "a7a8n", "a1a2", "a1b1", "a1b2"]
+    const puzzles = Array.from({ length: 200 }, (_, i) => ({
+      fen: fen.replace(" 0 1", ` 0 ${i + 1}`), side: "w", legal, best: "a7a8q", bestCp: 900, secondCp: 0, engine: "t", depth: 1, game: i, ply: 0, phase: "endgame", pieces: 3
+    }))
+    // the supervisor: right (the queen promotion's output) on half the puzzles, a king move on the rest;
+    // predict() puts an output's mass on its first move, so underpromotions hold 0
+    const labels = puzzles.map((p, i) => i % 2
+      ? { fen: p.fen, legal, soft: [0.6, 0, 0, 0, 0.2, 0.1, 0.1], hard: "a7a8q" }
+      : { fen: p.fen, legal, soft: [0.1, 0, 0, 0, 0.7, 0.1, 0.1], hard: "a1a2" })
+    const control = matchedNoise(labels, puzzles, 3, "train")
+    assert.strictEqual(control.filter((l) => l.hard.startsWith("a7a8")).length, 100)
+    // every wrong label is a king move, never an underpromotion; every right one is the queen promotion
+    assert.sameMembers([...new Set(control.map((l) => l.hard))].filter((m) => m.startsWith("a7a8")), ["a7a8q"])
+    for (const l of control) {
+      assert.strictEqual(l.legal[M.argmax(l.soft)], l.hard)
+      assert.deepStrictEqual(l.soft.slice(1, 4), [0, 0, 0], "the underpromotions keep no mass")
+    }
+  })
+})
+
+describe("initialisation", () => {
+  it.effect("is deterministic for every seed, 0 included (TensorFlow.js reads a seed of 0 as none)", () =>
+    Effect.gen(function*() {
+      const b = yield* Effect.promise(() => backend("cpu"))
+      for (const seed of [0, 1]) {
+        const bytes = () => Effect.promise(async () => {
+          const m = M.init(b.tf, { width: 8, depth: 1 }, seed)
+          const w = await M.save(m)
+          M.dispose(m)
+          return Buffer.from(w.weights).toString("base64")
+        })
+        assert.strictEqual(yield* bytes(), yield* bytes(), `seed ${seed}`)
+      }
+    }))
 })
 
 describe("w2s-chess wiring", () => {
@@ -160,7 +198,7 @@ describe("w2s-chess wiring", () => {
             if (w.node.startsWith("split/") && w.port === "test") assert.include(["evaluate", "ladder-knowledge"], n.stage.name, `${n.id} reads the test split as ${port}`)
             if (w.node.startsWith("split/") && w.port === "testBoards") assert.strictEqual(port, "test", `${n.id} reads test boards as ${port}`)
             // a seed's nodes read only that seed's split
-            const seed = n.id.match(/\/s(\d+)$/)?.[1]
+            const seed = n.id.match(/\/s(\d+)(\/val)?$/)?.[1]
             if (w.node.startsWith("split/") && seed !== undefined) assert.strictEqual(w.node, `split/s${seed}`, n.id)
           }
         }

@@ -59,6 +59,16 @@ describe("w2s-chess smoke preset through the CLI", () => {
     for (const col of ["pgr", "pgrLo95", "pgrHi95", "studentMinusWeakLo95", "ceilingMinusWeakHi95", "studentMinusMaxWeakZeroShot", "pgrReadable", "interval"]) {
       assert.property(summary[0], col)
     }
+    // the three checkpoints side by side: the summary's numbers, rearranged
+    const side = json("results", "checkpoints") as Array<Record<string, number | string | null>>
+    assert.strictEqual(side.length, 4)
+    for (const r of side) {
+      for (const [cp, sfx] of [["final", "Final"], ["weak-val", "WeakVal"], ["oracle-test", "OracleTest"]]) {
+        const s = summary.find((x) => x.weak === r.weak && x.strong === r.strong && x.method === r.method && x.checkpoint === cp)!
+        assert.strictEqual(r[`accStudent${sfx}`], s.accStudent)
+        assert.strictEqual(r[`pgr${sfx}Hi95`], s.pgrHi95)
+      }
+    }
     // what each member knows before weak labels: zero-shot and linear probe, with intervals
     const members = json("ladder-knowledge", "members") as Array<Record<string, number | string>>
     assert.sameMembers(members.map((m) => m.member), ["s0", "s2"])

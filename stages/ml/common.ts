@@ -60,6 +60,11 @@ export type Selection =
   | { readonly rule: "val-accuracy"; readonly val: ReadonlyArray<Example> }
   /** lowest cross-entropy against the supervisor's soft labels on validation puzzles (students: no ground truth) */
   | { readonly rule: "val-weak-loss"; readonly val: ReadonlyArray<Example> }
+  /**
+   * lowest auxiliary confidence loss at its final weight on the same labels (auxconf students: plain
+   * cross-entropy to the supervisor would penalise the very disagreement that loss asks for)
+   */
+  | { readonly rule: "val-weak-auxconf"; readonly val: ReadonlyArray<Example>; readonly aMax: number }
 
 export interface EpochReport {
   epoch: number
@@ -102,6 +107,10 @@ export const meanCrossEntropy = (probs: ReadonlyArray<Float32Array>, data: Reado
   return probs.length ? sum / probs.length : 0
 }
 
+/** Mean cross-entropy of predictions against their own argmax: -log of the top probability. */
+export const meanSelfEntropy = (probs: ReadonlyArray<Float32Array>): number =>
+  probs.length ? probs.reduce((s, p) => s - Math.log(Math.max(p[M.argmax(p)]!, 1e-12)), 0) / probs.length : 0
+
 const better = (rule: Selection["rule"], a: number, b: number) => (rule === "val-accuracy" ? a > b : a < b)
 
 /**
@@ -135,7 +144,11 @@ export const fit = async (
       return
     }
     const probs = await M.predict(b.tf, model, select.val)
-    const score = select.rule === "val-accuracy" ? M.accuracy(probs, select.val) : meanCrossEntropy(probs, select.val)
+    const score = select.rule === "val-accuracy"
+      ? M.accuracy(probs, select.val)
+      : select.rule === "val-weak-loss"
+      ? meanCrossEntropy(probs, select.val)
+      : (1 - select.aMax) * meanCrossEntropy(probs, select.val) + select.aMax * meanSelfEntropy(probs)
     epochs.push({ epoch, loss: meanLoss, val: score })
     if (!best || better(select.rule, score, best.score)) best = { epoch, score, weights: await M.save(model) }
   }

@@ -92,7 +92,8 @@ export const trainStrong = Stage.make({
         : (z, batch, step, total) =>
           b.tf.tidy(() => M.auxConfidence(b.tf, z, M.targetTensor(b.tf, batch), M.alphaAt(step, total, p.aMax)))
       annotate({ method: p.method })
-      const select = { rule: "val-weak-loss" as const, val: labelExamples(inputs.valLabels) }
+      const val = labelExamples(inputs.valLabels)
+      const select = p.method === "auxconf" ? { rule: "val-weak-auxconf" as const, val, aMax: p.aMax } : { rule: "val-weak-loss" as const, val }
       const r = await fit(b, model, flopsOf(inputs.base), labelExamples(inputs.labels), p.training, p.seed, loss, progress, select, boardExamples(inputs.test), p.headOnly)
       M.dispose(model)
       annotate({ ...r.timing, chosenEpoch: r.report.chosenEpoch })

@@ -7,6 +7,11 @@
  * shows what an equally accurate supervisor whose mistakes carry no pattern would teach; the gap to
  * the naive student is what the real supervisor's systematic errors cost (or give).
  *
+ * Moves are compared as the model sees them: promotions of one pawn move share an output (the model
+ * reads them all as the queen promotion), so a "wrong" label is a move with another model output than
+ * the answer's, and each output is represented by its first legal move (where the model's soft
+ * label puts its mass).
+ *
  * This stage reads the ground truth to place the errors; the student it feeds does not (its inputs
  * are labels without answers, like every student's).
  */
@@ -14,6 +19,7 @@ import { Effect, Schema } from "effect"
 import { Stage } from "../../src/index.ts"
 import { rng } from "../chess/rng.ts"
 import { type Puzzle, Puzzles } from "../chess/tables.ts"
+import { isBlack, moveIndex } from "./encode.ts"
 import { argmax } from "./model.ts"
 import { WeakLabels } from "./tables.ts"
 
@@ -28,9 +34,18 @@ export const matchedNoise = (labels: ReadonlyArray<Label>, puzzles: ReadonlyArra
     if (b === undefined) throw new Error(`label for ${l.fen}, which is not among the puzzles`)
     return b
   })
-  // only puzzles with a wrong move to give can be wrong
-  const canErr = labels.map((l, i) => l.legal.some((m) => m !== best[i]))
-  const errors = Math.min(labels.reduce((n, l, i) => n + (l.hard !== best[i] ? 1 : 0), 0), canErr.filter(Boolean).length)
+  // per label: the first legal move of each model output, and the answer's output
+  const outputs = labels.map((l) => {
+    const black = isBlack(l.fen)
+    const index = l.legal.map((m) => moveIndex(m, black))
+    return { index, first: l.legal.filter((_, j) => index.indexOf(index[j]!) === j) }
+  })
+  const truthIndex = labels.map((l, i) => moveIndex(best[i]!, isBlack(l.fen)))
+  const wrongMoves = (i: number) => outputs[i]!.first.filter((m) => moveIndex(m, isBlack(labels[i]!.fen)) !== truthIndex[i])
+  // only puzzles with a wrong output to give can be wrong
+  const canErr = labels.map((_, i) => wrongMoves(i).length > 0)
+  const isWrong = (l: Label, i: number) => moveIndex(l.hard, isBlack(l.fen)) !== truthIndex[i]
+  const errors = Math.min(labels.reduce((n, l, i) => n + (isWrong(l, i) ? 1 : 0), 0), canErr.filter(Boolean).length)
   const r = rng(seed, "matched-noise", purpose)
   const candidates = labels.map((_, i) => i).filter((i) => canErr[i])
   for (let i = candidates.length - 1; i > 0; i--) {
@@ -39,16 +54,17 @@ export const matchedNoise = (labels: ReadonlyArray<Label>, puzzles: ReadonlyArra
   }
   const wrong = new Set(candidates.slice(0, errors))
   return labels.map((l, i) => {
-    let target = best[i]!
+    const { index } = outputs[i]!
+    // the target's position in `legal`: the first move of its model output
+    let target = index.indexOf(truthIndex[i]!)
     if (wrong.has(i)) {
-      const others = l.legal.filter((m) => m !== best[i])
-      target = others[Math.floor(r() * others.length)]!
+      const others = wrongMoves(i)
+      target = l.legal.indexOf(others[Math.floor(r() * others.length)]!)
     }
     const soft = [...l.soft]
     const top = argmax(soft)
-    const t = l.legal.indexOf(target)
-    ;[soft[top], soft[t]] = [soft[t]!, soft[top]!]
-    return { fen: l.fen, legal: l.legal, soft, hard: target }
+    ;[soft[top], soft[target]] = [soft[target]!, soft[top]!]
+    return { fen: l.fen, legal: l.legal, soft, hard: l.legal[target]! }
   })
 }
 
@@ -65,8 +81,9 @@ export const noisyLabels = Stage.make({
       try: () => {
         const labels = matchedNoise(inputs.labels, inputs.puzzles, params.seed, "train")
         const valLabels = matchedNoise(inputs.valLabels, inputs.val, params.seed, "val")
-        const right = (ls: ReadonlyArray<Label>, ps: ReadonlyArray<Puzzle>) => ls.filter((l, i) => l.hard === ps[i]!.best).length
-        log(`control labels: ${right(labels, inputs.puzzles)}/${labels.length} right (the supervisor: ${right(inputs.labels, inputs.puzzles)})`)
+        const truth = new Map([...inputs.puzzles, ...inputs.val].map((p) => [p.fen, p.best]))
+        const right = (ls: ReadonlyArray<Label>) => ls.filter((l) => moveIndex(l.hard, isBlack(l.fen)) === moveIndex(truth.get(l.fen)!, isBlack(l.fen))).length
+        log(`control labels: ${right(labels)}/${labels.length} right (the supervisor: ${right(inputs.labels)}), as the model reads moves`)
         return { labels, valLabels }
       },
       catch: (e) => e

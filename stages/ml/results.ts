@@ -4,12 +4,14 @@
  * accuracies, of (student - weak), (ceiling - weak), PGR, the student's gain over the better of its
  * supervisor and its own zero-shot base, and the agreement rates, each with a 95% interval from the
  * hierarchical paired bootstrap over seeds and test puzzles (stats.ts), computed from the exported
- * per-puzzle predictions. PGR is marked readable only where the (ceiling - weak) interval lies above 0.
+ * per-puzzle predictions; and `checkpoints`, the three student checkpoints side by side. PGR is
+ * marked readable only where the (ceiling - weak) interval lies above 0; an interval end that is
+ * unbounded (PGR past a gap of 0) is null.
  */
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
 import { bootstrap, type Outcomes, outcome, type Statistic } from "./stats.ts"
-import { type CheckpointName, CheckpointNames, Metrics, Predictions, Results, Summary, SummaryStatistics } from "./tables.ts"
+import { type CheckpointName, CheckpointNames, checkpointSuffix, Checkpoints, Metrics, Predictions, Results, Summary, SummaryStatistics } from "./tables.ts"
 
 /** The median (NaN for no values). */
 export const median = (xs: ReadonlyArray<number>): number => {
@@ -19,7 +21,10 @@ export const median = (xs: ReadonlyArray<number>): number => {
 }
 
 export const REPLICATES = 2000
-export const INTERVAL = `95% percentile interval, hierarchical paired bootstrap: seeds resampled, then test puzzles within each seed, ${REPLICATES} replicates`
+const INTERVAL = (seeds: number) =>
+  seeds > 1
+    ? `95% percentile interval, hierarchical paired bootstrap: ${seeds} seeds resampled (seed level shrunk, Davison-Hinkley), then test puzzles within each seed, ${REPLICATES} replicates`
+    : `95% percentile interval, paired bootstrap of the test puzzles (one seed: its training variation is not covered), ${REPLICATES} replicates`
 
 type Prediction = Artifact.ValueOf<typeof Predictions>[number]
 const studentColumn: Record<CheckpointName, "studentFinal" | "studentWeakVal" | "studentOracleTest"> = {
@@ -56,7 +61,7 @@ export const results = Stage.make({
   description: "all evaluations as rows, and seed means with hierarchical-bootstrap intervals",
   params: Schema.Struct({}),
   inputs: { metrics: Artifact.many(Metrics), predictions: Artifact.many(Predictions) },
-  outputs: { rows: Results, summary: Summary },
+  outputs: { rows: Results, summary: Summary, checkpoints: Checkpoints },
   run: ({ inputs, progress }) =>
     Effect.sync(() => {
       if (inputs.metrics.length !== inputs.predictions.length) throw new Error(`${inputs.metrics.length} metrics but ${inputs.predictions.length} prediction tables`)
@@ -72,13 +77,13 @@ export const results = Stage.make({
         const k = `${m.weak}\u0000${m.strong}\u0000${m.method}`
         groups.set(k, [...(groups.get(k) ?? []), i])
       })
-      const summary = []
+      const summary: Array<Record<string, any>> = []
       let done = 0
       for (const idx of groups.values()) {
         const first = inputs.metrics[idx[0]!]!
         for (const checkpoint of CheckpointNames) {
           const b = bootstrap(idx.map((i) => outcomesOf(inputs.predictions[i]!, checkpoint)), { replicates: REPLICATES, seed: 1 })
-          const row: Record<string, unknown> = {
+          const row: Record<string, any> = {
             weak: first.weak,
             strong: first.strong,
             method: first.method,
@@ -94,11 +99,24 @@ export const results = Stage.make({
             row[`${k}Hi95`] = finite(v.hi)
           }
           row.pgrReadable = b.gap.lo > 0
-          row.interval = INTERVAL
+          row.interval = INTERVAL(idx.length)
           summary.push(row)
         }
         progress({ done: ++done, total: groups.size, unit: "groups" })
       }
-      return { rows, summary: summary as unknown as Artifact.ValueOf<typeof Summary> }
+      // the checkpoints side by side
+      const side = new Map<string, Record<string, unknown>>()
+      for (const row of summary) {
+        const k = `${row.weak}\u0000${row.strong}\u0000${row.method}`
+        const out: Record<string, unknown> = side.get(k) ?? { weak: row.weak, strong: row.strong, method: row.method, seeds: row.seeds, accWeak: row.accWeak, accCeiling: row.accCeiling, pgrReadable: row.pgrReadable }
+        const sfx = checkpointSuffix[row.checkpoint as CheckpointName]
+        for (const stat of ["accStudent", "pgr"]) for (const b of ["", "Lo95", "Hi95"]) out[`${stat}${sfx}${b}`] = row[`${stat}${b}`]
+        side.set(k, out)
+      }
+      return {
+        rows,
+        summary: summary as unknown as Artifact.ValueOf<typeof Summary>,
+        checkpoints: [...side.values()] as unknown as Artifact.ValueOf<typeof Checkpoints>
+      }
     })
 })

@@ -150,3 +150,24 @@ export const Summary = Artifact.table("Summary", {
   pgrReadable: C.bool,
   interval: C.utf8
 })
+
+const suffix = { final: "Final", "weak-val": "WeakVal", "oracle-test": "OracleTest" } as const
+export const checkpointSuffix = suffix
+
+/**
+ * The three student checkpoints side by side per (weak, strong, method): student accuracy and PGR at
+ * the final epoch, at the epoch weak-labelled validation picked, and at the test oracle's epoch,
+ * each with its 95% interval; the same numbers as `Summary`, rearranged for reading.
+ */
+export const Checkpoints = Artifact.table("Checkpoints", {
+  weak: C.utf8,
+  strong: C.utf8,
+  method: C.utf8,
+  seeds: C.int32,
+  accWeak: nullableFloat(),
+  accCeiling: nullableFloat(),
+  ...Object.fromEntries(Object.values(suffix).flatMap((sfx) =>
+    ["accStudent", "pgr"].flatMap((k) => [[`${k}${sfx}`, nullableFloat()], [`${k}${sfx}Lo95`, nullableFloat()], [`${k}${sfx}Hi95`, nullableFloat()]])
+  )) as Record<`${"accStudent" | "pgr"}${(typeof suffix)[keyof typeof suffix]}${"" | "Lo95" | "Hi95"}`, ReturnType<typeof nullableFloat>>,
+  pgrReadable: C.bool
+})
