@@ -152,7 +152,8 @@ export default Pipeline.make({
     }
   },
   defaultPreset: "default",
-  results: { node: "results", output: "rows" },
+  // `pipeline results` shows the side-by-side summary; the per-seed rows are `export results --output rows`
+  results: { node: "results", output: "checkpoints" },
   build: ({ data, backend, ladder, sizes, weak, strong, probe, methods, seeds, figures }) => {
     const corpus = Array.from({ length: data.corpus.shards }, (_, i) => {
       const { shards: _s, gamesPerShard, ...settings } = data.corpus

@@ -32,7 +32,13 @@ describe("w2s-chess smoke preset through the CLI", () => {
       assert.deepStrictEqual([...readFileSync(join(out, `${f}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]) // "PNG"
     }
     assert.deepStrictEqual(planned(), [])
-    const res = cli(["results", "w2s-chess", ...base, "--format", "json"])
+    // `pipeline results`: the three checkpoints side by side, one row per (weak, strong, method)
+    const side = cli(["results", "w2s-chess", ...base, "--format", "json"])
+    assert.strictEqual(side.code, 0, side.stderr)
+    const sideRows = JSON.parse(side.stdout) as Array<Record<string, unknown>>
+    assert.strictEqual(sideRows.length, 4)
+    for (const k of ["pgrFinal", "pgrWeakVal", "pgrOracleTest", "accStudentWeakValLo95", "pgrReadable"]) assert.property(sideRows[0], k)
+    const res = cli(["export", "w2s-chess", "results", "--output", "rows", ...base, "--format", "json"])
     assert.strictEqual(res.code, 0, res.stderr)
     const rows = JSON.parse(res.stdout) as Array<{ method: string; checkpoint: string; n: number; accWeak: number; accStudent: number; strongFlops: number }>
     assert.sameMembers([...new Set(rows.map((x) => x.method))], ["naive", "auxconf", "bootstrap", "noise"])
