@@ -167,8 +167,11 @@ const methodDash = (methods: ReadonlyArray<string>) => ({
   scale: { domain: byMethod(methods), range: [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]].slice(0, methods.length) },
   legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: "#333" } } } } }
 })
-const seedsNote = (sweep: Sweep) =>
-  `Means over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"} (each its own split), students stopped on weak-labelled validation; bars 95% hierarchical bootstrap intervals (seeds, then test puzzles); ~${sweep.n} test puzzles per seed`
+/** Two subtitle lines: what the points are, and what the bars are. */
+const seedsNote = (sweep: Sweep): Array<string> => [
+  `Means over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"} (each its own split), students stopped on weak-labelled validation;`,
+  `bars: 95% hierarchical bootstrap intervals (seeds, then test puzzles); ~${sweep.n} test puzzles per seed.`
+]
 /** A subtitle line naming the pairs whose PGR is not drawn. */
 const unreadableNote = (sweep: Sweep): Array<string> =>
   sweep.unreadable.length ? [`PGR not drawn for ${sweep.unreadable.join(", ")}: the (ceiling - weak) interval includes 0.`] : []
@@ -220,7 +223,7 @@ export const specs = {
       ...missing(sweep, "naive", "naive fine-tuning runs (method 'naive')", "only supervisors and ceilings are drawn"),
       "Solid: strong students fine-tuned naively on each weak supervisor's labels.",
       "Dashed: the supervisor itself. Black: the strong ceiling, fine-tuned on ground truth.",
-      `${seedsNote(sweep)}.`
+      ...seedsNote(sweep)
     ]),
     layer: [
       supervisorRules(sweep),
@@ -234,7 +237,7 @@ export const specs = {
       "PGR = (student - weak) / (ceiling - weak): 0 = no better than the supervisor,",
       "1 = as good as the ceiling trained on ground truth.",
       ...unreadableNote(sweep),
-      `${seedsNote(sweep)}.`
+      ...seedsNote(sweep)
     ]),
     layer: [zeroRule, ...series(studentRows(sweep, "naive", (c) => c.pgr), pgrY, { x: xAxis(sweep), color: supervisorColor(sweep) })]
   }),
@@ -249,7 +252,7 @@ export const specs = {
           ? "Bootstrapping: the supervisor labels fresh puzzles for the next ladder size, which then labels for the next, up to the student."
           : "No bootstrapped runs in this sweep (method 'bootstrap' needs a ladder size between supervisor and student).",
         ...unreadableNote(sweep),
-        `${seedsNote(sweep)}.`
+        ...seedsNote(sweep)
       ]),
       hconcat: [
         { title: "test accuracy", layer: [...ceilingLayers(sweep), ...series(rows((c) => c.accStudent), accuracyY, enc)] },
@@ -263,7 +266,7 @@ export const specs = {
       "The student is also trained toward its own hardened predictions",
       "(weight ramped up to aMax over the first 20% of steps).",
       ...unreadableNote(sweep),
-      `${seedsNote(sweep)}.`
+      ...seedsNote(sweep)
     ]),
     layer: [
       zeroRule,
@@ -288,7 +291,7 @@ export const specs = {
       title: titled("Student-supervisor agreement on the test puzzles", [
         "Left: puzzles the supervisor solves; right: puzzles it gets wrong,",
         "where agreeing means copying the supervisor's mistake.",
-        `${seedsNote(sweep)}.`
+        ...seedsNote(sweep)
       ]),
       hconcat: [panel("supervisor right", (c) => c.agreeRight), panel("supervisor wrong", (c) => c.agreeWrong)]
     }
@@ -322,7 +325,7 @@ export const specs = {
       title: titled("Weak, weak-to-strong and ceiling test accuracy per supervisor-student pair", [
         "Every method run, students at the checkpoint their weak-labelled validation picked.",
         ...(methods.includes("noise") ? ["Random-error control: a naive student on labels as accurate as the supervisor's, errors at random."] : []),
-        `${seedsNote(sweep)}.`
+        ...seedsNote(sweep)
       ]),
       width: Math.max(320, pairs.length * 40 * kinds.length),
       layer: [
