@@ -1,5 +1,5 @@
 /**
- * `npm run coverage [-- --datasets N]`: how often the 95% intervals of the hierarchical paired
+ * `npm run coverage [-- --datasets N] [--offset K]`: how often the 95% intervals of the hierarchical paired
  * bootstrap (stages/ml/stats.ts) cover the true value, on synthetic experiments with known truth,
  * across regimes of seed-to-seed variation. Prints a Markdown table (docs/experiment.md quotes it).
  */
@@ -11,6 +11,8 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback
 }
 const N = arg("--datasets", 300)
+/** the first simulated experiment's number: another offset draws other experiments */
+const OFFSET = arg("--offset", 0)
 const base = { weak: 0.34, student: 0.37, ceiling: 0.4, zero: 0.3, copy: 0.8, puzzles: 500, seeds: 3 }
 const worlds: Array<[string, World]> = [
   ["3 seeds, no seed effect (puzzle sd of one accuracy 2.1 pt)", { ...base, seedSd: 0 }],
@@ -26,7 +28,7 @@ console.log("| regime | PGR covered | student - weak covered | ceiling - weak co
 console.log("| --- | --- | --- | --- | --- |")
 for (const [name, w] of worlds) {
   let cp = 0, cg = 0, cgap = 0, width = 0
-  for (let d = 0; d < N; d++) {
+  for (let d = OFFSET; d < OFFSET + N; d++) {
     const b = bootstrap(simulate(w, d), { replicates: 1000, seed: d })
     if (b.pgr.lo <= truePgr(w) && truePgr(w) <= b.pgr.hi) cp++
     if (b.gain.lo <= w.student - w.weak && w.student - w.weak <= b.gain.hi) cg++
