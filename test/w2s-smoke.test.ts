@@ -75,6 +75,16 @@ describe("w2s-chess smoke preset through the CLI", () => {
         assert.strictEqual(r[`pgr${sfx}Hi95`], s.pgrHi95)
       }
     }
+    // each method against naive, paired: the two students' accuracies are the summary's, and the difference theirs
+    const versus = json("results", "methods") as Array<Record<string, number | string | null>>
+    assert.strictEqual(versus.length, 3 * 3)
+    for (const v of versus) {
+      const acc = (method: unknown) => summary.find((x) => x.method === method && x.checkpoint === v.checkpoint)!.accStudent as number
+      assert.closeTo(v.accMethod as number, acc(v.method), 1e-12)
+      assert.closeTo(v.accVersus as number, acc("naive"), 1e-12)
+      assert.closeTo(v.methodMinusVersus as number, acc(v.method) - acc("naive"), 1e-12)
+      assert.isTrue((v.methodMinusVersusLo95 as number) <= (v.methodMinusVersus as number) + 1e-12 && (v.methodMinusVersus as number) <= (v.methodMinusVersusHi95 as number) + 1e-12)
+    }
     // what each member knows before weak labels: zero-shot and linear probe, with intervals
     const members = json("ladder-knowledge", "members") as Array<Record<string, number | string>>
     assert.sameMembers(members.map((m) => m.member), ["s0", "s2"])

@@ -4,14 +4,15 @@
  * accuracies, of (student - weak), (ceiling - weak), PGR, the student's gain over the better of its
  * supervisor and its own zero-shot base, and the agreement rates, each with a 95% interval from the
  * hierarchical paired bootstrap over seeds and test puzzles (stats.ts), computed from the exported
- * per-puzzle predictions; and `checkpoints`, the three student checkpoints side by side. PGR is
+ * per-puzzle predictions; `checkpoints`, the three student checkpoints side by side; and `methods`,
+ * each method's student against the naive one (paired, same bootstrap). PGR is
  * marked readable only where the (ceiling - weak) interval lies above 0; an interval end that is
  * unbounded (PGR past a gap of 0) is null.
  */
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
 import { bootstrap, type Outcomes, outcome, type Statistic } from "./stats.ts"
-import { type CheckpointName, CheckpointNames, checkpointSuffix, Checkpoints, Metrics, Predictions, Results, Summary, SummaryStatistics } from "./tables.ts"
+import { type CheckpointName, CheckpointNames, checkpointSuffix, Checkpoints, MethodComparisons, Metrics, Predictions, Results, Summary, SummaryStatistics } from "./tables.ts"
 
 /** The median (NaN for no values). */
 export const median = (xs: ReadonlyArray<number>): number => {
@@ -61,7 +62,7 @@ export const results = Stage.make({
   description: "all evaluations as rows, and seed means with hierarchical-bootstrap intervals",
   params: Schema.Struct({}),
   inputs: { metrics: Artifact.many(Metrics), predictions: Artifact.many(Predictions) },
-  outputs: { rows: Results, summary: Summary, checkpoints: Checkpoints },
+  outputs: { rows: Results, summary: Summary, checkpoints: Checkpoints, methods: MethodComparisons },
   run: ({ inputs, progress }) =>
     Effect.sync(() => {
       if (inputs.metrics.length !== inputs.predictions.length) throw new Error(`${inputs.metrics.length} metrics but ${inputs.predictions.length} prediction tables`)
@@ -113,8 +114,38 @@ export const results = Stage.make({
         for (const stat of ["accStudent", "pgr"]) for (const b of ["", "Lo95", "Hi95"]) out[`${stat}${sfx}${b}`] = row[`${stat}${b}`]
         side.set(k, out)
       }
+      // every method against naive on the same (weak, strong) and seeds, paired puzzle by puzzle
+      const methods: Array<Record<string, unknown>> = []
+      const key = (m: (typeof inputs.metrics)[number]) => `${m.weak}\u0000${m.strong}\u0000${m.method}`
+      for (const idx of groups.values()) {
+        const first = inputs.metrics[idx[0]!]!
+        if (first.method === "naive") continue
+        const naive = groups.get(key({ ...first, method: "naive" }))
+        if (!naive) continue
+        const pairs = idx.flatMap((i) => {
+          const j = naive.find((k) => inputs.metrics[k]!.seed === inputs.metrics[i]!.seed)
+          return j === undefined ? [] : [[i, j] as const]
+        })
+        if (pairs.length === 0) continue
+        for (const checkpoint of CheckpointNames) {
+          const col = studentColumn[checkpoint]
+          const seeds = pairs.map(([i, j]) => {
+            const a = inputs.predictions[i]!, b = inputs.predictions[j]!
+            if (a.length !== b.length || a.some((r, k) => r.fen !== b[k]!.fen)) throw new Error(`the ${first.method} and naive evaluations of seed ${inputs.metrics[i]!.seed} scored different test puzzles`)
+            // naive in the "weak" bit, the method in the "student" bit: gain = method - naive
+            return Uint8Array.from(a, (r, k) => outcome({ weak: b[k]![col] === r.truth, student: r[col] === r.truth, ceiling: false, zero: false, agree: false }))
+          })
+          const b = bootstrap(seeds, { replicates: REPLICATES, seed: 1 })
+          methods.push({
+            weak: first.weak, strong: first.strong, method: first.method, versus: "naive", checkpoint, seeds: pairs.length,
+            accMethod: finite(b.accStudent.est), accVersus: finite(b.accWeak.est),
+            methodMinusVersus: finite(b.gain.est), methodMinusVersusLo95: finite(b.gain.lo), methodMinusVersusHi95: finite(b.gain.hi)
+          })
+        }
+      }
       return {
         rows,
+        methods: methods as unknown as Artifact.ValueOf<typeof MethodComparisons>,
         summary: summary as unknown as Artifact.ValueOf<typeof Summary>,
         checkpoints: [...side.values()] as unknown as Artifact.ValueOf<typeof Checkpoints>
       }

@@ -171,3 +171,22 @@ export const Checkpoints = Artifact.table("Checkpoints", {
   )) as Record<`${"accStudent" | "pgr"}${(typeof suffix)[keyof typeof suffix]}${"" | "Lo95" | "Hi95"}`, ReturnType<typeof nullableFloat>>,
   pgrReadable: C.bool
 })
+
+/**
+ * Each method against naive fine-tuning on the same supervisor, student size and seeds: the paired
+ * difference of their students' test accuracy (method - naive) at each checkpoint, with the same
+ * hierarchical bootstrap (the same resampled puzzles score both students).
+ */
+export const MethodComparisons = Artifact.table("MethodComparisons", {
+  weak: C.utf8,
+  strong: C.utf8,
+  method: C.utf8,
+  versus: C.utf8,
+  checkpoint: C.utf8,
+  seeds: C.int32,
+  accMethod: nullableFloat(),
+  accVersus: nullableFloat(),
+  methodMinusVersus: nullableFloat(),
+  methodMinusVersusLo95: nullableFloat(),
+  methodMinusVersusHi95: nullableFloat()
+})
