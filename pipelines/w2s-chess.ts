@@ -132,7 +132,8 @@ export default Pipeline.make({
       probe: { training: { epochs: 1, lr: 1e-3, batch: 32 } },
       seeds: [0]
     },
-    // The real experiment on a 2-core CPU: ~13k puzzles, ~110k corpus positions, about 1.5 h here.
+    // The real experiment on a 2-core CPU: ~13k puzzles, ~110k corpus positions. It took 86 min from cold before
+    // probes, the control and per-seed splits were added; with them it is longer (not yet measured).
     default: base,
     // The paper's split sizes: 50k weak / 50k strong / 5k test (and 5k validation), 3 x 50k fresh for the 3 steps from s0 to s4; for many cores.
     paper: {
