@@ -81,7 +81,8 @@ export interface FineTuneResult {
     params: number
     examples: number
     epochs: Array<EpochReport>
-    rule: Selection["rule"]
+    /** how the output checkpoint was chosen; "none": no rule, the last epoch (pretraining) */
+    rule: Selection["rule"] | "none"
     /** the epoch whose checkpoint is output (0 = the base unchanged) */
     chosenEpoch: number
     flops: number
@@ -135,7 +136,7 @@ export const fit = async (
   const started = Date.now()
   const epochs: Array<EpochReport> = []
   const curve: FineTuneResult["curve"] = []
-  const rule = select?.rule ?? "val-weak-loss"
+  const rule = select?.rule ?? "none"
   let best: { epoch: number; score: number; weights: Artifact.ModelWeights } | undefined
   const checkpoint = async (epoch: number, meanLoss: number | null) => {
     if (test.length) curve.push({ epoch, top: (await M.predict(b.tf, model, test)).map(M.argmax) })

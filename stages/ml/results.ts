@@ -28,15 +28,12 @@ const INTERVAL = (seeds: number) =>
     : `95% percentile interval, paired bootstrap of the test puzzles (one seed: its training variation is not covered), ${REPLICATES} replicates`
 
 type Prediction = Artifact.ValueOf<typeof Predictions>[number]
-const studentColumn: Record<CheckpointName, "studentFinal" | "studentWeakVal" | "studentOracleTest"> = {
-  final: "studentFinal",
-  "weak-val": "studentWeakVal",
-  "oracle-test": "studentOracleTest"
-}
+/** The predictions column of a checkpoint's student: studentFinal, studentWeakVal, studentOracleTest. */
+const studentColumn = (c: CheckpointName) => `student${checkpointSuffix[c]}` as const
 
 /** One seed's outcomes for one student checkpoint, from its predictions table. */
 export const outcomesOf = (rows: ReadonlyArray<Prediction>, checkpoint: CheckpointName): Outcomes => {
-  const col = studentColumn[checkpoint]
+  const col = studentColumn(checkpoint)
   return Uint8Array.from(rows, (r) =>
     outcome({ weak: r.weak === r.truth, student: r[col] === r.truth, ceiling: r.ceiling === r.truth, zero: r.zeroShot === r.truth, agree: r[col] === r.weak }))
 }
@@ -128,7 +125,7 @@ export const results = Stage.make({
         })
         if (pairs.length === 0) continue
         for (const checkpoint of CheckpointNames) {
-          const col = studentColumn[checkpoint]
+          const col = studentColumn(checkpoint)
           const seeds = pairs.map(([i, j]) => {
             const a = inputs.predictions[i]!, b = inputs.predictions[j]!
             if (a.length !== b.length || a.some((r, k) => r.fen !== b[k]!.fen)) throw new Error(`the ${first.method} and naive evaluations of seed ${inputs.metrics[i]!.seed} scored different test puzzles`)

@@ -47,7 +47,7 @@ export interface Estimates {
   readonly gain: number
   /** ceiling - weak: the gap PGR divides by */
   readonly gap: number
-  /** (student - weak) / (ceiling - weak) of the seed means; +-Infinity or NaN where the gap is not positive */
+  /** (student - weak) / (ceiling - weak) of the seed means; +Infinity (gain >= 0) or -Infinity where the gap is not positive */
   readonly pgr: number
   /** student - max(weak, zero-shot): what the student adds beyond both its supervisor and its own base */
   readonly gainOverBest: number
@@ -99,11 +99,12 @@ const seedQuantities = (counts: Int32Array, base: number, out: Float64Array, v: 
   out[4] = cw > 0 ? ar / cw : Number.NaN
   out[5] = n - cw > 0 ? aw / (n - cw) : Number.NaN
   if (v) {
+    // the variance of a mean of n values: their sample variance over n, i.e. (E[x^2] - mean^2) / (n - 1)
     const nn = Math.max(1, n - 1)
-    v[0] = (pw * (1 - pw) * d) / nn / d
-    v[1] = (sw2 / d - gain * gain) * d / nn / d
-    v[2] = (cw2 / d - gap * gap) * d / nn / d
-    v[3] = (pz * (1 - pz) * d) / nn / d
+    v[0] = (pw * (1 - pw)) / nn
+    v[1] = (sw2 / d - gain * gain) / nn
+    v[2] = (cw2 / d - gap * gap) / nn
+    v[3] = (pz * (1 - pz)) / nn
     v[4] = cw > 1 ? (out[4] * (1 - out[4])) / (cw - 1) : 0
     v[5] = n - cw > 1 ? (out[5] * (1 - out[5])) / (n - cw - 1) : 0
   }

@@ -37,7 +37,10 @@ export const TrainReport = Artifact.json("TrainReport", Schema.Struct({
   params: Schema.Int,
   examples: Schema.Int,
   epochs: Schema.Array(Epoch),
-  /** how the output checkpoint was chosen: "val-accuracy" (ground truth) or "val-weak-loss" (the supervisor's labels) */
+  /**
+   * how the output checkpoint was chosen: "val-accuracy" (ground truth), "val-weak-loss" or
+   * "val-weak-auxconf" (the supervisor's labels), "none" (the last epoch: pretraining)
+   */
   rule: Schema.String,
   chosenEpoch: Schema.Int,
   /** FLOPs of this training, and including everything its base model was trained with */
