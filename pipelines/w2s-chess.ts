@@ -12,7 +12,7 @@
  */
 import { Schema } from "effect"
 import { Pipeline } from "../src/index.ts"
-import { Engine } from "../stages/chess/engine.ts"
+import { EngineChoice, resolveEngine } from "../stages/chess/engine.ts"
 import { games, GamesParams } from "../stages/chess/games.ts"
 import { PuzzleParams, puzzles } from "../stages/chess/puzzles.ts"
 import { split, SplitParams } from "../stages/chess/split.ts"
@@ -34,7 +34,8 @@ const NonEmpty = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Sch
 
 const Params = Schema.Struct({
   data: Schema.Struct({
-    engine: Engine,
+    /** auto: a native Stockfish when one is found, else WASM; the data's keys name the engine actually used */
+    engine: EngineChoice,
     seed: Schema.Int,
     // A shard's own settings, without what the pipeline fills in per shard (seed, engine, game range).
     corpus: GamesParams.mapFields(({ seed: _s, engine: _e, first: _f, count: _c, ...settings }) => ({
@@ -72,7 +73,7 @@ type Params = typeof Params.Encoded
 
 const base: Params = {
   data: {
-    engine: "wasm",
+    engine: "auto",
     seed: 1,
     corpus: { shards: 24, gamesPerShard: 50, nodes: 1000, multipv: 3, windowCp: 50, openingPlies: { min: 2, max: 8 }, maxPlies: 200 },
     puzzles: {
@@ -80,8 +81,12 @@ const base: Params = {
       gamesPerShard: 500,
       openingPlies: { min: 2, max: 8 },
       maxPlies: 200,
+      strategy: "after-mistake",
       blunderRate: 0.3,
       windowCp: 30,
+      moveNodes: 200,
+      swingCp: 50,
+      moveMarginCp: 150,
       screenNodes: 1000,
       screenMarginCp: 50,
       depth: 10,
@@ -118,8 +123,9 @@ export default Pipeline.make({
       ...base,
       data: {
         ...base.data,
+        engine: "wasm",
         corpus: { ...base.data.corpus, shards: 1, gamesPerShard: 8, nodes: 300 },
-        puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 120, screenNodes: 300, depth: 8 }
+        puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 120, moveNodes: 100, screenNodes: 300, depth: 8 }
       },
       ladder: [
         { name: "s0", arch: { width: 16, depth: 1 }, pretrain: { positions: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
@@ -156,18 +162,19 @@ export default Pipeline.make({
   // `pipeline results` shows the side-by-side summary; the per-seed rows are `export results --output rows`
   results: { node: "results", output: "checkpoints" },
   build: ({ data, backend, ladder, sizes, weak, strong, probe, methods, seeds, figures }) => {
+    const engine = resolveEngine(data.engine)
     const corpus = Array.from({ length: data.corpus.shards }, (_, i) => {
       const { shards: _s, gamesPerShard, ...settings } = data.corpus
       return games({
         id: `corpus/${i}`,
-        params: { ...settings, seed: data.seed, engine: data.engine, first: i * gamesPerShard, count: gamesPerShard }
+        params: { ...settings, seed: data.seed, engine, first: i * gamesPerShard, count: gamesPerShard }
       })
     })
     const puzzleShards = Array.from({ length: data.puzzles.shards }, (_, i) => {
       const { shards: _s, gamesPerShard, ...settings } = data.puzzles
       return puzzles({
         id: `puzzles/${i}`,
-        params: { ...settings, seed: data.seed, engine: data.engine, first: i * gamesPerShard, count: gamesPerShard }
+        params: { ...settings, seed: data.seed, engine, first: i * gamesPerShard, count: gamesPerShard }
       })
     })
     const corpusOut = corpus.map((c) => c.outputs.positions)

@@ -1,76 +1,148 @@
 /**
- * `npm run bench -- data`: corpus positions/s and puzzles/s of the chess data stages, per core
- * (one engine process) and on all cores at once (one process per core), for the WASM engine and a
- * native Stockfish when one is installed; then the wall time of the `default` preset's data on this
- * machine, extrapolated from the measured rates (the full run takes hours; the estimate says so).
+ * `npm run bench -- data`: the puzzle generator against the one before it (strategy
+ * `every-position`, today's other settings), on the same games with the same engine in one run, in
+ * puzzles per core-second (CPU time of the engine process plus this process, so a busy machine
+ * slows the wall clock but not the figure); the phase and piece mix of both; corpus positions per
+ * core-second; and the minutes the `default` preset's data would take on this machine's cores,
+ * extrapolated from those rates. WASM always, a native Stockfish as well when one is installed.
+ *
+ *   BENCH_PUZZLE_GAMES=60 BENCH_CORPUS_GAMES=6 node dist/bench-data.js [--set key=value]...
+ *
+ * `--set` overrides the new generator's settings (e.g. `--set moveNodes=300`), for choosing them.
  */
 import { Effect } from "effect"
+import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
+import { parseArgs } from "node:util"
 import w2s from "../pipelines/w2s-chess.ts"
 import { games } from "../stages/chess/games.ts"
-import { puzzles } from "../stages/chess/puzzles.ts"
-import { nativeAvailable } from "../stages/chess/uci.ts"
+import { generate, type PuzzleParams } from "../stages/chess/puzzles.ts"
+import type { Puzzle } from "../stages/chess/tables.ts"
+import { type EngineKind, nativeAvailable, UciEngine } from "../stages/chess/uci.ts"
 
 const cores = availableParallelism()
 const preset = w2s.presets.default!.data
-const ctx = (params: unknown) => ({ node: "bench", params, inputs: {}, log: () => {}, progress: () => {}, annotate: () => {} })
 const CORPUS_GAMES = Number(process.env.BENCH_CORPUS_GAMES ?? 6)
-const PUZZLE_GAMES = Number(process.env.BENCH_PUZZLE_GAMES ?? 40)
+const PUZZLE_GAMES = Number(process.env.BENCH_PUZZLE_GAMES ?? 60)
+/** the games are played in this many rounds, the two generators taking turns in each */
+const ROUNDS = 3
+const { values } = parseArgs({ options: { set: { type: "string", multiple: true, default: [] } } })
 
-const corpusRun = (engine: string, first: number) => {
-  const { shards: _s, gamesPerShard: _g, ...settings } = preset.corpus
-  return Effect.map(games.run(ctx({ ...settings, seed: 9001, engine, first, count: CORPUS_GAMES }) as never) as Effect.Effect<{ positions: ReadonlyArray<unknown> }, unknown>, (o) => o.positions.length)
+const { shards: _s, gamesPerShard: _g, ...settings } = preset.puzzles
+const newSettings = { ...settings } as Record<string, unknown>
+for (const kv of values.set!) {
+  const [k, v] = kv.split("=")
+  newSettings[k!] = v === "after-mistake" || v === "every-position" ? v : Number(v)
 }
-const puzzleRun = (engine: string, first: number) => {
-  const { shards: _s, gamesPerShard: _g, ...settings } = preset.puzzles
-  return Effect.map(puzzles.run(ctx({ ...settings, seed: 9001, engine, first, count: PUZZLE_GAMES }) as never) as Effect.Effect<{ puzzles: ReadonlyArray<unknown> }, unknown>, (o) => o.puzzles.length)
+const generators = {
+  today: { ...settings, strategy: "every-position" },
+  new: newSettings
+} as const
+
+interface Tally {
+  cpu: number
+  wall: number
+  puzzles: Array<Puzzle>
+  positions: number
+  searched: number
+  screened: number
+  confirmed: number
+  games: number
+}
+const empty = (): Tally => ({ cpu: 0, wall: 0, puzzles: [], positions: 0, searched: 0, screened: 0, confirmed: 0, games: 0 })
+
+/** Plays `count` games from `first` with one fresh engine process; adds the cost and the finds to `t`. */
+const play = async (kind: EngineKind, p: PuzzleParams, t: Tally) => {
+  const engine = await UciEngine.open(kind)
+  const analyst = await UciEngine.open(kind)
+  try {
+    const own0 = process.cpuUsage()
+    const engine0 = engine.cpuSeconds()! + analyst.cpuSeconds()!
+    const wall0 = performance.now()
+    const r = await generate({ player: engine, analyst }, p, new AbortController().signal, { puzzle: (row) => t.puzzles.push(row), analysed: () => {}, gameDone: () => {} })
+    const own = process.cpuUsage(own0)
+    const engineCpu = engine.cpuSeconds()! + analyst.cpuSeconds()!
+    if (Number.isNaN(engine0) || Number.isNaN(engineCpu)) throw new Error("this benchmark reads CPU time from /proc (Linux)")
+    t.cpu += engineCpu - engine0 + (own.user + own.system) / 1e6
+    t.wall += (performance.now() - wall0) / 1000
+    t.positions += r.positions
+    t.searched += r.searched
+    t.screened += r.screened
+    t.confirmed += r.confirmed
+    t.games += p.count
+  } finally {
+    await Promise.all([engine.close(), analyst.close()])
+  }
 }
 
-const timed = <A>(e: Effect.Effect<A, unknown>) =>
-  Effect.suspend(() => {
-    const t0 = Date.now()
-    return Effect.map(e, (value) => ({ seconds: (Date.now() - t0) / 1000, value }))
-  })
+/** CPU seconds of this process's finished, waited-for children (Linux /proc: cutime + cstime). */
+const childrenCpu = () => {
+  const f = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ")
+  return (Number(f[13]) + Number(f[14])) / 100
+}
 
-const measure = (engine: string) =>
-  Effect.gen(function*() {
-    const seconds = (ms: { seconds: number }) => ms.seconds
-    const c1 = yield* timed(corpusRun(engine, 0))
-    const cN = yield* timed(Effect.all(Array.from({ length: cores }, (_, i) => corpusRun(engine, 1000 + i * CORPUS_GAMES)), { concurrency: "unbounded" }))
-    const p1 = yield* timed(puzzleRun(engine, 0))
-    const pN = yield* timed(Effect.all(Array.from({ length: cores }, (_, i) => puzzleRun(engine, 1000 + i * PUZZLE_GAMES)), { concurrency: "unbounded" }))
-    const sum = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0)
-    const corpusPerCore = c1.value / seconds(c1)
-    const corpusAll = sum(cN.value) / seconds(cN)
-    const puzzlesPerCore = p1.value / seconds(p1)
-    const puzzlesAll = sum(pN.value) / seconds(pN)
-    const puzzlesPerGame = (p1.value + sum(pN.value)) / (PUZZLE_GAMES * (cores + 1))
-    const positionsPerGame = (c1.value + sum(cN.value)) / (CORPUS_GAMES * (cores + 1))
-    // Extrapolation to the default preset: its game counts over the all-cores game rates.
-    const corpusGames = preset.corpus.shards * preset.corpus.gamesPerShard
-    const puzzleGames = preset.puzzles.shards * preset.puzzles.gamesPerShard
-    const corpusSeconds = corpusGames / ((CORPUS_GAMES * cores) / seconds(cN))
-    const puzzleSeconds = puzzleGames / ((PUZZLE_GAMES * cores) / seconds(pN))
-    return [
-      `- ${engine}: corpus ${corpusPerCore.toFixed(0)} positions/s per core, ${corpusAll.toFixed(0)}/s on ${cores} cores ` +
-        `(${positionsPerGame.toFixed(0)} positions per game, ${CORPUS_GAMES} games per process, nodes ${preset.corpus.nodes}, MultiPV ${preset.corpus.multipv})`,
-      `- ${engine}: puzzles ${puzzlesPerCore.toFixed(2)}/s per core, ${puzzlesAll.toFixed(2)}/s on ${cores} cores ` +
-        `(${puzzlesPerGame.toFixed(2)} puzzles per game over ${PUZZLE_GAMES * (cores + 1)} games; screen ${preset.puzzles.screenNodes} nodes, confirm at depth ${preset.puzzles.depth})`,
-      `- ${engine}: \`default\` preset data (${corpusGames} corpus games, ~${Math.round(corpusGames * positionsPerGame / 1000)}k positions; ` +
-        `${puzzleGames} puzzle games, ~${Math.round(puzzleGames * puzzlesPerGame / 1000)}k puzzles) on ${cores} cores: ` +
-        `about ${((corpusSeconds + puzzleSeconds) / 60).toFixed(0)} min (corpus ${(corpusSeconds / 60).toFixed(0)} min, puzzles ${(puzzleSeconds / 60).toFixed(0)} min), extrapolated from these rates`
-    ]
-  })
+const mix = (ps: ReadonlyArray<Puzzle>) => {
+  const share = (n: number) => `${((100 * n) / Math.max(1, ps.length)).toFixed(0)}%`
+  const phases = ["opening", "middlegame", "endgame"].map((ph) => `${ph} ${share(ps.filter((p) => p.phase === ph).length)}`)
+  const bins = [[1, 8], [9, 16], [17, 24], [25, 32]].map(([lo, hi]) => `${lo}-${hi} pieces ${share(ps.filter((p) => p.pieces >= lo! && p.pieces <= hi!).length)}`)
+  return `${phases.join(", ")}; ${bins.join(", ")}`
+}
 
-const main = Effect.gen(function*() {
-  const engines = ["wasm", ...(nativeAvailable() ? ["native"] : [])]
+const measure = async (kind: EngineKind) => {
+  const tallies = { today: empty(), new: empty() }
+  const per = Math.ceil(PUZZLE_GAMES / ROUNDS)
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of ["today", "new"] as const) {
+      const first = 5000 + round * per
+      await play(kind, { ...generators[name], seed: 9001, engine: kind, first, count: per } as PuzzleParams, tallies[name])
+    }
+  }
+  // the corpus: one process, its CPU time the same way
+  const corpusEngine = { cpu: 0, positions: 0 }
+  {
+    const { shards: _cs, gamesPerShard: _cg, ...c } = preset.corpus
+    const own0 = process.cpuUsage()
+    const children0 = childrenCpu()
+    const out = await Effect.runPromise(games.run({ node: "bench", params: { ...c, seed: 9001, engine: kind, first: 5000, count: CORPUS_GAMES }, inputs: {}, log: () => {}, progress: () => {}, annotate: () => {} } as never) as Effect.Effect<{ positions: ReadonlyArray<unknown> }>)
+    const own = process.cpuUsage(own0)
+    // the stage's engine process has exited and been waited for: its CPU time is in this process's children's
+    corpusEngine.cpu = childrenCpu() - children0 + (own.user + own.system) / 1e6
+    corpusEngine.positions = out.positions.length
+  }
   const lines: Array<string> = []
-  for (const e of engines) lines.push(...(yield* measure(e)))
+  const rate = (t: Tally) => t.puzzles.length / t.cpu
+  for (const name of ["today", "new"] as const) {
+    const t = tallies[name]
+    lines.push(
+      `- ${kind}, ${name === "today" ? "today's generator (every position screened)" : "new generator (after mistakes)"}: ` +
+        `${rate(t).toFixed(2)} puzzles per core-second (${t.puzzles.length} puzzles from ${t.games} games, ${t.cpu.toFixed(0)} core-s, ${t.wall.toFixed(0)} s wall); ` +
+        `${(t.positions / t.games).toFixed(0)} positions, ${(t.searched / t.games).toFixed(0)} searched, ${(t.screened / t.games).toFixed(1)} screens, ${(t.confirmed / t.games).toFixed(2)} deep searches, ` +
+        `${(t.puzzles.length / t.games).toFixed(2)} puzzles per game; mix: ${mix(t.puzzles)}`
+    )
+  }
+  lines.push(`- ${kind}: new / today = **${(rate(tallies.new) / rate(tallies.today)).toFixed(2)}x** puzzles per core-second`)
+  const corpusGames = preset.corpus.shards * preset.corpus.gamesPerShard
+  const puzzleGames = preset.puzzles.shards * preset.puzzles.gamesPerShard
+  const corpusPerGame = corpusEngine.cpu / CORPUS_GAMES
+  const minutes = (perGame: number) => ((corpusGames * corpusPerGame + puzzleGames * perGame) / cores / 60)
+  lines.push(
+    `- ${kind}: corpus ${(corpusEngine.positions / corpusEngine.cpu).toFixed(0)} positions per core-second . ` +
+      `The \`default\` preset's data (${corpusGames} corpus games, ${puzzleGames} puzzle games, about ${Math.round((puzzleGames * tallies.new.puzzles.length) / tallies.new.games)} puzzles with the new generator) ` +
+      `on ${cores} cores: about ${minutes(tallies.new.cpu / tallies.new.games).toFixed(0)} min with the new generator, ${minutes(tallies.today.cpu / tallies.today.games).toFixed(0)} min with today's ` +
+      `(extrapolated from core-seconds, assuming the cores are kept busy)`
+  )
+  return lines
+}
+
+const main = async () => {
+  const engines: Array<EngineKind> = ["wasm", ...(nativeAvailable() ? ["native" as const] : [])]
+  const lines: Array<string> = [`Settings of the new generator: ${JSON.stringify(generators.new)}`]
+  for (const e of engines) lines.push(...(await measure(e)))
   if (engines.length === 1) lines.push("- native: no native stockfish on this machine (Debian's package `stockfish` provides one)")
   console.log(lines.join("\n"))
-})
+}
 
-Effect.runPromise(main).catch((e) => {
+main().catch((e) => {
   console.error(`error: ${e?.message ?? e}`)
   process.exit(1)
 })

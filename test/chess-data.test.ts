@@ -4,10 +4,13 @@ import { Cause, Effect, Exit, Result } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
 import w2s from "../pipelines/w2s-chess.ts"
 import { fromFen, Game, positionKey } from "../stages/chess/board.ts"
+import { resolveEngine } from "../stages/chess/engine.ts"
+import { puzzles } from "../stages/chess/puzzles.ts"
 import { judge } from "../stages/chess/rules.ts"
 import { split } from "../stages/chess/split.ts"
-import { Positions, type Puzzle, Puzzles } from "../stages/chess/tables.ts"
-import { UciEngine } from "../stages/chess/uci.ts"
+import { AnalysedPositions, type Analysed, Positions, type Puzzle, Puzzles } from "../stages/chess/tables.ts"
+import { nativeAvailable, UciEngine } from "../stages/chess/uci.ts"
+import { createHash } from "node:crypto"
 import { memoryStore, outputsOf, planPipeline, runPipeline } from "./helpers.ts"
 
 /** The smallest data that still exercises every data stage: seconds, not minutes. */
@@ -108,6 +111,54 @@ describe("chess data (WASM Stockfish)", () => {
     // the screen's margin admits near misses for confirmation
     assert.isTrue(judge([l(170), l(60)], rule, 50).keep)
   })
+})
+
+describe("puzzle generator", () => {
+  const shard = { seed: 1, first: 3, count: 6, engine: "wasm", openingPlies: { min: 2, max: 8 }, maxPlies: 200, blunderRate: 0.3, windowCp: 30, screenNodes: 200, screenMarginCp: 50, depth: 6, minBestCp: 200, maxSecondCp: 50, maxPerGame: 4, resignCp: 1500, moveNodes: 100, swingCp: 50, moveMarginCp: 150 }
+  const run = (params: Record<string, unknown>) =>
+    puzzles.run({ node: "t", params, inputs: {}, log: () => {}, progress: () => {}, annotate: () => {} } as never) as Effect.Effect<{ puzzles: ReadonlyArray<Puzzle>; analysed: ReadonlyArray<Analysed> }>
+  const sha = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).digest("hex")
+
+  it.live("every-position is the generator that came before after-mistake: the same puzzles, byte for byte", () =>
+    Effect.gen(function*() {
+      const out = yield* run({ ...shard, strategy: "every-position" })
+      // the 9 puzzles of games 3-8 as the stage's version 1 made them (before the after-mistake strategy), with the WASM engine pinned in package-lock.json
+      assert.strictEqual(out.puzzles.length, 9)
+      assert.strictEqual(sha(out.puzzles), "339edc6f66f81138c704454927460935d644fb8c791687a72c6dfebb96ad02ff")
+    }), { timeout: 60_000 })
+
+  it.live("after-mistake: a shard is the same on every run; the analysed positions have their schema, known games and no puzzle among them", () =>
+    Effect.gen(function*() {
+      const a = yield* run({ ...shard, strategy: "after-mistake" })
+      const b = yield* run({ ...shard, strategy: "after-mistake" })
+      assert.strictEqual(sha(a), sha(b))
+      assert.isAbove(a.puzzles.length, 0)
+      // the table round-trips through its codec with every column
+      const bytes = yield* AnalysedPositions.encode(a.analysed, "analysed")
+      const back = yield* AnalysedPositions.decode(bytes, "analysed")
+      assert.deepStrictEqual(back.map((r) => ({ ...r })), a.analysed.map((r) => ({ ...r })))
+      assert.sameMembers(Object.keys(back[0]!), ["fen", "legal", "move", "evalCp", "nodes", "engine", "game", "ply"])
+      const games = new Set(a.analysed.map((r) => r.game))
+      assert.deepStrictEqual([...games].sort((x, y) => x - y), [3, 4, 5, 6, 7, 8], "every game of the shard, and only those")
+      const puzzleFens = new Set(a.puzzles.map((p) => p.fen))
+      for (const r of a.analysed) {
+        assert.include(r.legal, r.move, "the engine's move is legal")
+        assert.isFalse(puzzleFens.has(r.fen), "a kept puzzle is not also an analysed position")
+        assert.strictEqual(r.nodes, shard.moveNodes)
+      }
+      for (const p of a.puzzles) assert.isTrue(games.has(p.game), `puzzle game ${p.game} is a game of the shard`)
+    }), { timeout: 60_000 })
+
+  it.effect("engine auto is the engine that will run, and the data's keys name it", () =>
+    Effect.gen(function*() {
+      const expected = nativeAvailable() ? "native" : "wasm"
+      assert.strictEqual(resolveEngine("auto"), expected)
+      const dataKeys = (engine: string) =>
+        Effect.map(planPipeline(memoryStore().store, w2s, [`data.engine=${engine}`], "smoke"), (plan) => plan.nodes.filter((n) => /^(corpus|puzzles)\//.test(n.id)).map((n) => n.key))
+      const auto = yield* dataKeys("auto")
+      assert.deepStrictEqual(auto, yield* dataKeys(expected))
+      assert.notDeepEqual(auto, yield* dataKeys(expected === "wasm" ? "native" : "wasm"))
+    }))
 })
 
 describe("board", () => {

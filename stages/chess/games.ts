@@ -2,7 +2,9 @@
  * `games`: engine self-play games, every position with the move the engine played: the pretraining
  * corpus (the analogue of the chess games in a language model's pretraining). Each game opens with
  * a seeded number of random plies (not recorded: they are not skilled moves), then the engine plays,
- * choosing at random among its lines within `windowCp` of the best, so games vary.
+ * choosing at random among its lines within `windowCp` of the best, so games vary. The engine keeps
+ * its state through a game (`ucinewgame` once per game, not per position), so a game is the same in
+ * whichever shard or process it is played.
  */
 import { Effect, Schema } from "effect"
 import { Stage } from "../../src/index.ts"
@@ -37,7 +39,7 @@ export const randomOpening = (game: Game, r: () => number, plies: { min: number;
 
 export const games = Stage.make({
   name: "games",
-  version: 1,
+  version: 2,
   source: import.meta.url,
   description: "engine self-play positions with the move played (pretraining corpus)",
   params: GamesParams,
@@ -53,10 +55,11 @@ export const games = Stage.make({
           const r = rng(p.seed, "corpus", g)
           const game = new Game()
           randomOpening(game, r, p.openingPlies)
+          await engine.newGame()
           while (!game.isOver() && game.plies < p.maxPlies) {
             checkAborted(signal)
             const fen = game.fen()
-            const lines = await engine.analyse(fen, { nodes: p.nodes }, p.multipv)
+            const lines = await engine.analyse(fen, { nodes: p.nodes }, p.multipv, false)
             const best = value(lines[0]!.score)
             const move = pick(r, lines.filter((l) => value(l.score) >= best - p.windowCp)).move
             rows.push({ fen, legal: game.legal(), move, ply: game.plies, game: g })

@@ -31,6 +31,22 @@ export const Puzzles = Artifact.table("Puzzles", {
   pieces: C.int32
 })
 
+/**
+ * Positions the puzzle generator analysed and did not keep as puzzles: the engine's best move and its
+ * evaluation (side to move's view, cp; mates as 100000 - n) at the search it made (`nodes`), with the
+ * game and ply, so a split can tell which games gave puzzles.
+ */
+export const AnalysedPositions = Artifact.table("AnalysedPositions", {
+  fen: C.utf8,
+  legal: C.list(C.utf8),
+  move: C.utf8,
+  evalCp: C.int32,
+  nodes: C.int32,
+  engine: C.utf8,
+  game: C.int32,
+  ply: C.int32
+})
+
 /** Puzzle positions without their answers: what a node that must not see the ground truth gets. */
 export const Boards = Artifact.table("Boards", {
   fen: C.utf8,
@@ -39,6 +55,7 @@ export const Boards = Artifact.table("Boards", {
 
 export type Puzzle = (typeof Puzzles.rowSchema)["Type"]
 export type Position = (typeof Positions.rowSchema)["Type"]
+export type Analysed = (typeof AnalysedPositions.rowSchema)["Type"]
 export type Board = (typeof Boards.rowSchema)["Type"]
 
 const Counts = Schema.Record(Schema.String, Schema.Int)

@@ -1,9 +1,12 @@
 /**
  * A UCI chess engine in a child process: the npm `stockfish` package's lite single-threaded WASM build
  * (run by Node), or a native `stockfish` found on PATH. One process per caller; analyses are
- * deterministic for a fixed depth or node count because the engine runs one thread and gets
- * `ucinewgame` (a cleared hash) before every position.
+ * deterministic for a fixed depth or node count because the engine runs one thread: its state (the
+ * hash table) is cleared by `newGame()`, and what it holds in between depends only on the searches
+ * made since, so a caller that calls `newGame()` at the start of every game gets the same analyses
+ * for that game whichever process or shard plays it.
  */
+import { readFileSync } from "node:fs"
 import { spawn, spawnSync } from "node:child_process"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
@@ -119,15 +122,24 @@ export class UciEngine {
     })
   }
 
-  /** The best `multipv` lines for a position, best first, searched afresh to the given limit. */
-  async analyse(fen: string, limit: Limit, multipv: number): Promise<ReadonlyArray<Line>> {
+  /** Clears the engine's state (its hash table): the next search depends on nothing searched before. */
+  async newGame(): Promise<void> {
+    this.send("ucinewgame")
+    this.send("isready")
+    await this.until((l) => l === "readyok")
+  }
+
+  /**
+   * The best `multipv` lines for a position, best first, searched to the given limit. With
+   * `fresh` (the default) the engine's state is cleared first; without it the search may reuse
+   * what the hash table holds from this game's earlier searches (cheaper; see `newGame`).
+   */
+  async analyse(fen: string, limit: Limit, multipv: number, fresh = true): Promise<ReadonlyArray<Line>> {
     if (multipv !== this.multipv) {
       this.send(`setoption name MultiPV value ${multipv}`)
       this.multipv = multipv
     }
-    this.send("ucinewgame")
-    this.send("isready")
-    await this.until((l) => l === "readyok")
+    if (fresh) await this.newGame()
     const lines = new Map<number, Line>()
     this.listener = (l) => {
       const info = parseInfo(l)
@@ -138,6 +150,17 @@ export class UciEngine {
     await this.until((l) => l.startsWith("bestmove"))
     this.listener = undefined
     return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, line]) => line)
+  }
+
+  /** CPU seconds the engine process has used so far (Linux /proc; undefined elsewhere). */
+  cpuSeconds(): number | undefined {
+    try {
+      const fields = readFileSync(`/proc/${this.child.pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")
+      // after the command name: state is field 3, so utime and stime (fields 14, 15) are at 11 and 12
+      return (Number(fields[11]) + Number(fields[12])) / 100
+    } catch {
+      return undefined
+    }
   }
 
   async close(): Promise<void> {
