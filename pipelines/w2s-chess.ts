@@ -13,6 +13,7 @@
 import { Schema } from "effect"
 import { Pipeline } from "../src/index.ts"
 import { EngineChoice, resolveEngine } from "../stages/chess/engine.ts"
+import { blunderPositions } from "../stages/chess/blunders.ts"
 import { games, GamesParams } from "../stages/chess/games.ts"
 import { PuzzleParams, puzzles } from "../stages/chess/puzzles.ts"
 import { split, SplitParams } from "../stages/chess/split.ts"
@@ -55,7 +56,8 @@ const Params = Schema.Struct({
   ladder: NonEmpty(Schema.Struct({
     name: Schema.String,
     arch: Arch,
-    pretrain: Schema.Struct({ positions: Count, training: Training })
+    /** positions: from the self-play corpus; blunders: from puzzle-generator games that gave no puzzle */
+    pretrain: Schema.Struct({ positions: Count, blunders: Count, training: Training })
   })),
   sizes: Schema.Struct({ weak: NonEmpty(Schema.String), strong: NonEmpty(Schema.String) }),
   weak: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
@@ -77,7 +79,7 @@ const base: Params = {
     seed: 1,
     corpus: { shards: 24, gamesPerShard: 50, nodes: 1000, multipv: 3, windowCp: 50, openingPlies: { min: 2, max: 8 }, maxPlies: 200 },
     puzzles: {
-      shards: 32,
+      shards: 40,
       gamesPerShard: 500,
       openingPlies: { min: 2, max: 8 },
       maxPlies: 200,
@@ -99,10 +101,10 @@ const base: Params = {
   },
   backend: "auto",
   ladder: [
-    { name: "s0", arch: { width: 64, depth: 1 }, pretrain: { positions: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
-    { name: "s1", arch: { width: 128, depth: 2 }, pretrain: { positions: 20_000, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
-    { name: "s2", arch: { width: 256, depth: 2 }, pretrain: { positions: 60_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
-    { name: "s3", arch: { width: 512, depth: 2 }, pretrain: { positions: 110_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
+    { name: "s0", arch: { width: 64, depth: 1 }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
+    { name: "s1", arch: { width: 128, depth: 2 }, pretrain: { positions: 20_000, blunders: 0, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
+    { name: "s2", arch: { width: 256, depth: 2 }, pretrain: { positions: 60_000, blunders: 0, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
+    { name: "s3", arch: { width: 512, depth: 2 }, pretrain: { positions: 110_000, blunders: 0, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
   ],
   sizes: { weak: ["s0", "s1"], strong: ["s2", "s3"] },
   weak: { training: { epochs: 3, lr: 1e-3, batch: 64 }, headOnly: false },
@@ -128,9 +130,9 @@ export default Pipeline.make({
         puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 120, moveNodes: 100, screenNodes: 300, depth: 8 }
       },
       ladder: [
-        { name: "s0", arch: { width: 16, depth: 1 }, pretrain: { positions: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
-        { name: "s1", arch: { width: 32, depth: 1 }, pretrain: { positions: 900, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
-        { name: "s2", arch: { width: 64, depth: 2 }, pretrain: { positions: 900, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
+        { name: "s0", arch: { width: 16, depth: 1 }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
+        { name: "s1", arch: { width: 32, depth: 1 }, pretrain: { positions: 900, blunders: 0, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
+        { name: "s2", arch: { width: 64, depth: 2 }, pretrain: { positions: 900, blunders: 600, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
       ],
       sizes: { weak: ["s0"], strong: ["s2"] },
       weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
@@ -153,7 +155,7 @@ export default Pipeline.make({
       },
       ladder: [
         ...base.ladder,
-        { name: "s4", arch: { width: 1024, depth: 3 }, pretrain: { positions: 500_000, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
+        { name: "s4", arch: { width: 1024, depth: 3 }, pretrain: { positions: 500_000, blunders: 0, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
       ],
       sizes: { weak: ["s0", "s1", "s2"], strong: ["s2", "s3", "s4"] }
     }
@@ -178,6 +180,11 @@ export default Pipeline.make({
       })
     })
     const corpusOut = corpus.map((c) => c.outputs.positions)
+    const blunders = blunderPositions({
+      id: "blunder-positions",
+      params: {},
+      inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), analysed: puzzleShards.map((s) => s.outputs.analysed) }
+    }).outputs.positions
     const order = ladder.map((m) => m.name)
     const member = (name: string) => {
       const m = ladder.find((x) => x.name === name)
@@ -190,14 +197,14 @@ export default Pipeline.make({
     const pretrained = new Map<string, ReturnType<typeof pretrain>>()
     const baseOf = (name: string, seed: number) => {
       const m = member(name)
-      const fixed = m.pretrain.positions > 0 && m.pretrain.training.epochs > 0
+      const fixed = (m.pretrain.positions > 0 || m.pretrain.blunders > 0) && m.pretrain.training.epochs > 0
       const id = fixed ? `pretrain/${m.name}` : `pretrain/${m.name}/s${seed}`
       let node = pretrained.get(id)
       if (!node) {
         node = pretrain({
           id,
-          params: { arch: m.arch, positions: m.pretrain.positions, training: m.pretrain.training, seed: fixed ? data.seed : seed, backend },
-          inputs: { corpus: corpusOut }
+          params: { arch: m.arch, positions: m.pretrain.positions, blunders: m.pretrain.blunders, training: m.pretrain.training, seed: fixed ? data.seed : seed, backend },
+          inputs: { corpus: corpusOut, blunders }
         })
         pretrained.set(id, node)
       }

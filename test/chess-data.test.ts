@@ -74,6 +74,25 @@ describe("chess data (WASM Stockfish)", () => {
       }
       assert.isAbove(total, 0, "some puzzles were found")
       assert.isBelow(gameOwner.size, total, "some game gave more than one puzzle (else splitting by game is untested here)")
+
+      // blunder positions (pretraining data from the puzzle games): none from a game that gave a puzzle, none at a puzzle's position
+      const puzzleGames = new Set<number>()
+      const puzzleKeys = new Set<string>()
+      for (const id of ["puzzles/0", "puzzles/1"]) {
+        for (const row of yield* readTable(a.store, ha[id]!["puzzles"]!)) {
+          puzzleGames.add(Number(row.game))
+          puzzleKeys.add(positionKey(String(row.fen)))
+        }
+      }
+      const blunders = yield* readCorpus(a.store, ha["blunder-positions"]!["positions"]!)
+      assert.isAbove(blunders.length, 50)
+      assert.isAbove(puzzleGames.size, 0)
+      for (const b of blunders) {
+        assert.isFalse(puzzleGames.has(b.game), `game ${b.game} gave a puzzle`)
+        assert.isFalse(puzzleKeys.has(positionKey(b.fen)), `${b.fen} is a puzzle's position`)
+        assert.include(b.legal, b.move)
+      }
+      assert.strictEqual(new Set(blunders.map((b) => positionKey(b.fen))).size, blunders.length, "one row per position")
     }), { timeout: 120_000 })
 
   it.live("the rule on hand-checked positions: the only mate is kept; two equal winning moves are rejected", () =>

@@ -94,8 +94,8 @@ describe("training", () => {
   const run = () =>
     pretrain.run({
       node: "t",
-      params: { arch: { width: 8, depth: 2 }, positions: 3, training: { epochs: 3, lr: 1e-2, batch: 2 }, seed: 5, backend: "cpu" },
-      inputs: { corpus },
+      params: { arch: { width: 8, depth: 2 }, positions: 3, blunders: 0, training: { epochs: 3, lr: 1e-2, batch: 2 }, seed: 5, backend: "cpu" },
+      inputs: { corpus, blunders: [] },
       log: () => {},
       progress: () => {},
       annotate: () => {}

@@ -25,6 +25,8 @@ export const fromFen = (fen: string): Chess => {
 /** A game in progress: the position, the moves' count, and what ends it (mate, stalemate, material, 50 moves, threefold). */
 export class Game {
   private readonly seen = new Map<string, number>()
+  /** the FEN of the current position, made once per move */
+  private current = ""
   plies = 0
 
   constructor(readonly pos: Chess = Chess.default()) {
@@ -32,12 +34,13 @@ export class Game {
   }
 
   private note() {
-    const key = positionKey(this.fen())
+    this.current = makeFen(this.pos.toSetup())
+    const key = positionKey(this.current)
     this.seen.set(key, (this.seen.get(key) ?? 0) + 1)
   }
 
   fen(): string {
-    return makeFen(this.pos.toSetup())
+    return this.current
   }
 
   turn(): "w" | "b" {
@@ -75,7 +78,7 @@ export class Game {
   }
 
   isOver(): boolean {
-    return this.pos.isEnd() || this.pos.halfmoves >= 100 || (this.seen.get(positionKey(this.fen())) ?? 0) >= 3
+    return this.pos.isEnd() || this.pos.halfmoves >= 100 || (this.seen.get(positionKey(this.current)) ?? 0) >= 3
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * `pretrain`: a member of the model ladder, initialised from a seed and (unless its budget is zero)
- * trained to predict the move played in corpus positions: the analogue of a language model's
- * pretraining on chess games. Larger members see more positions for more epochs.
+ * trained to predict the engine's move: in corpus positions (self-play, the analogue of a language
+ * model's pretraining on chess games) and, for members given a `blunders` budget, in positions of
+ * games with blunders in them (the puzzles' world; see stages/chess/blunders.ts). Larger members see
+ * more positions for more epochs.
  */
 import { Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
@@ -19,18 +21,22 @@ export const Arch = Schema.Struct({
 
 export const pretrain = Stage.make({
   name: "pretrain",
-  version: 2,
+  version: 3,
   source: import.meta.url,
   description: "a ladder member: seeded init, then move prediction on the corpus",
   heavy: true,
-  params: Schema.Struct({ arch: Arch, positions: Count, training: Training, seed: Schema.Int, backend: BackendParam }),
-  inputs: { corpus: Artifact.many(Positions) },
+  params: Schema.Struct({ arch: Arch, positions: Count, blunders: Count, training: Training, seed: Schema.Int, backend: BackendParam }),
+  inputs: { corpus: Artifact.many(Positions), blunders: Positions },
   outputs: { model: Model, report: TrainReport },
   run: ({ params: p, inputs, progress, annotate, log }) =>
     withBackend(p.backend, annotate, async (b) => {
       const model = M.init(b.tf, p.arch, p.seed)
-      const data = p.positions > 0 && p.training.epochs > 0 ? corpusExamples(inputs.corpus, p.positions, p.seed) : []
-      log(`${M.parameters(p.arch)} parameters; pretraining on ${data.length} positions for ${data.length ? p.training.epochs : 0} epochs on ${b.name}`)
+      const train = p.training.epochs > 0
+      const corpus = train && p.positions > 0 ? corpusExamples(inputs.corpus, p.positions, p.seed) : []
+      const blunders = train && p.blunders > 0 ? corpusExamples([inputs.blunders], p.blunders, p.seed) : []
+      if (blunders.length < (train ? p.blunders : 0)) log(`asked for ${p.blunders} blunder positions, ${blunders.length} exist: all are used`)
+      const data = [...corpus, ...blunders]
+      log(`${M.parameters(p.arch)} parameters; pretraining on ${corpus.length} corpus and ${blunders.length} blunder positions for ${data.length ? p.training.epochs : 0} epochs on ${b.name}`)
       const t = data.length ? p.training : { ...p.training, epochs: 0 }
       const r = await fit(b, model, 0, data, t, p.seed, crossEntropy(b), progress)
       M.dispose(model)
