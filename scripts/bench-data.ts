@@ -6,7 +6,7 @@
  * core-second; and the minutes the `default` preset's data would take on this machine's cores,
  * extrapolated from those rates. WASM always, a native Stockfish as well when one is installed.
  *
- *   BENCH_PUZZLE_GAMES=60 BENCH_CORPUS_GAMES=6 node dist/bench-data.js [--set key=value]...
+ *   BENCH_PUZZLE_GAMES=240 BENCH_CORPUS_GAMES=6 node dist/bench-data.js [--set key=value]...
  *
  * `--set` overrides the new generator's settings (e.g. `--set moveNodes=300`), for choosing them.
  */
@@ -23,7 +23,7 @@ import { type EngineKind, nativeAvailable, UciEngine } from "../stages/chess/uci
 const cores = availableParallelism()
 const preset = w2s.presets.default!.data
 const CORPUS_GAMES = Number(process.env.BENCH_CORPUS_GAMES ?? 6)
-const PUZZLE_GAMES = Number(process.env.BENCH_PUZZLE_GAMES ?? 60)
+const PUZZLE_GAMES = Number(process.env.BENCH_PUZZLE_GAMES ?? 240)
 /** the games are played in this many rounds, the two generators taking turns in each */
 const ROUNDS = 3
 const { values } = parseArgs({ options: { set: { type: "string", multiple: true, default: [] } } })
