@@ -23,7 +23,7 @@ const fmt = (st, unit, digits = 0) => `${st.median.toFixed(digits)} ${unit} (ran
 /** Wall time in ms of one command, output discarded. */
 const wall = (cmd, args) => {
   const t0 = performance.now()
-  const r = spawnSync(cmd, args, { stdio: "ignore", env: { ...process.env, CI: "1" } })
+  const r = spawnSync(cmd, args, { stdio: "ignore", env: { ...process.env, CI: "1", PIPELINE_FIXTURES: "1" } })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}`)
   return performance.now() - t0
 }
@@ -35,7 +35,7 @@ const wrapper = join(mkdtempSync(join(tmpdir(), "w2s-bench-")), "measure.cjs")
 writeFileSync(wrapper, `process.on("exit", () => process.stderr.write("\\nmaxrss " + process.resourceUsage().maxRSS + "\\n")); require(${JSON.stringify(launcher)})\n`)
 const measured = (args) => {
   const t0 = performance.now()
-  const r = spawnSync(process.execPath, [wrapper, ...args], { encoding: "utf8", maxBuffer: 2 ** 30, env: { ...process.env, CI: "1" } })
+  const r = spawnSync(process.execPath, [wrapper, ...args], { encoding: "utf8", maxBuffer: 2 ** 30, env: { ...process.env, CI: "1", PIPELINE_FIXTURES: "1" } })
   const ms = performance.now() - t0
   if (r.status !== 0) throw new Error(`pipeline ${args.join(" ")} exited ${r.status}: ${r.stderr}`)
   return { ms, mb: Number(/maxrss (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024 }

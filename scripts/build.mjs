@@ -77,7 +77,7 @@ const warmCodeCache = async (bundle) => {
       spawnSync(process.execPath, [join(root, "bin", "pipeline.cjs"), "run", "bench-dag", "--set", "nodes=4", "--cache-dir", store], {
         stdio: "ignore",
         // the bundle was just built: the child must not check sources and build again
-        env: { ...process.env, PIPELINE_NO_REBUILD: "1", ...env },
+        env: { ...process.env, PIPELINE_NO_REBUILD: "1", PIPELINE_FIXTURES: "1", ...env },
         timeout: 60_000
       })
     if (cli({ PIPELINE_CODE_CACHE: "off" }).status === 0) cli({})
