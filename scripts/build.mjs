@@ -30,8 +30,9 @@ const keepModuleUrls = {
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
       const rel = relative(root, args.path).split(sep).join("/")
       if (rel.startsWith("node_modules")) return undefined
-      const text = await readFile(args.path, "utf8")
-      bundled.set(rel, text)
+      const bytes = await readFile(args.path)
+      bundled.set(rel, bytes)
+      const text = bytes.toString("utf8")
       // Entries keep the bundle's own URL: worker threads start from it.
       if (rel.startsWith("bin") || rel.startsWith("scripts")) return { contents: text, loader: "ts" }
       return { contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" }

@@ -38,7 +38,7 @@ const versionOf = (root, pkg) => {
 
 /**
  * The digest of `files` (paths relative to `root`) and `packages`. `contents(file)` gives a file's
- * bytes (the build passes what it bundled); a missing file counts as absent, never as unchanged.
+ * bytes as a Buffer (the build passes what it bundled); a missing file counts as absent, never as unchanged.
  */
 exports.digest = (root, files, packages, contents = (f) => readFileSync(join(root, f))) => {
   const h = createHash("sha256")
@@ -47,9 +47,9 @@ exports.digest = (root, files, packages, contents = (f) => readFileSync(join(roo
     try {
       text = contents(f)
     } catch {
-      text = "\0absent"
+      text = Buffer.from("\0absent")
     }
-    h.update(`file ${f} ${createHash("sha256").update(text).digest("hex")}\n`)
+    h.update(`file ${f} ${text.length}\n`).update(text)
   }
   for (const p of packages) h.update(`pkg ${p}@${versionOf(root, p)}\n`)
   return h.digest("hex")
