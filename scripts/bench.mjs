@@ -108,7 +108,8 @@ if (want("engine")) {
   if (baseline) {
     // The median of the per-round ratios: each round's two runs met the same load.
     const paired = (a, b) => stats(a.map((x, i) => x / b[i])).median.toFixed(2)
-    out(`- side by side with ${baseline.ref} (${baseline.commit}), the same ${RUNS} rounds, turns alternating:`)
+    const named = baseline.commit.startsWith(baseline.ref) ? baseline.ref : `${baseline.ref} (${baseline.commit})`
+    out(`- side by side with ${named}, the same ${RUNS} rounds, turns alternating:`)
     out(`  - \`pipeline --help\`: ${baseline.ref} ${fmt(stats(t.baseHelp), "ms")}; this tree ${fmt(stats(t.help), "ms")}; per-round ratio (this / ${baseline.ref}) median ${paired(t.help, t.baseHelp)}`)
     out(`  - no-op run of bench-dag, 1000 nodes: ${baseline.ref} ${fmt(stats(t.base1000), "ms")}; this tree ${fmt(stats(t[1000]), "ms")}; per-round ratio median ${paired(t[1000], t.base1000)}`)
     rmSync(caches.base1000, { recursive: true, force: true })
