@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import w2sChess from "../pipelines/w2s-chess.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import { keyOf } from "../src/Planner.ts"
-import { installedHere, resolveChoice, type ResolvedChoice } from "../stages/ml/backend.ts"
+import { backend, installedHere, resolveChoice, type ResolvedChoice } from "../stages/ml/backend.ts"
 
 const graphWith = (backend: string) => Effect.runSync(Pipeline.graph(w2sChess, "smoke", [`backend=${backend}`]))
 
@@ -44,5 +44,11 @@ describe("the backend in keys", () => {
     }))
     assert.deepStrictEqual([...backends], [here])
     assert.deepStrictEqual(keys("auto"), keys(here))
+  })
+
+  it("a backend that does not load fails, naming it, rather than another computing under its key", async () => {
+    if (installedHere("node")) return // here it would load
+    const e = await backend("node").then(() => undefined, (e: unknown) => e as Error)
+    assert.match(String(e?.message), /^backend node \(what auto means where @tensorflow\/tfjs-node is installed\) does not load here: .*; --set backend=wasm chooses another$/)
   })
 })

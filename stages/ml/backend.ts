@@ -71,14 +71,10 @@ export const installedHere = (b: ResolvedChoice): boolean => {
 export const resolveChoice = (choice: BackendChoice, installed: (b: ResolvedChoice) => boolean = installedHere): ResolvedChoice =>
   choice === "auto" ? AUTO_ORDER.find(installed) ?? "cpu" : choice
 
-const tryNode = async (pkg: string): Promise<Backend | undefined> => {
-  try {
-    const mod = (await import(pkg)) as typeof TF
-    await mod.ready()
-    return { tf: mod, name: mod.getBackend(), via: pkg }
-  } catch {
-    return undefined
-  }
+const loadNode = async (pkg: string): Promise<Backend> => {
+  const mod = (await import(pkg)) as typeof TF
+  await mod.ready()
+  return { tf: mod, name: mod.getBackend(), via: pkg }
 }
 
 /** Re-registers wasm's BatchMatMul so that transposed operands are transposed first (the fast path). */
@@ -133,9 +129,13 @@ const load = async (choice: ResolvedChoice): Promise<Backend> => {
   switch (choice) {
     case "node-gpu":
     case "node": {
-      const b = await tryNode(choice === "node" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu")
-      if (!b) throw new Error(`backend ${choice} asked for, but @tensorflow/tfjs-${choice} does not load here (its install needs to download libtensorflow)`)
-      return b
+      const pkg = PACKAGES[choice]
+      return loadNode(pkg).catch((e) => {
+        throw new Error(
+          `backend ${choice} (what auto means where ${pkg} is installed) does not load here: ${String((e as Error)?.message ?? e).split("\n")[0]}; ` +
+            `--set backend=wasm chooses another`
+        )
+      })
     }
     case "wasm":
       return loadWasm()
