@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 "use strict"
 // Launcher for the `pipeline` CLI (CommonJS: Node starts a CommonJS entry without its ES-module
-// loader, which saves a noticeable share of a no-op run). It rebuilds the bundle when a source file
-// is newer than it (so edits to pipelines and stages take effect on the next call), then runs it
-// with a V8 code cache kept next to the bundle (written by the build, see scripts/build.mjs, or else
-// by the first run of each build; start-up takes about half as long with it).
-// PIPELINE_CODE_CACHE=off: do not write a missing cache. PIPELINE_NO_REBUILD=1: no source check.
+// loader, which saves a noticeable share of a no-op run). It runs the bundle named in
+// dist/pipeline.current when the files and packages that bundle was built from are unchanged, by
+// content (scripts/bundle-inputs.cjs); otherwise it rebuilds first, and if the rebuild fails it
+// stops with the reason rather than run code its sources no longer say. The bundle runs with a V8
+// code cache kept next to it (written by the build, see scripts/build.mjs, or else by the first run
+// of each build; start-up takes about half as long with it).
+// PIPELINE_CODE_CACHE=off: do not write a missing cache. PIPELINE_NO_REBUILD=1: no check (the
+// build's own code-cache run, which must not start another build).
 const { readFileSync, renameSync, writeFileSync } = require("node:fs")
 const Module = require("node:module")
 const { dirname, join } = require("node:path")
@@ -44,26 +47,19 @@ const start = (bundle) => {
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, dirname(file))
 }
 
-// dist/pipeline.current: the current bundle's file name, then the newest source time it was built from.
+// dist/pipeline.current: { bundle, digest, files, packages } as the build wrote it.
 const current = () => {
   try {
-    const [bundle, builtFrom] = readFileSync(pointer, "utf8").split("\n")
-    return bundle ? { bundle: bundle.trim(), builtFrom: Number(builtFrom) || 0 } : undefined
+    const p = JSON.parse(readFileSync(pointer, "utf8"))
+    return typeof p.bundle === "string" && typeof p.digest === "string" ? p : undefined
   } catch {
     return undefined
   }
 }
 
-// Fresh: built from sources no newer than now. A source dated in the future (clock skew) would hide
-// later edits, so then every call rebuilds, as `make` would, and says why.
-const fresh = (built) => {
-  if (process.env.PIPELINE_NO_REBUILD === "1") return true // the build's own code-cache run
-  if (built.builtFrom > Date.now()) {
-    process.stderr.write("warning: a source file is dated in the future (clock skew?); the CLI is rebuilt on every call until it is not\n")
-    return false
-  }
-  return !(require("../scripts/sources.cjs").newestSource(root) > built.builtFrom)
-}
+const fresh = (built) =>
+  process.env.PIPELINE_NO_REBUILD === "1" ||
+  require("../scripts/bundle-inputs.cjs").digest(root, built.files, built.packages) === built.digest
 
 const built = current()
 if (built && fresh(built)) {
@@ -72,7 +68,8 @@ if (built && fresh(built)) {
   import(pathToFileURL(join(root, "scripts", "build.mjs")).href)
     .then(({ build }) => build())
     .then(() => start(current().bundle), (e) => {
-      process.stderr.write(`error: could not build the CLI: ${e?.message ?? e}\n`)
+      const why = built ? "is out of date with its sources or bundled packages" : "is not built"
+      process.stderr.write(`error: the CLI bundle (dist/) ${why}, and building it failed: ${String(e?.message ?? e).replace(/:?\n+/g, ": ")}\nrebuild with npm run build\n`)
       process.exitCode = 2
     })
 }

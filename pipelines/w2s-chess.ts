@@ -19,6 +19,7 @@ import { PuzzleParams, puzzles } from "../stages/chess/puzzles.ts"
 import { split, SplitParams } from "../stages/chess/split.ts"
 import { Style } from "../stages/figures/vega.ts"
 import { figures as figureStages } from "../stages/figures/w2s.ts"
+import { resolveChoice } from "../stages/ml/backend.ts"
 import { BackendParam, Training } from "../stages/ml/common.ts"
 import { evaluate } from "../stages/ml/evaluate.ts"
 import { ceiling, probe as probeStage, trainStrong, trainWeak } from "../stages/ml/finetune.ts"
@@ -163,8 +164,11 @@ export default Pipeline.make({
   defaultPreset: "default",
   // `pipeline results` shows the side-by-side summary; the per-seed rows are `export results --output rows`
   results: { node: "results", output: "checkpoints" },
-  build: ({ data, backend, ladder, sizes, weak, strong, probe, methods, seeds, figures }) => {
+  build: ({ data, backend: choice, ladder, sizes, weak, strong, probe, methods, seeds, figures }) => {
+    // The data nodes' and the learning nodes' params (and so their keys) name the engine and the
+    // backend that will run, never "auto".
     const engine = resolveEngine(data.engine)
+    const backend = resolveChoice(choice)
     const corpus = Array.from({ length: data.corpus.shards }, (_, i) => {
       const { shards: _s, gamesPerShard, ...settings } = data.corpus
       return games({

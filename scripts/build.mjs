@@ -1,6 +1,7 @@
 // Bundles the CLI (bin/pipeline.ts: engine + pipelines + stages + effect) into a CommonJS file
-// dist/pipeline-<hash>.cjs, named in dist/pipeline.current; the launcher (bin/pipeline.cjs) runs it
-// with a V8 code cache, which halves start-up on Node 20 (no compile cache for ES modules there).
+// dist/pipeline-<hash>.cjs, named in dist/pipeline.current with what it was built from (see
+// scripts/bundle-inputs.cjs); the launcher (bin/pipeline.cjs) runs it with a V8 code cache, which
+// halves start-up on Node 20 (no compile cache for ES modules there).
 // The TypeScript scripts (label check, benchmarks) are bundled as ES modules next to it.
 // Third-party packages other than effect (and the ES-module-only chessops and hyparquet-writer)
 // stay external and load from node_modules when first used, so heavy ones (TensorFlow.js, Arrow)
@@ -9,24 +10,31 @@
 // profiles that attribute time to lines).
 import * as esbuild from "esbuild"
 import { spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
-import { basename, dirname, join, relative } from "node:path"
+import { basename, dirname, join, relative, sep } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const { newestSource } = createRequire(import.meta.url)("./sources.cjs")
+const { digest, packageOf } = createRequire(import.meta.url)("./bundle-inputs.cjs")
+
+// The text of each project file as it was bundled: the digest of the bundle's inputs is taken from
+// it, so an edit made while the build runs makes the result stale at once.
+const bundled = new Map()
 
 const keepModuleUrls = {
   name: "keep-module-urls",
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
-      const rel = relative(root, args.path)
+      const rel = relative(root, args.path).split(sep).join("/")
+      if (rel.startsWith("node_modules")) return undefined
+      const bytes = await readFile(args.path)
+      bundled.set(rel, bytes)
+      const text = bytes.toString("utf8")
       // Entries keep the bundle's own URL: worker threads start from it.
-      if (rel.startsWith("node_modules") || rel.startsWith("bin") || rel.startsWith("scripts")) return undefined
-      const text = await readFile(args.path, "utf8")
+      if (rel.startsWith("bin") || rel.startsWith("scripts")) return { contents: text, loader: "ts" }
       return { contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" }
     })
   }
@@ -77,7 +85,7 @@ const warmCodeCache = async (bundle) => {
       spawnSync(process.execPath, [join(root, "bin", "pipeline.cjs"), "run", "bench-dag", "--set", "nodes=4", "--cache-dir", store], {
         stdio: "ignore",
         // the bundle was just built: the child must not check sources and build again
-        env: { ...process.env, PIPELINE_NO_REBUILD: "1", ...env },
+        env: { ...process.env, PIPELINE_NO_REBUILD: "1", PIPELINE_FIXTURES: "1", ...env },
         timeout: 60_000
       })
     if (cli({ PIPELINE_CODE_CACHE: "off" }).status === 0) cli({})
@@ -92,7 +100,7 @@ const warmCodeCache = async (bundle) => {
 // running pipeline starts its worker threads from its own hashed file, so a rebuild while it runs
 // (after an edit) cannot hand its workers different code.
 export const build = async () => {
-  const builtFrom = newestSource(root) // before bundling: an edit made while it runs is newer
+  const buildScript = await readFile(join(root, "scripts", "build.mjs"))
   const cli = await esbuild.build({
     ...common,
     entryPoints: { pipeline: "bin/pipeline.ts" },
@@ -104,6 +112,7 @@ export const build = async () => {
     define: { "import.meta.url": "__importMetaUrl" },
     banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" }
   })
+  const cliContents = new Map(bundled) // before the scripts' build reads the shared files again
   const scripts = await esbuild.build({
     ...common,
     entryPoints: {
@@ -116,8 +125,13 @@ export const build = async () => {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }
   })
   const current = new Set([entryOutput(cli)])
-  await rm(join(root, "dist", "pipeline.js"), { force: true })
-  await writeAtomic(join(root, "dist", "pipeline.current"), `${entryOutput(cli)}\n${builtFrom}\n`)
+  // What the launcher checks: the project files in the bundle (and this script), the bundled packages.
+  const inputs = Object.keys(cli.metafile.inputs)
+  const files = [...inputs.filter((f) => packageOf(f) === undefined), "scripts/build.mjs"].sort()
+  const packages = [...new Set(inputs.map(packageOf).filter((p) => p !== undefined))].sort()
+  const contents = (f) => (f === "scripts/build.mjs" ? buildScript : cliContents.get(f) ?? readFileSync(join(root, f)))
+  const pointer = { bundle: entryOutput(cli), digest: digest(root, files, packages, contents), files, packages }
+  await writeAtomic(join(root, "dist", "pipeline.current"), JSON.stringify(pointer, null, 1) + "\n")
   for (const [file, o] of Object.entries(scripts.metafile.outputs)) {
     if (!o.entryPoint) continue
     const name = basename(file)

@@ -6,10 +6,14 @@
  * invariant in their value type, so wiring a table of puzzles into an input that wants model weights
  * is a compile error; `signature` repeats the check at run time for graphs TypeScript cannot see.
  * Codecs must be deterministic: equal values give equal bytes, which is what early cutoff relies on.
+ * The byte formats themselves, and the versions keys know them by, are in `Codec.ts`.
  */
 import { Effect, Result, Schema } from "effect"
+import { arrowType, cellValue, type Codec, codecs, packParts, unpackParts } from "./Codec.ts"
 import { canonicalJson } from "./Key.ts"
 import { ArtifactInvalid } from "./Errors.ts"
+
+export type { Codec } from "./Codec.ts"
 
 /** A typed artifact port. `A` is the value a stage sees. */
 export interface Port<A> {
@@ -20,6 +24,8 @@ export interface Port<A> {
   readonly name: string
   /** Exact type text; an input accepts an output only when the two signatures are equal. */
   readonly signature: string
+  /** The codec of `encode` / `decode`: its version joins the key of every node with this port. */
+  readonly codec: Codec
   readonly encode: (value: A, port: string) => Effect.Effect<Uint8Array, ArtifactInvalid>
   readonly decode: (bytes: Uint8Array, port: string) => Effect.Effect<A, ArtifactInvalid>
 }
@@ -69,32 +75,6 @@ export interface TablePort<C extends Columns> extends Port<ReadonlyArray<RowOf<C
 
 const schemaMessage = (e: unknown): string =>
   typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e)
-
-const arrowType = (arrow: typeof import("apache-arrow"), type: string): import("apache-arrow").DataType => {
-  const base = type.endsWith("?") ? type.slice(0, -1) : type
-  switch (base) {
-    case "utf8":
-      return new arrow.Utf8()
-    case "float64":
-      return new arrow.Float64()
-    case "float32":
-      return new arrow.Float32()
-    case "int32":
-      return new arrow.Int32()
-    case "bool":
-      return new arrow.Bool()
-  }
-  const m = /^list<(.+)>$/.exec(base)
-  if (m) return new arrow.List(new arrow.Field("item", arrowType(arrow, m[1]!), true))
-  throw new Error(`unknown column type ${type}`)
-}
-
-const cellValue = (v: unknown): unknown => {
-  if (v !== null && typeof v === "object" && "toArray" in v) {
-    return Array.from((v as { toArray(): ArrayLike<unknown> }).toArray())
-  }
-  return v
-}
 
 const invalid = (port: string) => (message: string) => new ArtifactInvalid({ port, message })
 
@@ -158,7 +138,7 @@ export const table = <C extends Columns>(name: string, columns: C): TablePort<C>
       return rows as ReadonlyArray<RowOf<C>>
     })
 
-  return { "~value": (a) => a, kind: "table", name, signature, columns, rowSchema, encode, decode }
+  return { "~value": (a) => a, kind: "table", name, signature, codec: codecs.table, columns, rowSchema, encode, decode }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,6 +154,7 @@ export const json = <S extends Schema.Codec<any, any>>(name: string, schema: S):
     kind: "json",
     name,
     signature: `json ${name}`,
+    codec: codecs.json,
     encode: (value, port) =>
       Effect.gen(function*() {
         const r = enc(value)
@@ -200,42 +181,6 @@ export const json = <S extends Schema.Codec<any, any>>(name: string, schema: S):
 // Binary bundles: model weights and figures
 // ---------------------------------------------------------------------------------------------
 
-const MAGIC = new TextEncoder().encode("W2SPARTS")
-
-/** Frames a JSON header and named binary parts into one deterministic byte string. */
-const packParts = (header: unknown, parts: ReadonlyArray<readonly [string, Uint8Array]>): Uint8Array => {
-  const head = new TextEncoder().encode(canonicalJson({ header, parts: parts.map(([n, b]) => [n, b.byteLength]) }))
-  const total = MAGIC.length + 4 + head.length + parts.reduce((s, [, b]) => s + b.byteLength, 0)
-  const out = new Uint8Array(total)
-  out.set(MAGIC, 0)
-  new DataView(out.buffer).setUint32(MAGIC.length, head.length, true)
-  out.set(head, MAGIC.length + 4)
-  let at = MAGIC.length + 4 + head.length
-  for (const [, b] of parts) {
-    out.set(b, at)
-    at += b.byteLength
-  }
-  return out
-}
-
-const unpackParts = (bytes: Uint8Array): { header: unknown; parts: Map<string, Uint8Array> } => {
-  if (bytes.length < MAGIC.length + 4 || !MAGIC.every((b, i) => bytes[i] === b)) throw new Error("not a parts bundle")
-  const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length, true)
-  const head = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + len))) as {
-    header: unknown
-    parts: Array<[string, number]>
-  }
-  const parts = new Map<string, Uint8Array>()
-  let at = MAGIC.length + 4 + len
-  for (const [name, size] of head.parts) {
-    if (at + size > bytes.length) throw new Error(`part ${name} is truncated`)
-    parts.set(name, bytes.subarray(at, at + size))
-    at += size
-  }
-  if (at !== bytes.length) throw new Error("trailing bytes after the last part")
-  return { header: head.header, parts }
-}
-
 /** Model weights: a JSON manifest (architecture, shapes, dtypes) and one weight blob. */
 export interface ModelWeights {
   readonly manifest: unknown
@@ -248,6 +193,7 @@ export const model = (name: string): Port<ModelWeights> => ({
   kind: "model",
   name,
   signature: `model ${name}`,
+  codec: codecs.model,
   encode: (value, port) =>
     Effect.try({
       try: () => packParts(value.manifest, [["weights", value.weights]]),
@@ -278,6 +224,7 @@ export const figure = (name: string): Port<Figure> => ({
   kind: "figure",
   name,
   signature: `figure ${name}`,
+  codec: codecs.figure,
   encode: (value, port) =>
     Effect.try({
       try: () =>
@@ -318,6 +265,16 @@ export const many = <A>(item: Port<A>): Many<A> => ({ "~many": (a) => a, item, s
 export type AnyInput = AnyPort | Many<any>
 
 export const isMany = (p: AnyInput): p is Many<unknown> => "~many" in p
+
+/** The codecs of a stage's ports, each once, in a fixed order: what its outputs' bytes depend on besides its code. */
+export const codecsOf = (ports: Iterable<AnyInput>): ReadonlyArray<Codec> => {
+  const byName = new Map<string, Codec>()
+  for (const p of ports) {
+    const c = (isMany(p) ? p.item : p).codec
+    byName.set(`${c.name}/${c.version}`, c)
+  }
+  return [...byName].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c)
+}
 
 /** `name[3]` -> ["name", 3]; plain names -> [name, undefined]. */
 export const splitWire = (wired: string): readonly [string, number | undefined] => {

@@ -1,8 +1,10 @@
 /**
  * Code fingerprints: a hash of a stage's source file, every local module it imports (transitively),
- * and the versions of the npm packages those modules import. A change to any of them changes the
- * stage's node keys ("code changed"); the engine's own files (this folder) are not part of it, since
- * the engine's formats are versioned by `KEY_FORMAT` instead.
+ * and the versions of the npm packages those modules import; a stage's fingerprint adds the codecs
+ * of its ports (their versions and the versions of the packages they encode with). A change to any
+ * of them changes the stage's node keys ("code changed"). The engine's own files (this folder) are
+ * not part of it: what of the engine determines the bytes is versioned explicitly, the record and
+ * key formats by `KEY_FORMAT`, each codec by its own version (`Codec.ts`).
  *
  * Imports are found with a scanner for `import ... from "x"`, `export ... from "x"` and `import("x")`
  * with literal specifiers, which is what stage code uses; a computed `import(name)` is not seen.
@@ -10,6 +12,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { Codec } from "./Codec.ts"
 import { sha256 } from "./Key.ts"
 
 const ENGINE_DIR = dirname(fileURLToPath(import.meta.url)) + sep
@@ -39,7 +42,8 @@ const packageName = (spec: string): string => {
   return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!
 }
 
-const packageVersion = (from: string, name: string): string => {
+/** The installed version of package `name` as Node would resolve it from the file `from`; "absent" if none. */
+export const packageVersion = (from: string, name: string): string => {
   let dir = dirname(from)
   for (;;) {
     const p = join(dir, "node_modules", name, "package.json")
@@ -67,6 +71,28 @@ export const fingerprint = (moduleUrl: string): string => {
   let fp = cache.get(entry)
   if (fp === undefined) cache.set(entry, (fp = computeFingerprint(entry)))
   return fp
+}
+
+const engineVersions = new Map<string, string>()
+
+/**
+ * A stage's fingerprint: the code fingerprint of its module combined with the codecs of its ports
+ * (name, version, and the installed versions of their packages, resolved from the engine's folder).
+ * Equal to `fingerprint(moduleUrl)` for a stage without ports.
+ */
+export const stageFingerprint = (moduleUrl: string, portCodecs: ReadonlyArray<Codec>): string => {
+  const code = fingerprint(moduleUrl)
+  if (portCodecs.length === 0) return code
+  const lines = [`code ${code}`]
+  for (const c of portCodecs) {
+    const pkgs = c.packages.map((n) => {
+      let v = engineVersions.get(n)
+      if (v === undefined) engineVersions.set(n, (v = packageVersion(join(ENGINE_DIR, "Codec.ts"), n)))
+      return ` ${n}@${v}`
+    })
+    lines.push(`codec ${c.name}/${c.version}${pkgs.join("")}`)
+  }
+  return sha256(lines.join("\n"))
 }
 
 /** The fingerprint of the module at `entry`, read from disk now. */

@@ -12,7 +12,11 @@ const { createHash } = crypto
 // Node >= 20.12 hashes in one call, without building a Hash object: a plan hashes twice per node.
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: Uint8Array | string, encoding: "hex") => string }).hash
 
-/** Bumped when the key document or the store's on-disk formats change meaning. */
+/**
+ * Bumped when the key document or the store's record format change meaning. The byte formats of
+ * artifacts are versioned one by one instead (`Codec.ts`), so that a codec change re-keys only the
+ * nodes whose ports use it.
+ */
 export const KEY_FORMAT = 1
 
 /** A JSON value as the engine hashes it. */

@@ -5,8 +5,8 @@
  */
 import type { Effect } from "effect"
 import { Schema } from "effect"
-import type { AnyInput, AnyPort, Many, Port, ValueOf } from "./Artifact.ts"
-import { fingerprint } from "./Fingerprint.ts"
+import { type AnyInput, type AnyPort, codecsOf, type Many, type Port, type ValueOf } from "./Artifact.ts"
+import { stageFingerprint } from "./Fingerprint.ts"
 import type { Json } from "./Key.ts"
 
 /** Progress a running stage reports: `done` of `total` units, with an optional note (e.g. a loss). */
@@ -84,7 +84,7 @@ export interface StageDef<P, PE, I extends InputPorts, O extends Ports> {
 /** A stage: its definition plus the call that makes nodes. */
 export interface Stage<P, PE, I extends InputPorts, O extends Ports> extends StageDef<P, PE, I, O> {
   (args: NodeArgs<P, I>): NodeRef<O>
-  /** The code fingerprint (computed once, on first use). */
+  /** The code fingerprint with the codecs of the stage's ports (computed once, on first use). */
   readonly fingerprint: () => string
   readonly encodeParams: (p: P) => Json
 }
@@ -147,7 +147,7 @@ export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef
   }
   const { name: _name, ...rest } = def
   const stage = Object.assign(call, rest, {
-    fingerprint: () => (fp ??= fingerprint(def.source)),
+    fingerprint: () => (fp ??= stageFingerprint(def.source, codecsOf([...Object.values(def.inputs), ...Object.values(def.outputs)]))),
     encodeParams: (p: P) => encode(p) as Json
   }) as unknown as Stage<P, PE, I, O>
   Object.defineProperty(stage, "name", { value: def.name })

@@ -9,6 +9,9 @@ export const BIN = resolve("bin/pipeline.cjs")
 
 export const tempCache = (label = "cache") => join(mkdtempSync(join(tmpdir(), "w2s-cli-")), label)
 
+/** The environment under which the CLI also knows the test fixtures (`toy-broken`, `bench-dag`). */
+export const FIXTURES: Readonly<Record<string, string>> = { PIPELINE_FIXTURES: "1" }
+
 export interface CliResult {
   readonly code: number | null
   readonly stdout: string
@@ -16,7 +19,7 @@ export interface CliResult {
 }
 
 /** Runs `pipeline ...args` to completion. */
-export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}, timeoutMs = 120_000): CliResult => {
+export const cli = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, timeoutMs = 120_000): CliResult => {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
     env: { ...process.env, CI: "1", ...env },

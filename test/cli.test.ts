@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import toy from "../pipelines/toy.ts"
 import * as Pipeline from "../src/Pipeline.ts"
-import { cli, snapshot, start, tempCache } from "./cli-helpers.ts"
+import { cli, FIXTURES, snapshot, start, tempCache } from "./cli-helpers.ts"
 
 const planJson = (cache: string, ...args: Array<string>) => {
   const r = cli(["plan", "toy", "--json", "--cache-dir", cache, ...args])
@@ -104,7 +104,7 @@ describe("bad input: exit 2, one line naming the problem, no stack trace, cache 
   for (const [name, args, message] of cases) {
     it(name, () => {
       const before = snapshot(cache)
-      const r = cli([...args, "--cache-dir", cache])
+      const r = cli([...args, "--cache-dir", cache], FIXTURES)
       assert.strictEqual(r.code, 2, `${r.stdout}\n${r.stderr}`)
       assert.match(r.stderr, message)
       assert.notMatch(r.stderr, /\n\s+at /, "no stack trace")
@@ -373,6 +373,13 @@ describe("verify and gc", () => {
     assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
     assert.match(cli(["plan", "toy", "--set", "clip=40", "--cache-dir", cache]).stdout, /9 to run/)
   })
+
+  it("gc's roots are the users' pipelines: a fixture's results are not kept", () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "bench-dag", "--cache-dir", cache], FIXTURES).code, 0) // its default preset, 200 nodes
+    assert.match(cli(["gc", "--dry-run", "--grace", "0", "--cache-dir", cache], FIXTURES).stdout, /would remove 0 records/)
+    assert.match(cli(["gc", "--grace", "0", "--cache-dir", cache]).stdout, /removed 200 records/)
+  })
 })
 
 describe("exit code 1 for a failing stage", () => {
@@ -434,6 +441,9 @@ describe("list and dag", () => {
     assert.strictEqual(r.code, 0)
     assert.match(r.stdout, /^w2s-chess +smoke,default\*,paper +Weak-to-strong/m)
     assert.match(r.stdout, /^toy +default\*,slow/m)
+    assert.notMatch(r.stdout, /toy-broken|bench-dag/, "test fixtures are not listed to users")
+    assert.match(cli(["list"], FIXTURES).stdout, /^toy-broken .*\n^bench-dag /m)
+    assert.strictEqual(cli(["run", "bench-dag", "--cache-dir", tempCache()]).code, 2, "nor known to them")
   })
 
   it("dag prints the graph as text, Mermaid and dot, with every edge", () => {

@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
 import fc from "fast-check"
+import * as Artifact from "../src/Artifact.ts"
 import { canonicalJson, canonicalStrings, type KeyInputs, nodeKey, nodeKeyFromText } from "../src/Key.ts"
+import * as Stage from "../src/Stage.ts"
 
 const shuffleKeys = (v: unknown, seed: number): unknown => {
   if (Array.isArray(v)) return v.map((x) => shuffleKeys(x, seed))
@@ -83,4 +86,33 @@ describe("the planner's key path", () => {
         }
       )
     ))
+})
+
+describe("codec versions in keys", () => {
+  const T = Artifact.table("T", { x: Artifact.Column.int32 })
+  const bumped = { ...T, codec: { ...T.codec, version: T.codec.version + 1 } }
+  const J = Artifact.json("J", Schema.Number)
+  const stages = (table: typeof T) => ({
+    writer: Stage.make({ name: `codec-writer-${table.codec.version}`, version: 1, source: import.meta.url, params: Schema.Struct({}), inputs: {}, outputs: { t: table }, run: () => Effect.die("not run") }),
+    reader: Stage.make({ name: `codec-reader-${table.codec.version}`, version: 1, source: import.meta.url, params: Schema.Struct({}), inputs: { ts: Artifact.many(table) }, outputs: { j: J }, run: () => Effect.die("not run") }),
+    other: Stage.make({ name: `codec-other-${table.codec.version}`, version: 1, source: import.meta.url, params: Schema.Struct({}), inputs: { j: J }, outputs: { j: J }, run: () => Effect.die("not run") })
+  })
+
+  it("a codec's new version changes the fingerprint of every stage that writes or reads its kind, and of no other", () => {
+    const before = stages(T)
+    const after = stages(bumped)
+    assert.notStrictEqual(after.writer.fingerprint(), before.writer.fingerprint())
+    assert.notStrictEqual(after.reader.fingerprint(), before.reader.fingerprint())
+    assert.strictEqual(after.other.fingerprint(), before.other.fingerprint())
+    // and the fingerprint is what keys hash
+    const key = (s: Stage.AnyStage) => nodeKey({ stage: "s", version: 1, fingerprint: s.fingerprint(), params: {}, inputs: {} })
+    assert.notStrictEqual(key(after.writer), key(before.writer))
+  })
+
+  it("every port kind has a codec with a version", () => {
+    for (const port of [T, J, Artifact.model("M"), Artifact.figure("F")]) {
+      assert.isString(port.codec.name)
+      assert.isAtLeast(port.codec.version, 1)
+    }
+  })
 })

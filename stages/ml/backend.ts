@@ -1,14 +1,20 @@
 /**
- * TensorFlow.js backends: the first that loads wins, in the order tfjs-node-gpu (CUDA), tfjs-node
+ * TensorFlow.js backends: `auto` is the first installed of tfjs-node-gpu (CUDA), tfjs-node
  * (libtensorflow), wasm, cpu; `backend` in a stage's params forces one. The native packages are
  * optional dependencies whose install downloads libtensorflow, which fails on machines without
  * internet: their absence is normal and falls through to wasm.
+ *
+ * Backends compute different bytes, so keys must name the one that runs: `resolveChoice` turns
+ * `auto` into it by looking at what is installed, without loading anything, and pipelines call it
+ * when they build their graphs (node params then hold the backend itself). A backend that resolves
+ * but does not load fails its node, rather than another backend computing under its key.
  *
  * On wasm, BatchMatMul with transposeA/transposeB takes a path about 10x slower than the plain one,
  * and dense-layer gradients hit it. `patchWasmMatMul` re-registers the kernel to transpose the
  * operands explicitly first and then multiply on the fast path (numerically the same product).
  */
 import type * as TF from "@tensorflow/tfjs-core"
+import { existsSync, readdirSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 
@@ -25,14 +31,50 @@ export interface Backend {
 
 let loaded: Promise<Backend> | undefined
 
-const tryNode = async (pkg: string): Promise<Backend | undefined> => {
+/** The backends `auto` may become, in the order it tries them. */
+const AUTO_ORDER = ["node-gpu", "node", "wasm", "cpu"] as const
+export type ResolvedChoice = (typeof AUTO_ORDER)[number]
+
+/** The package each backend loads, and the file its install leaves when it can run here. */
+const PACKAGES: Record<Exclude<ResolvedChoice, "cpu">, string> = {
+  "node-gpu": "@tensorflow/tfjs-node-gpu",
+  node: "@tensorflow/tfjs-node",
+  wasm: "@tensorflow/tfjs-backend-wasm"
+}
+
+/**
+ * Whether a backend can run on this machine, judged from files alone: the package resolves, and
+ * what its install adds is there (the native binding node-pre-gyp puts in lib/napi-v*, or the wasm
+ * binary). A failed install of an optional package removes it, so this is rarely wrong; when it is,
+ * the node fails with `backend X asked for, but ... does not load`.
+ */
+export const installedHere = (b: ResolvedChoice): boolean => {
+  if (b === "cpu") return true
+  let dir: string
   try {
-    const mod = (await import(pkg)) as typeof TF
-    await mod.ready()
-    return { tf: mod, name: mod.getBackend(), via: pkg }
+    dir = dirname(createRequire(import.meta.url).resolve(`${PACKAGES[b]}/package.json`))
   } catch {
-    return undefined
+    return false
   }
+  if (b === "wasm") return existsSync(join(dir, "dist", "tfjs-backend-wasm.wasm"))
+  try {
+    return readdirSync(join(dir, "lib")).some((d) => d.startsWith("napi-v") && existsSync(join(dir, "lib", d, "tfjs_binding.node")))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The backend a choice means on this machine: itself, or for `auto` the first in the order
+ * node-gpu, node, wasm, cpu that `installed` says is there. Cheap (a few file lookups) and loads nothing.
+ */
+export const resolveChoice = (choice: BackendChoice, installed: (b: ResolvedChoice) => boolean = installedHere): ResolvedChoice =>
+  choice === "auto" ? AUTO_ORDER.find(installed) ?? "cpu" : choice
+
+const loadNode = async (pkg: string): Promise<Backend> => {
+  const mod = (await import(pkg)) as typeof TF
+  await mod.ready()
+  return { tf: mod, name: mod.getBackend(), via: pkg }
 }
 
 /** Re-registers wasm's BatchMatMul so that transposed operands are transposed first (the fast path). */
@@ -83,25 +125,30 @@ const loadCpu = async (): Promise<Backend> => {
   return { tf, name: "cpu", via: "@tensorflow/tfjs (cpu backend)" }
 }
 
-const load = async (choice: BackendChoice): Promise<Backend> => {
+const load = async (choice: ResolvedChoice): Promise<Backend> => {
   switch (choice) {
     case "node-gpu":
     case "node": {
-      const b = await tryNode(choice === "node" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu")
-      if (!b) throw new Error(`backend ${choice} asked for, but @tensorflow/tfjs-${choice} does not load here (its install needs to download libtensorflow)`)
-      return b
+      const pkg = PACKAGES[choice]
+      return loadNode(pkg).catch((e) => {
+        throw new Error(
+          `backend ${choice} (what auto means where ${pkg} is installed) does not load here: ${String((e as Error)?.message ?? e).split("\n")[0]}; ` +
+            `--set backend=wasm chooses another`
+        )
+      })
     }
     case "wasm":
       return loadWasm()
     case "cpu":
       return loadCpu()
-    case "auto":
-      return (await tryNode("@tensorflow/tfjs-node-gpu")) ?? (await tryNode("@tensorflow/tfjs-node")) ?? (await loadWasm().catch(loadCpu))
   }
 }
 
-/** The backend for this process (loaded once; a process, or worker thread, uses one backend). */
+/**
+ * The backend for this process (loaded once; a process, or worker thread, uses one backend). `auto`
+ * loads what `resolveChoice` names, so a node given `auto` still runs the backend its key would name.
+ */
 export const backend = (choice: BackendChoice): Promise<Backend> => {
-  if (!loaded) loaded = load(choice)
+  if (!loaded) loaded = load(resolveChoice(choice))
   return loaded
 }
