@@ -61,7 +61,9 @@ export const makeDisk = (root: string): ObjectsShape => {
     Effect.gen(function*() {
       const hash = sha256(bytes)
       const target = paths.object(hash)
-      if (sizeOf(hash) === bytes.byteLength) {
+      // An object already stored at this size is kept only if its bytes still match their hash: a
+      // damaged copy is replaced by the good bytes in hand instead of surviving a recompute.
+      if (sizeOf(hash) === bytes.byteLength && (yield* check(hash)) === undefined) {
         // Already stored: refresh its time so a concurrent gc's grace period covers this run.
         const now = new Date()
         yield* io(target, () => fsp.utimes(target, now, now))
@@ -136,7 +138,8 @@ export const makeMemory = (state: MemoryStateShape): ObjectsShape => {
       Effect.sync(() => {
         const hash = sha256(bytes)
         const prior = objects.get(hash)
-        objects.set(hash, { bytes: prior?.bytes.byteLength === bytes.byteLength ? prior.bytes : bytes.slice(), mtimeMs: Date.now() })
+        const intact = prior !== undefined && prior.bytes.byteLength === bytes.byteLength && sha256(prior.bytes) === hash
+        objects.set(hash, { bytes: intact ? prior.bytes : bytes.slice(), mtimeMs: Date.now() })
         return { hash, size: bytes.byteLength }
       }),
     get,
