@@ -30,8 +30,8 @@ export const records = (store: TestStore) => Context.get(store, Store.Records)
 export const objects = (store: TestStore) => Context.get(store, Store.Objects)
 export const damage = (store: TestStore) => Context.get(store, Store.Damage)
 
-/** The CLI bundle (built by the suite's global setup): worker threads start from it. */
-export const workerEntry = () => pathToFileURL(resolve("dist", readFileSync(resolve("dist", "pipeline.current"), "utf8").trim()))
+/** The CLI bundle (built by the suite's global setup, named on the first line of dist/pipeline.current): worker threads start from it. */
+export const workerEntry = () => pathToFileURL(resolve("dist", readFileSync(resolve("dist", "pipeline.current"), "utf8").split("\n")[0]!.trim()))
 
 export type RunnerKind = "inline" | "workers"
 export const runnerLayer = (kind: RunnerKind) => (kind === "inline" ? Runner.layerInline : Workers.layer(workerEntry()))
