@@ -1,5 +1,5 @@
 /**
- * Run reporting. The executor emits events; a reporter turns them into what a person sees: on a
+ * Run reporting. The scheduler emits events; a reporter turns them into what a person sees: on a
  * terminal a live view of the running nodes (progress, rate, ETA) above which finished nodes scroll,
  * otherwise plain timestamped lines (CI logs, files). `layerCollect` keeps events for tests.
  */

@@ -5,7 +5,7 @@ import * as Pipeline from "../src/Pipeline.ts"
 import * as Planner from "../src/Planner.ts"
 import { reasonText } from "../src/Reason.ts"
 import toy from "../pipelines/toy.ts"
-import { damage, memoryStore, objects, outputsOf, planPipeline, records, runPipeline } from "./helpers.ts"
+import { damage, memoryStore, objects, outputsOf, planPipeline, records, runnerLayer, runPipeline } from "./helpers.ts"
 
 const small = ["n=50"]
 
@@ -130,6 +130,24 @@ describe("scheduler", () => {
       assert.deepStrictEqual(outputsOf(mem.store, yield* planPipeline(mem.store, toy, small)), expected)
       assert.isUndefined(yield* objects(mem.store).check(object))
     }))
+
+  it.live("a memory store runs heavy stages in worker threads, which reach its objects through this thread", () =>
+    Effect.gen(function*() {
+      const workers = { runner: runnerLayer("workers") }
+      const inline = memoryStore()
+      yield* runPipeline(inline.store, toy, small)
+      const mem = memoryStore()
+      const r = yield* runPipeline(mem.store, toy, small, {}, undefined, workers)
+      assert.strictEqual(r.tally.ran, 11, JSON.stringify(r.summary.nodes.filter((n) => n.outcome === "failed")))
+      assert.isTrue(r.events.some((e) => e._tag === "Log" && e.node === "square/1" && /squaring 50 rows/.test(e.line)))
+      assert.deepStrictEqual(outputsOf(mem.store, yield* planPipeline(mem.store, toy, small)), outputsOf(inline.store, yield* planPipeline(inline.store, toy, small)))
+      // it really is another thread: a stage that exits its thread fails only its own node
+      const exited = yield* runPipeline(mem.store, toy, [...small, "fail=exit"], { keepGoing: true }, undefined, workers)
+      const square = exited.summary.nodes.find((n) => n.id === "square/1")!
+      assert.strictEqual(square.outcome, "failed")
+      assert.match(square.message!, /worker exited \(code 3\) before finishing/)
+      assert.strictEqual(exited.summary.nodes.find((n) => n.id === "stats/1")!.outcome, "cached")
+    }), 60_000)
 
   it.effect("identical nodes collapse: one node per (stage, params, inputs)", () =>
     Effect.gen(function*() {

@@ -47,7 +47,7 @@ const missing = (hash: string) => new ObjectDamaged({ hash, message: `object ${h
 const mismatch = (hash: string) => new ObjectDamaged({ hash, message: `object ${hash.slice(0, 12)} does not match its hash` })
 
 /** The disk objects of the store at `root`. */
-export const makeDisk = (root: string): ObjectsShape => {
+const makeDisk = (root: string): ObjectsShape => {
   const paths = layout(root)
   const sizeOf = (hash: string): number | undefined => {
     try {
@@ -122,7 +122,7 @@ export const makeDisk = (root: string): ObjectsShape => {
 }
 
 /** Objects in memory, with the disk layer's behaviour. */
-export const makeMemory = (state: MemoryStateShape): ObjectsShape => {
+const makeMemory = (state: MemoryStateShape): ObjectsShape => {
   const { objects } = state
   const get = (hash: string) =>
     Effect.suspend(() => {
