@@ -9,7 +9,7 @@
  */
 import { Effect, Result, Schema } from "effect"
 import { canonicalJson } from "./Key.ts"
-import { ArtifactInvalid } from "./Errors.ts"
+import { ArtifactInvalid, messageOf } from "./Errors.ts"
 
 /** A typed artifact port. `A` is the value a stage sees. */
 export interface Port<A> {
@@ -67,8 +67,7 @@ export interface TablePort<C extends Columns> extends Port<ReadonlyArray<RowOf<C
   readonly rowSchema: Schema.Codec<RowOf<C>, RowOf<C>>
 }
 
-const schemaMessage = (e: unknown): string =>
-  typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e)
+const schemaMessage = messageOf
 
 const arrowType = (arrow: typeof import("apache-arrow"), type: string): import("apache-arrow").DataType => {
   const base = type.endsWith("?") ? type.slice(0, -1) : type
