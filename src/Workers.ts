@@ -155,6 +155,8 @@ export const serveWorker = async (data: WorkerData, post: (m: FromWorker) => voi
       Effect.provide(workerObjects(data.objects, post))
     )
   )
+  // Nothing more comes from the parent: without its listener the thread ends once its messages are out.
+  if (data.objects._tag !== "Disk") parentPort?.removeAllListeners("message").unref()
   if (Exit.isSuccess(exit)) return post({ type: "done", result: exit.value })
   const err = Cause.squash(exit.cause)
   post({

@@ -141,6 +141,10 @@ describe("scheduler", () => {
       assert.strictEqual(r.tally.ran, 11, JSON.stringify(r.summary.nodes.filter((n) => n.outcome === "failed")))
       assert.isTrue(r.events.some((e) => e._tag === "Log" && e.node === "square/1" && /squaring 50 rows/.test(e.line)))
       assert.deepStrictEqual(outputsOf(mem.store, yield* planPipeline(mem.store, toy, small)), outputsOf(inline.store, yield* planPipeline(inline.store, toy, small)))
+      // and each worker ends once its node is done (its port to this thread does not keep it alive)
+      const ports = () => process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length
+      for (let i = 0; i < 40 && ports() > 0; i++) yield* Effect.sleep(50)
+      assert.strictEqual(ports(), 0, "worker threads left running")
       // it really is another thread: a stage that exits its thread fails only its own node
       const exited = yield* runPipeline(mem.store, toy, [...small, "fail=exit"], { keepGoing: true }, undefined, workers)
       const square = exited.summary.nodes.find((n) => n.id === "square/1")!
