@@ -94,10 +94,10 @@ export const make = (options: { readonly recheck?: boolean } = {}) =>
       const lines: Array<string> = []
       const failed = (cause: unknown, during?: string) => new StageFailed({ node: job.node, cause, ...(during ? { during } : {}) })
       const body = Effect.gen(function*() {
-        const stage = lookupStage(job.stage)
-        if (!stage) return yield* Effect.fail(failed(new Error(`no stage named ${job.stage} is loaded`)))
         const before = freshness(records, job.key, force)
         if (before._tag === "UpToDate") return { _tag: "Cached", record: before.record } satisfies Built
+        const stage = lookupStage(job.stage)
+        if (!stage) return yield* Effect.fail(failed(new Error(`no stage named ${job.stage} is loaded`)))
         return yield* slot(locks.withLock(
           job.key,
           Effect.sync(events.waiting),
@@ -147,3 +147,10 @@ export const make = (options: { readonly recheck?: boolean } = {}) =>
     }
     return Rebuilder.of({ build })
   })
+
+/**
+ * Builds one node from its job alone (stage name, params, input object hashes, key), with whatever
+ * rebuilder the context provides: the one call a remote worker makes.
+ */
+export const build = (job: NodeJob, options: BuildOptions): Effect.Effect<Built, StageFailed, Rebuilder> =>
+  Effect.flatMap(Rebuilder, (r: RebuilderShape) => r.build(job, options))
