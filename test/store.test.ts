@@ -1,14 +1,13 @@
 // One contract, run against both store layers (the disk store and the in-memory test double),
 // damaging them through the contract's own Damage service; then what only the disk layer has.
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber } from "effect"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
+import { Context, Deferred, Effect, Exit, Fiber } from "effect"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { sha256 } from "../src/Key.ts"
 import type { NodeRecord } from "../src/Record.ts"
-import { Locks } from "../src/Store.ts"
-import { Context } from "effect"
+import { Locks, Runs } from "../src/Store.ts"
 import { damage, diskStore, memoryStore, objects, records, type TestStore } from "./helpers.ts"
 
 const recordFor = (key: string, outputs: NodeRecord["outputs"]): NodeRecord => ({
@@ -228,4 +227,28 @@ describe("record checks", () => {
     const wrongKey = Record.decode(text, h("other"))
     assert.match((wrongKey as { failure: string }).failure, /holds key/)
   })
+})
+
+describe("the run registry and the leftovers sweep (disk)", () => {
+  it.live("a registered run is active for the life of its scope; a dead process's temp file and an unheld lock are swept", () =>
+    Effect.gen(function*() {
+      const { dir, store } = diskStore()
+      const runs = Context.get(store, Runs)
+      assert.strictEqual(yield* runs.activeSince, undefined)
+      const t0 = Date.now()
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* runs.register
+        const since = yield* runs.activeSince
+        assert.isTrue(since !== undefined && since >= t0 - 1000 && since <= Date.now())
+      }))
+      assert.strictEqual(yield* runs.activeSince, undefined)
+      mkdirSync(join(dir, "tmp"), { recursive: true })
+      writeFileSync(join(dir, "tmp", "999999999-half-written"), "x")
+      writeFileSync(join(dir, "tmp", `${process.pid}-in-flight`), "x")
+      mkdirSync(join(dir, "locks", `${sha256("k")}.lock`), { recursive: true })
+      utimesSync(join(dir, "locks", `${sha256("k")}.lock`), new Date(0), new Date(0))
+      assert.strictEqual(yield* runs.sweepLeftovers, 2)
+      assert.deepStrictEqual(readdirSync(join(dir, "tmp")), [`${process.pid}-in-flight`])
+      assert.deepStrictEqual(readdirSync(join(dir, "locks")), [])
+    }))
 })
