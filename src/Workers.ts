@@ -44,8 +44,12 @@ export interface WorkerData {
   readonly objects: ObjectsLocator
 }
 
-const objectError = (e: ObjectDamaged | StoreError): ObjectErrorData =>
-  e._tag === "ObjectDamaged" ? { _tag: "ObjectDamaged", hash: e.hash, message: e.message } : { _tag: "StoreError", path: e.path, reason: e.reason }
+const objectError = (e: unknown, path: string): ObjectErrorData =>
+  e instanceof ObjectDamaged
+    ? { _tag: "ObjectDamaged", hash: e.hash, message: e.message }
+    : e instanceof StoreError
+    ? { _tag: "StoreError", path: e.path, reason: e.reason }
+    : { _tag: "StoreError", path, reason: { _tag: "Io", message: messageOf(e) } }
 
 /**
  * Heavy stages in worker threads started from `entry` (a script that calls `serveWorker` when it is
@@ -73,7 +77,7 @@ export const layer = (entry: string | URL, resourceLimits?: { maxOldGenerationSi
               if (settled) return
               const reply: ToWorker = Exit.isSuccess(exit)
                 ? { type: "reply", id, value: exit.value }
-                : { type: "error", id, error: objectError(Cause.squash(exit.cause) as ObjectDamaged | StoreError) }
+                : { type: "error", id, error: objectError(Cause.squash(exit.cause), objects.location) }
               worker.postMessage(reply)
             })
           worker.on("message", (m: FromWorker) => {
