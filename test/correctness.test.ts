@@ -3,7 +3,10 @@
 // state compute each key at most once between them (minimal). Checked over every store layer and
 // every runner: {memory, disk} x {inline, worker threads}, the state damaged only through the store
 // contract's Damage service. A rebuilder without its re-check under the lock is a mutant the
-// property must catch (the last test).
+// property must catch (the last tests). The same mutation made in the source (the re-check in
+// src/Rebuilder.ts guarded by `&& process.env.MUTATE_RECHECK !== "1"`, then
+// `MUTATE_RECHECK=1 npx vitest run test/correctness.test.ts -t "inline"`) fails the memory and disk
+// inline properties on the first case, an empty cache: "keys computed twice after []".
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import fc from "fast-check"
