@@ -6,7 +6,7 @@
 import { isMainThread, parentPort, workerData } from "node:worker_threads"
 import { fixtures, pipelines } from "../pipelines/index.ts"
 import { main } from "../src/cli/main.ts"
-import { serveWorker, type WorkerData } from "../src/Runner.ts"
+import { serveWorker, type WorkerData } from "../src/Workers.ts"
 
 const version = "0.1.0"
 

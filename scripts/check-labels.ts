@@ -12,7 +12,7 @@ import { parseArgs } from "node:util"
 import w2s from "../pipelines/w2s-chess.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import * as Planner from "../src/Planner.ts"
-import { makeDisk } from "../src/Store.ts"
+import * as Store from "../src/Store.ts"
 import { rng } from "../stages/chess/rng.ts"
 import { judge } from "../stages/chess/rules.ts"
 import { type Puzzle, Puzzles } from "../stages/chess/tables.ts"
@@ -33,13 +33,13 @@ const { values } = parseArgs({
 
 const main = Effect.gen(function*() {
   const graph = yield* Pipeline.graph(w2s, values.preset, values.set)
-  const store = makeDisk(values["cache-dir"]!)
+  const objects = yield* Store.Objects
   // every seed's split holds the same de-duplicated puzzles, dealt differently: the first one has them all
-  const split = Planner.plan(graph, store.view).nodes.find((n) => n.id.startsWith("split/"))!
+  const split = Planner.plan(graph, yield* Store.Records).nodes.find((n) => n.id.startsWith("split/"))!
   if (!split.record) return yield* Effect.fail(new Error(`the split of w2s-chess (preset ${values.preset}) is not computed; run the pipeline first`))
   const all: Array<Puzzle> = []
   for (const port of ["weak", "strong", "val", "test", "fresh"]) {
-    const bytes = yield* store.getObject(split.record.outputs[port]!.hash)
+    const bytes = yield* objects.get(split.record.outputs[port]!.hash)
     all.push(...(yield* Puzzles.decode(bytes, port)))
   }
   const r = rng(Number(values.seed), "check-labels")
@@ -74,7 +74,7 @@ const main = Effect.gen(function*() {
   console.log(`wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`)
 })
 
-Effect.runPromise(main).catch((e) => {
+Effect.runPromise(main.pipe(Effect.provide(Store.layerDisk(values["cache-dir"]!)))).catch((e) => {
   console.error(`error: ${e?.message ?? e}`)
   process.exit(2)
 })

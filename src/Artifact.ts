@@ -11,7 +11,7 @@
 import { Effect, Result, Schema } from "effect"
 import { arrowType, cellValue, type Codec, codecs, packParts, unpackParts } from "./Codec.ts"
 import { canonicalJson } from "./Key.ts"
-import { ArtifactInvalid } from "./Errors.ts"
+import { ArtifactInvalid, messageOf } from "./Errors.ts"
 
 export type { Codec } from "./Codec.ts"
 
@@ -73,8 +73,7 @@ export interface TablePort<C extends Columns> extends Port<ReadonlyArray<RowOf<C
   readonly rowSchema: Schema.Codec<RowOf<C>, RowOf<C>>
 }
 
-const schemaMessage = (e: unknown): string =>
-  typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e)
+const schemaMessage = messageOf
 
 const invalid = (port: string) => (message: string) => new ArtifactInvalid({ port, message })
 

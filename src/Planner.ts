@@ -1,14 +1,17 @@
 /**
- * The planner: a pure function from a graph and a view of the store to a plan that says, for every
- * node, whether it is `cached` or will `run`, and why in words. Keys are computed here from the
- * content hashes of upstream outputs, so a node whose upstream must run cannot be keyed yet: it is
- * planned to run ("upstream X re-runs"), and the executor may still find it cached once the upstream
- * has produced its bytes (early cutoff).
+ * The planner: a pure function from a graph and a view of the records to a plan that says, for every
+ * node, whether it is `cached` or will `run`, and why (a `Reason`). Whether a keyed node is up to
+ * date is the rebuilder's decision (`Rebuilder.freshness`), the same one a run makes. Keys are
+ * computed here from the content hashes of upstream outputs, so a node whose upstream must run
+ * cannot be keyed yet: it is planned to run ("upstream X re-runs"), and the run may still find it
+ * cached once the upstream has produced its bytes (early cutoff).
  */
 import type { Graph, GraphNode } from "./Pipeline.ts"
 import { canonicalJson, nodeKeyFromText } from "./Key.ts"
+import { type Reason, New } from "./Reason.ts"
+import { freshness } from "./Rebuilder.ts"
 import type { Committed } from "./Record.ts"
-import type { StoreView } from "./Store.ts"
+import type { RecordView } from "./store/Records.ts"
 
 export type Status = "cached" | "run"
 
@@ -18,9 +21,9 @@ export interface PlannedNode {
   /** Unknown (undefined) while an upstream node has to run first. */
   readonly key: string | undefined
   readonly status: Status
-  readonly reason: string
+  readonly reason: Reason
   readonly needs: ReadonlyArray<string>
-  /** Where a cached node's outputs are (`StoreView.read` gives its whole record). */
+  /** Where a cached node's outputs are (`RecordView.read` gives its whole record). */
   readonly record: Committed | undefined
 }
 
@@ -56,19 +59,16 @@ export const inputHashes = (
 }
 
 /** Why a node with no record under `key` must run, judged against the record it had last time. */
-export const reasonFor = (graph: Graph, node: GraphNode, key: string, view: StoreView, inputs: Record<string, string>): string => {
+export const reasonFor = (graph: Graph, node: GraphNode, key: string, view: RecordView, inputs: Record<string, string>): Reason => {
   const prevKey = view.previousKey(graph.pipeline, node.id)
-  if (prevKey === undefined || prevKey === key) return "new"
+  if (prevKey === undefined || prevKey === key) return New
   const prev = view.read(prevKey)
-  if (prev._tag !== "Present") return "new"
+  if (prev._tag !== "Present") return New
   const r = prev.record
-  const why: Array<string> = []
-  if (r.stage !== node.stage.name || r.fingerprint !== node.stage.fingerprint() || r.version !== node.stage.version) {
-    why.push("code changed")
-  }
-  if (canonicalJson(r.params) !== canonicalJson(node.params)) why.push("params changed")
-  for (const p of Object.keys(inputs).sort()) if (r.inputs[p] !== inputs[p]) why.push(`input ${p} changed`)
-  return why.length ? why.join(", ") : "new"
+  const code = r.stage !== node.stage.name || r.fingerprint !== node.stage.fingerprint() || r.version !== node.stage.version
+  const params = canonicalJson(r.params) !== canonicalJson(node.params)
+  const changed = Object.keys(inputs).sort().filter((p) => r.inputs[p] !== inputs[p])
+  return code || params || changed.length ? { _tag: "Changed", code, params, inputs: changed } : New
 }
 
 // One literal per plan entry (no spreads): this runs for every node of every plan.
@@ -77,12 +77,12 @@ const plannedNode = (
   needs: ReadonlyArray<string>,
   key: string | undefined,
   status: Status,
-  reason: string,
+  reason: Reason,
   record: Committed | undefined
 ): PlannedNode => ({ id: node.id, stage: node.stage.name, key, status, reason, needs, record })
 
 /** Plans a graph against the store. Pure given the view. */
-export const plan = (graph: Graph, view: StoreView, options: { readonly force?: (id: string) => boolean } = {}): Plan => {
+export const plan = (graph: Graph, view: RecordView, options: { readonly force?: (id: string) => boolean } = {}): Plan => {
   const force = options.force ?? (() => false)
   const planned = new Map<string, PlannedNode>()
   const nodes: Array<PlannedNode> = []
@@ -102,15 +102,14 @@ export const plan = (graph: Graph, view: StoreView, options: { readonly force?: 
     }
     let entry: PlannedNode
     if (upstream) {
-      entry = plannedNode(node, needs, undefined, "run", `upstream ${upstream.id} re-runs`, undefined)
+      entry = plannedNode(node, needs, undefined, "run", { _tag: "UpstreamReruns", upstream: upstream.id }, undefined)
     } else {
       const inputs = inputHashes(node, (id) => planned.get(id)?.record)!
       const key = keyOf(node, inputs)
-      const found = view.lookup(key)
-      if (force(node.id)) entry = plannedNode(node, needs, key, "run", "forced", undefined)
-      else if (found._tag === "Present") entry = plannedNode(node, needs, key, "cached", "cached", found.record)
-      else if (found._tag === "Damaged") entry = plannedNode(node, needs, key, "run", `output missing or damaged (${found.reason})`, undefined)
-      else entry = plannedNode(node, needs, key, "run", reasonFor(graph, node, key, view, inputs), undefined)
+      const fresh = freshness(view, key, force(node.id))
+      if (fresh._tag === "UpToDate") entry = plannedNode(node, needs, key, "cached", fresh.reason, fresh.record)
+      else if (fresh.reason._tag === "New") entry = plannedNode(node, needs, key, "run", reasonFor(graph, node, key, view, inputs), undefined)
+      else entry = plannedNode(node, needs, key, "run", fresh.reason, undefined)
     }
     planned.set(node.id, entry)
     nodes.push(entry)

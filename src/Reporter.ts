@@ -1,15 +1,16 @@
 /**
- * Run reporting. The executor emits events; a reporter turns them into what a person sees: on a
+ * Run reporting. The scheduler emits events; a reporter turns them into what a person sees: on a
  * terminal a live view of the running nodes (progress, rate, ETA) above which finished nodes scroll,
  * otherwise plain timestamped lines (CI logs, files). `layerCollect` keeps events for tests.
  */
 import { Context, Effect, Layer } from "effect"
+import { type Reason, reasonText } from "./Reason.ts"
 import type { Progress } from "./Stage.ts"
 
 export type RunEvent =
   | { readonly _tag: "Planned"; readonly pipeline: string; readonly toRun: number; readonly cached: ReadonlyArray<string> }
   | { readonly _tag: "Cached"; readonly node: string; readonly early: boolean }
-  | { readonly _tag: "Started"; readonly node: string; readonly stage: string; readonly reason: string }
+  | { readonly _tag: "Started"; readonly node: string; readonly stage: string; readonly reason: Reason }
   | { readonly _tag: "Waiting"; readonly node: string }
   | { readonly _tag: "Log"; readonly node: string; readonly line: string }
   | { readonly _tag: "Progress"; readonly node: string; readonly progress: Progress }
@@ -56,7 +57,7 @@ export const makeLines = (write: (line: string) => void, progressEveryMs = 10_00
           return e.early ? line("cached", e.node, "(its inputs came out unchanged)") : undefined
         case "Started":
           started.set(e.node, Date.now())
-          return line("run", e.node, e.reason)
+          return line("run", e.node, reasonText(e.reason))
         case "Waiting":
           return line("waiting", e.node, "another run is computing it")
         case "Log":

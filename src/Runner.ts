@@ -1,30 +1,28 @@
 /**
- * Running one node: read its inputs from the store (re-hashed), decode them through their ports, run
- * the stage, check and encode its outputs and write them to the store. The result is everything the
- * executor needs for the record. A node is runnable from (stage name, params, input hashes) alone,
- * which is what lets `layerWorkers` run heavy stages in worker threads (and, later, elsewhere).
- *
- * `layerInline` runs every stage on the main thread (tests, the in-memory store); `layerWorkers`
- * runs stages marked `heavy` in a fresh worker thread each, so parallel nodes use every core and a
- * crash or out-of-memory in a stage takes down only its worker.
+ * Running one node's stage: read its inputs from the object store (re-hashed), decode them through
+ * their ports, run the stage, check and encode its outputs and write them to the object store. The
+ * result is everything the rebuilder needs for the record. A job is runnable from (stage name,
+ * params, input hashes) alone, which is what lets `Workers.layer` run heavy stages in worker threads
+ * (and, later, elsewhere). `layerInline` runs every stage on the calling thread.
  */
-import { Cause, Context, Effect, Exit, Layer, Schema } from "effect"
-import { Worker } from "node:worker_threads"
+import { Cause, Context, Effect, Layer, Schema } from "effect"
 import { isMany, splitWire } from "./Artifact.ts"
 import { StageFailed } from "./Errors.ts"
 import type { Json } from "./Key.ts"
 import type { OutputRef } from "./Record.ts"
-import { type Progress, lookup, type AnyStage } from "./Stage.ts"
-import { makeDisk, Store, type StoreShape } from "./Store.ts"
+import type { AnyStage, Progress } from "./Stage.ts"
+import { Objects, type ObjectsShape } from "./store/Objects.ts"
 
-/** What to run: enough to run the node anywhere the store is reachable. */
+/** What to build: everything that determines one node's outputs, and where its record goes. */
 export interface NodeJob {
   readonly pipeline: string
   readonly node: string
+  /** The stage's name: its code is found by name where the job runs. */
   readonly stage: string
   readonly params: Json
   /** input port -> object hash */
   readonly inputs: Readonly<Record<string, string>>
+  readonly key: string
 }
 
 /** What a run produced. */
@@ -44,35 +42,27 @@ export class Runner extends Context.Service<Runner, {
   readonly run: (stage: AnyStage, job: NodeJob, events: NodeEvents) => Effect.Effect<NodeResult, StageFailed>
 }>()("w2s/Runner") {}
 
-const messageOf = (e: unknown): string => {
-  if (e instanceof Error) return e.message
-  if (typeof e === "object" && e !== null && "message" in e) return String((e as { message: unknown }).message)
-  return String(e)
-}
-
-/** Runs a job against a store on this thread. Interruption passes through; every other failure is a StageFailed. */
-export const execute = (store: StoreShape, stage: AnyStage, job: NodeJob, events: NodeEvents) => {
+/** Runs a job against the objects on this thread. Interruption passes through; every other failure is a StageFailed. */
+export const execute = (objects: ObjectsShape, stage: AnyStage, job: NodeJob, events: NodeEvents) => {
   const log: Array<string> = []
   const facts: Record<string, Json> = {}
-  const fail = (message: string) => new StageFailed({ node: job.node, message })
+  const fail = (during: string, cause: unknown) => new StageFailed({ node: job.node, during, cause })
   const body = Effect.gen(function*() {
-    const params = yield* Schema.decodeUnknownEffect(stage.params)(job.params).pipe(
-      Effect.mapError((e) => fail(`params: ${messageOf(e)}`))
-    )
+    const params = yield* Schema.decodeUnknownEffect(stage.params)(job.params).pipe(Effect.mapError((e) => fail("params", e)))
     const inputs: Record<string, unknown> = {}
     for (const [port, type] of Object.entries(stage.inputs)) if (isMany(type)) inputs[port] = []
     for (const [wired, hash] of Object.entries(job.inputs)) {
       const [port, index] = splitWire(wired)
       const declared = stage.inputs[port]!
       const type = isMany(declared) ? declared.item : declared
-      const bytes = yield* store.getObject(hash).pipe(
+      const bytes = yield* objects.get(hash).pipe(
         Effect.mapError((e) =>
           e._tag === "ObjectDamaged"
-            ? new StageFailed({ node: job.node, message: `input ${wired}: ${e.message}`, damagedInput: hash })
-            : fail(`input ${wired}: ${e.message}`)
+            ? new StageFailed({ node: job.node, during: `input ${wired}`, cause: e, damagedInput: hash })
+            : fail(`input ${wired}`, e)
         )
       )
-      const value = yield* type.decode(bytes, wired).pipe(Effect.mapError((e) => fail(`input ${wired}: ${e.message}`)))
+      const value = yield* type.decode(bytes, wired).pipe(Effect.mapError((e) => fail(`input ${wired}`, e)))
       if (index === undefined) inputs[port] = value
       else (inputs[port] as Array<unknown>)[index] = value
     }
@@ -87,19 +77,18 @@ export const execute = (store: StoreShape, stage: AnyStage, job: NodeJob, events
       progress: events.progress,
       annotate: (f) => Object.assign(facts, f)
     })
-    if (typeof values !== "object" || values === null) return yield* Effect.fail(fail(`returned ${String(values)} instead of its outputs`))
+    const wrong = (what: string) => new StageFailed({ node: job.node, cause: new Error(what) })
+    if (typeof values !== "object" || values === null) return yield* Effect.fail(wrong(`returned ${String(values)} instead of its outputs`))
     const declared = Object.keys(stage.outputs)
     const missing = declared.filter((p) => !(p in values))
     const extra = Object.keys(values).filter((p) => !(p in stage.outputs))
-    if (missing.length) return yield* Effect.fail(fail(`did not return output${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`))
-    if (extra.length) return yield* Effect.fail(fail(`returned undeclared output${extra.length > 1 ? "s" : ""} ${extra.join(", ")}`))
+    if (missing.length) return yield* Effect.fail(wrong(`did not return output${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`))
+    if (extra.length) return yield* Effect.fail(wrong(`returned undeclared output${extra.length > 1 ? "s" : ""} ${extra.join(", ")}`))
     const outputs: Record<string, OutputRef> = {}
     for (const port of declared) {
       const type = stage.outputs[port]!
-      const bytes = yield* type.encode((values as Record<string, unknown>)[port], port).pipe(
-        Effect.mapError((e) => fail(`output ${port}: ${e.message}`))
-      )
-      const ref = yield* store.putObject(bytes).pipe(Effect.mapError((e) => fail(`writing output ${port}: ${e.path}: ${e.message}`)))
+      const bytes = yield* type.encode((values as Record<string, unknown>)[port], port).pipe(Effect.mapError((e) => fail(`output ${port}`, e)))
+      const ref = yield* objects.put(bytes).pipe(Effect.mapError((e) => fail(`writing output ${port}`, e)))
       outputs[port] = { ...ref, kind: type.kind }
     }
     return { outputs, log, facts } satisfies NodeResult
@@ -109,94 +98,17 @@ export const execute = (store: StoreShape, stage: AnyStage, job: NodeJob, events
       if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
       const err = Cause.findErrorOption(cause)
       if (err._tag === "Some" && err.value instanceof StageFailed) return Effect.fail(err.value)
-      const squashed = Cause.squash(cause)
-      return Effect.fail(fail(messageOf(squashed)))
+      // What the stage failed with, threw or died of, kept as it is.
+      return Effect.fail(new StageFailed({ node: job.node, cause: Cause.squash(cause) }))
     })
   )
 }
 
-/** Every stage on the main thread. */
+/** Every stage on the calling thread, against the store's objects. */
 export const layerInline = Layer.effect(
   Runner,
   Effect.gen(function*() {
-    const store = yield* Store
-    return { run: (stage, job, events) => execute(store, stage, job, events) }
+    const objects = yield* Objects
+    return { run: (stage, job, events) => execute(objects, stage, job, events) }
   })
 )
-
-/** Messages from a node worker to the main thread. */
-type FromWorker =
-  | { readonly type: "log"; readonly line: string }
-  | { readonly type: "progress"; readonly progress: Progress }
-  | { readonly type: "done"; readonly result: NodeResult }
-  | { readonly type: "failed"; readonly message: string }
-
-/** The `workerData` a node worker is started with. */
-export interface WorkerData {
-  readonly w2sNodeJob: NodeJob
-  readonly cacheDir: string
-}
-
-/**
- * Heavy stages in worker threads started from `entry` (a script that calls `serveWorker` when it is
- * not the main thread); light ones inline. Needs the disk store at `cacheDir`.
- */
-export const layerWorkers = (entry: string | URL, cacheDir: string, resourceLimits?: { maxOldGenerationSizeMb?: number }) =>
-  Layer.effect(
-    Runner,
-    Effect.gen(function*() {
-      const store = yield* Store
-      const inWorker = (job: NodeJob, events: NodeEvents) =>
-        Effect.callback<NodeResult, StageFailed>((resume) => {
-          const data: WorkerData = { w2sNodeJob: job, cacheDir }
-          const worker = new Worker(entry, { workerData: data, ...(resourceLimits ? { resourceLimits } : {}) })
-          let settled = false
-          const settle = (e: Effect.Effect<NodeResult, StageFailed>) => {
-            if (settled) return
-            settled = true
-            resume(e)
-          }
-          const fail = (message: string) => settle(Effect.fail(new StageFailed({ node: job.node, message })))
-          worker.on("message", (m: FromWorker) => {
-            switch (m.type) {
-              case "log":
-                return events.log(m.line)
-              case "progress":
-                return events.progress(m.progress)
-              case "done":
-                return settle(Effect.succeed(m.result))
-              case "failed":
-                return fail(m.message)
-            }
-          })
-          worker.on("error", (e) => fail(`worker crashed: ${messageOf(e)}`))
-          worker.on("exit", (code) => fail(`worker exited (code ${code}) before finishing`))
-          return Effect.promise(() => worker.terminate().then(() => undefined, () => undefined))
-        })
-      return { run: (stage, job, events) => (stage.heavy ? inWorker(job, events) : execute(store, stage, job, events)) }
-    })
-  )
-
-/** The body of a node worker: runs the job in `workerData` and reports to the parent. */
-export const serveWorker = async (data: WorkerData, post: (m: FromWorker) => void): Promise<void> => {
-  const job = data.w2sNodeJob
-  const stage = lookup(job.stage)
-  if (!stage) return post({ type: "failed", message: `no stage named ${job.stage} in the worker` })
-  let lastProgress = 0
-  const exit = await Effect.runPromiseExit(
-    execute(makeDisk(data.cacheDir), stage, job, {
-      log: (line) => post({ type: "log", line }),
-      progress: (progress) => {
-        const now = Date.now()
-        if (now - lastProgress < 100 && progress.done !== progress.total) return
-        lastProgress = now
-        post({ type: "progress", progress })
-      }
-    })
-  )
-  if (Exit.isSuccess(exit)) post({ type: "done", result: exit.value })
-  else {
-    const err = Cause.squash(exit.cause)
-    post({ type: "failed", message: messageOf(err) })
-  }
-}

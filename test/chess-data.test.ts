@@ -11,7 +11,7 @@ import { split } from "../stages/chess/split.ts"
 import { AnalysedPositions, type Analysed, Positions, type Puzzle, Puzzles } from "../stages/chess/tables.ts"
 import { nativeAvailable, UciEngine } from "../stages/chess/uci.ts"
 import { createHash } from "node:crypto"
-import { memoryStore, outputsOf, planPipeline, runPipeline } from "./helpers.ts"
+import { memoryStore, objects, outputsOf, planPipeline, runPipeline, type TestStore } from "./helpers.ts"
 
 /** The smallest data that still exercises every data stage: seconds, not minutes. */
 const tiny = [
@@ -34,10 +34,10 @@ const tiny = [
   'methods=["naive"]'
 ]
 
-const readTable = (store: ReturnType<typeof memoryStore>["store"], hash: string) =>
-  Effect.flatMap(store.getObject(hash), (bytes) => Puzzles.decode(bytes, "t") as Effect.Effect<ReadonlyArray<Record<string, unknown>>, unknown>)
-const readCorpus = (store: ReturnType<typeof memoryStore>["store"], hash: string) =>
-  Effect.flatMap(store.getObject(hash), (bytes) => Positions.decode(bytes, "t"))
+const readTable = (store: TestStore, hash: string) =>
+  Effect.flatMap(objects(store).get(hash), (bytes) => Puzzles.decode(bytes, "t") as Effect.Effect<ReadonlyArray<Record<string, unknown>>, unknown>)
+const readCorpus = (store: TestStore, hash: string) =>
+  Effect.flatMap(objects(store).get(hash), (bytes) => Positions.decode(bytes, "t"))
 
 describe("chess data (WASM Stockfish)", () => {
   it.live("two runs from empty caches give identical content hashes (data and models); splits are disjoint and miss the corpus", () =>

@@ -1,18 +1,15 @@
+// The scheduler and rebuilder on the toy pipeline: what runs, what is cached, and why.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import fc from "fast-check"
-import * as Executor from "../src/Executor.ts"
+import { Effect } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
 import * as Planner from "../src/Planner.ts"
-import * as Reporter from "../src/Reporter.ts"
-import { Runner, execute } from "../src/Runner.ts"
-import { Store, type StoreShape } from "../src/Store.ts"
+import { reasonText } from "../src/Reason.ts"
 import toy from "../pipelines/toy.ts"
-import { memoryStore, outputsOf, planPipeline, runPipeline } from "./helpers.ts"
+import { damage, memoryStore, objects, outputsOf, planPipeline, records, runnerLayer, runPipeline } from "./helpers.ts"
 
 const small = ["n=50"]
 
-describe("executor", () => {
+describe("scheduler", () => {
   it.effect("a second run executes nothing; the plan shows every node cached", () =>
     Effect.gen(function*() {
       const { store } = memoryStore()
@@ -30,7 +27,7 @@ describe("executor", () => {
       const { store } = memoryStore()
       yield* runPipeline(store, toy, small)
       const plan = yield* planPipeline(store, toy, [...small, "clip=40"])
-      const status = Object.fromEntries(plan.nodes.map((n) => [n.id, `${n.status}: ${n.reason}`]))
+      const status = Object.fromEntries(plan.nodes.map((n) => [n.id, `${n.status}: ${reasonText(n.reason)}`]))
       assert.deepStrictEqual(status, {
         "numbers/1": "cached: cached",
         "numbers/2": "cached: cached",
@@ -66,8 +63,8 @@ describe("executor", () => {
       const { graph } = yield* runPipeline(store, toy, small)
       const clip = graph.byId.get("clip/1")!
       const edited = { ...graph, nodes: graph.nodes.map((n) => n === clip ? { ...n, stage: Object.assign(Object.create(n.stage), { fingerprint: () => "edited" }) } : n) }
-      const plan = Planner.plan({ ...edited, byId: new Map(edited.nodes.map((n) => [n.id, n])) }, store.view)
-      assert.strictEqual(plan.nodes.find((n) => n.id === "clip/1")!.reason, "code changed")
+      const plan = Planner.plan({ ...edited, byId: new Map(edited.nodes.map((n) => [n.id, n])) }, records(store))
+      assert.deepStrictEqual(plan.nodes.find((n) => n.id === "clip/1")!.reason, { _tag: "Changed", code: true, params: false, inputs: [] })
       assert.strictEqual(plan.nodes.find((n) => n.id === "clip/2")!.status, "cached")
     }))
 
@@ -122,12 +119,8 @@ describe("executor", () => {
       const mem = memoryStore()
       yield* runPipeline(mem.store, toy, small)
       const clip = (yield* planPipeline(mem.store, toy, small)).nodes.find((n) => n.id === "clip/1")!
-      const hash = mem.store.view.lookup(clip.key!)
-      const object = (hash as unknown as { record: { outputs: { rows: { hash: string } } } }).record.outputs.rows.hash
-      const o = mem.objects.get(object)!
-      const flipped = o.bytes.slice()
-      flipped[flipped.length >> 1] = flipped[flipped.length >> 1]! ^ 1
-      mem.objects.set(object, { ...o, bytes: flipped })
+      const object = clip.record!.outputs.rows!.hash
+      yield* damage(mem.store).flipObjectByte(object)
       const expected = outputsOf(mem.store, yield* planPipeline(mem.store, toy, small))
       const again = yield* runPipeline(mem.store, toy, small, { force: (id) => id === "square/1" })
       assert.strictEqual(again.tally.failed, 0)
@@ -135,8 +128,30 @@ describe("executor", () => {
       assert.isFalse(again.events.some((e) => e._tag === "Failed"))
       assert.strictEqual(again.summary.nodes.find((n) => n.id === "clip/1")!.outcome, "ran")
       assert.deepStrictEqual(outputsOf(mem.store, yield* planPipeline(mem.store, toy, small)), expected)
-      assert.isUndefined(yield* mem.store.checkObject(object))
+      assert.isUndefined(yield* objects(mem.store).check(object))
     }))
+
+  it.live("a memory store runs heavy stages in worker threads, which reach its objects through this thread", () =>
+    Effect.gen(function*() {
+      const workers = { runner: runnerLayer("workers") }
+      const inline = memoryStore()
+      yield* runPipeline(inline.store, toy, small)
+      const mem = memoryStore()
+      const r = yield* runPipeline(mem.store, toy, small, {}, undefined, workers)
+      assert.strictEqual(r.tally.ran, 11, JSON.stringify(r.summary.nodes.filter((n) => n.outcome === "failed")))
+      assert.isTrue(r.events.some((e) => e._tag === "Log" && e.node === "square/1" && /squaring 50 rows/.test(e.line)))
+      assert.deepStrictEqual(outputsOf(mem.store, yield* planPipeline(mem.store, toy, small)), outputsOf(inline.store, yield* planPipeline(inline.store, toy, small)))
+      // and each worker ends once its node is done (its port to this thread does not keep it alive)
+      const ports = () => process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length
+      for (let i = 0; i < 40 && ports() > 0; i++) yield* Effect.sleep(50)
+      assert.strictEqual(ports(), 0, "worker threads left running")
+      // it really is another thread: a stage that exits its thread fails only its own node
+      const exited = yield* runPipeline(mem.store, toy, [...small, "fail=exit"], { keepGoing: true }, undefined, workers)
+      const square = exited.summary.nodes.find((n) => n.id === "square/1")!
+      assert.strictEqual(square.outcome, "failed")
+      assert.match(square.message!, /worker exited \(code 3\) before finishing/)
+      assert.strictEqual(exited.summary.nodes.find((n) => n.id === "stats/1")!.outcome, "cached")
+    }), 60_000)
 
   it.effect("identical nodes collapse: one node per (stage, params, inputs)", () =>
     Effect.gen(function*() {
@@ -144,94 +159,5 @@ describe("executor", () => {
       assert.strictEqual(g.nodes.filter((n) => n.stage.name === "toy-numbers").length, 2)
       // the summary still sees three reports (two of them the same node)
       assert.deepStrictEqual(Object.keys(g.byId.get("summary")!.inputs), ["reports[0]", "reports[1]", "reports[2]"])
-    }))
-})
-
-// ---------------------------------------------------------------------------------------------
-// The correctness property: from any cache state, a run gives the outputs of a run from empty.
-// ---------------------------------------------------------------------------------------------
-
-type Op =
-  | { readonly op: "run"; readonly sets: ReadonlyArray<string> }
-  | { readonly op: "crash"; readonly sets: ReadonlyArray<string>; readonly after: number }
-  | { readonly op: "dropRecord"; readonly pick: number }
-  | { readonly op: "dropObject"; readonly pick: number }
-  | { readonly op: "truncateRecord"; readonly pick: number }
-
-const variant = fc.record({ clip: fc.constantFrom(50, 90, 150), n: fc.constantFrom(30, 50) }).map((v) => [`clip=${v.clip}`, `n=${v.n}`])
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  variant.map((sets) => ({ op: "run" as const, sets })),
-  fc.tuple(variant, fc.nat(12)).map(([sets, after]) => ({ op: "crash" as const, sets, after })),
-  fc.nat().map((pick) => ({ op: "dropRecord" as const, pick })),
-  fc.nat().map((pick) => ({ op: "dropObject" as const, pick })),
-  fc.nat().map((pick) => ({ op: "truncateRecord" as const, pick }))
-)
-
-class Crash extends Error {}
-
-/** A runner that dies after its `after`-th node has written its objects but before the record: a kill. */
-const crashingRunner = (store: StoreShape, after: number) => {
-  let n = 0
-  return Layer.succeed(Runner, {
-    run: (stage, job, events) =>
-      Effect.flatMap(execute(store, stage, job, events), (r) => (++n > after ? Effect.die(new Crash()) : Effect.succeed(r)))
-  })
-}
-
-const pick = <A>(xs: ReadonlyArray<A>, i: number) => (xs.length ? xs[i % xs.length] : undefined)
-
-const apply = (mem: ReturnType<typeof memoryStore>, op: Op) =>
-  Effect.gen(function*() {
-    const { store } = mem
-    switch (op.op) {
-      case "run":
-        return void (yield* runPipeline(store, toy, op.sets))
-      case "crash": {
-        const graph = yield* Pipeline.graph(toy, undefined, op.sets)
-        const layer = crashingRunner(store, op.after).pipe(
-          Layer.provideMerge(Layer.succeed(Store, store)),
-          Layer.provideMerge(Reporter.layerSilent)
-        )
-        return void (yield* Effect.exit(Executor.run(graph, { jobs: 2 }).pipe(Effect.provide(layer))))
-      }
-      case "dropRecord": {
-        const k = pick([...mem.records.keys()], op.pick)
-        if (k) mem.records.delete(k)
-        return
-      }
-      case "dropObject": {
-        const h = pick([...mem.objects.keys()], op.pick)
-        if (h) mem.objects.delete(h)
-        return
-      }
-      case "truncateRecord": {
-        const k = pick([...mem.records.keys()], op.pick)
-        if (k) mem.records.set(k, { text: mem.records.get(k)!.text.slice(0, 40), mtimeMs: 0 })
-      }
-    }
-  })
-
-describe("correctness property", () => {
-  it.effect("a run from any reachable cache state produces the same outputs as one from an empty cache", () =>
-    Effect.gen(function*() {
-      const target = ["clip=90", "n=50"]
-      const clean = memoryStore()
-      const ref = yield* runPipeline(clean.store, toy, target)
-      assert.strictEqual(ref.tally.ran, 11)
-      const expected = outputsOf(clean.store, yield* planPipeline(clean.store, toy, target))
-      assert.isTrue(Object.values(expected).every((o) => o !== undefined))
-      yield* Effect.promise(() =>
-        fc.assert(
-          fc.asyncProperty(fc.array(opArb, { maxLength: 6 }), async (ops) => {
-            const mem = memoryStore()
-            for (const op of ops) await Effect.runPromise(apply(mem, op))
-            const r = await Effect.runPromise(runPipeline(mem.store, toy, target))
-            if (r.tally.failed) throw new Error(`run failed after ${JSON.stringify(ops)}`)
-            const got = outputsOf(mem.store, await Effect.runPromise(planPipeline(mem.store, toy, target)))
-            assert.deepStrictEqual(got, expected, JSON.stringify(ops))
-          }),
-          { numRuns: 60 }
-        )
-      )
     }))
 })

@@ -1,12 +1,14 @@
-// One contract, run against both store layers (the disk store and the in-memory test double).
+// One contract, run against both store layers (the disk store and the in-memory test double),
+// damaging them through the contract's own Damage service; then what only the disk layer has.
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber } from "effect"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
+import { Context, Deferred, Effect, Exit, Fiber } from "effect"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { sha256 } from "../src/Key.ts"
 import type { NodeRecord } from "../src/Record.ts"
-import { makeDisk, makeMemory, type StoreShape } from "../src/Store.ts"
+import { Locks, Runs } from "../src/Store.ts"
+import { damage, diskStore, memoryStore, objects, records, type TestStore } from "./helpers.ts"
 
 const recordFor = (key: string, outputs: NodeRecord["outputs"]): NodeRecord => ({
   format: 1,
@@ -27,66 +29,85 @@ const recordFor = (key: string, outputs: NodeRecord["outputs"]): NodeRecord => (
   host: { hostname: "h", pid: 1, node: "v20" }
 })
 
-interface Damage {
-  readonly flipObjectByte: (hash: string) => void
-  readonly deleteObject: (hash: string) => void
-  readonly truncateRecord: (key: string) => void
-}
-
-const contract = (name: string, make: () => { store: StoreShape; damage: Damage }) =>
+const contract = (name: string, make: () => TestStore) =>
   describe(`store contract: ${name}`, () => {
     const bytes = new TextEncoder().encode("some artifact bytes")
     const key = sha256("key-1")
 
     it.effect("objects are addressed by their sha256 and read back verified", () =>
       Effect.gen(function*() {
-        const { store, damage } = make()
-        const ref = yield* store.putObject(bytes)
+        const store = make()
+        const obj = objects(store)
+        const ref = yield* obj.put(bytes)
         assert.strictEqual(ref.hash, sha256(bytes))
-        assert.deepStrictEqual([...(yield* store.getObject(ref.hash))], [...bytes])
-        assert.strictEqual(yield* store.checkObject(ref.hash), undefined)
-        damage.flipObjectByte(ref.hash)
-        const exit = yield* Effect.exit(store.getObject(ref.hash))
+        assert.deepStrictEqual([...(yield* obj.get(ref.hash))], [...bytes])
+        assert.strictEqual(yield* obj.check(ref.hash), undefined)
+        assert.strictEqual(obj.sizeOf(ref.hash), bytes.byteLength)
+        assert.deepStrictEqual((yield* obj.list).map((o) => [o.hash, o.size]), [[ref.hash, bytes.byteLength]])
+        yield* damage(store).flipObjectByte(ref.hash)
+        const exit = yield* Effect.exit(obj.get(ref.hash))
         assert.isTrue(Exit.isFailure(exit))
-        assert.match((yield* store.checkObject(ref.hash)) ?? "", /does not match its hash/)
+        assert.match((yield* obj.check(ref.hash)) ?? "", /does not match its hash/)
+        yield* obj.remove(ref.hash)
+        assert.strictEqual(obj.sizeOf(ref.hash), undefined)
+        assert.match((yield* obj.check(ref.hash)) ?? "", /is missing/)
       }))
 
-    it.effect("a committed record is found; absent keys are absent", () =>
+    it.effect("a committed record is found with its ref; absent keys are absent; list and remove", () =>
       Effect.gen(function*() {
-        const { store } = make()
-        const ref = yield* store.putObject(bytes)
-        assert.strictEqual(store.view.lookup(key)._tag, "Absent")
-        yield* store.commit(recordFor(key, { out: { ...ref, kind: "json" } }))
-        const found = store.view.lookup(key)
-        assert.strictEqual(found._tag, "Present")
-        assert.strictEqual(store.view.previousKey("p", "n"), key)
+        const store = make()
+        const rec = records(store)
+        const ref = yield* objects(store).put(bytes)
+        assert.strictEqual(rec.lookup(key)._tag, "Absent")
+        yield* rec.commit(recordFor(key, { out: { ...ref, kind: "json" } }))
+        assert.strictEqual(rec.lookup(key)._tag, "Present")
+        assert.deepStrictEqual((rec.read(key) as { record: NodeRecord }).record.log, ["hello"])
+        assert.strictEqual(rec.previousKey("p", "n"), key)
+        assert.deepStrictEqual((yield* rec.list).map((r) => [r.key, r.lookup._tag]), [[key, "Present"]])
+        assert.deepStrictEqual(yield* rec.listRefs, [{ pipeline: "p", node: "n", key }])
+        yield* rec.removeRef({ pipeline: "p", node: "n", key })
+        assert.strictEqual(rec.previousKey("p", "n"), undefined)
+        yield* rec.remove(key)
+        assert.strictEqual(rec.lookup(key)._tag, "Absent")
+      }))
+
+    it.effect("a node's failure log is kept until the next failure", () =>
+      Effect.gen(function*() {
+        const rec = records(make())
+        assert.strictEqual(rec.failure("p", "a/b"), undefined)
+        yield* rec.saveFailure("p", "a/b", "one\n")
+        yield* rec.saveFailure("p", "a/b", "two\n")
+        assert.strictEqual(rec.failure("p", "a/b"), "two\n")
       }))
 
     it.effect("a record whose output is missing, or that is truncated, is damaged, never present", () =>
       Effect.gen(function*() {
-        const { store, damage } = make()
-        const ref = yield* store.putObject(bytes)
-        yield* store.commit(recordFor(key, { out: { ...ref, kind: "json" } }))
-        damage.deleteObject(ref.hash)
-        const l1 = store.view.lookup(key)
+        const store = make()
+        const rec = records(store)
+        const ref = yield* objects(store).put(bytes)
+        yield* rec.commit(recordFor(key, { out: { ...ref, kind: "json" } }))
+        yield* damage(store).deleteObject(ref.hash)
+        const l1 = rec.lookup(key)
         assert.strictEqual(l1._tag, "Damaged")
         assert.match((l1 as { reason: string }).reason, /output 'out' \(object [0-9a-f]{12}\) is missing/)
-        yield* store.putObject(bytes)
-        damage.truncateRecord(key)
-        const l2 = store.view.lookup(key)
+        yield* objects(store).put(bytes)
+        yield* damage(store).truncateRecord(key, 30)
+        const l2 = rec.lookup(key)
         assert.strictEqual(l2._tag, "Damaged")
         assert.match((l2 as { reason: string }).reason, /record (digest mismatch|has no record header)/)
+        yield* damage(store).deleteRecord(key)
+        assert.strictEqual(rec.lookup(key)._tag, "Absent")
       }))
 
     it.live("the lock of a key admits one holder at a time; a waiter is told it waits", () =>
       Effect.gen(function*() {
-        const { store } = make()
+        const locks = Context.get(make(), Locks)
         const inside = yield* Deferred.make<void>()
         const release = yield* Deferred.make<void>()
         let waits = 0
         const order: Array<string> = []
         const first = yield* Effect.forkChild(
-          store.withLock(key, Effect.void, Effect.gen(function*() {
+          locks.withLock(key, Effect.void, Effect.gen(function*() {
             order.push("first in")
             yield* Deferred.succeed(inside, undefined)
             yield* Deferred.await(release)
@@ -95,7 +116,7 @@ const contract = (name: string, make: () => { store: StoreShape; damage: Damage 
         )
         yield* Deferred.await(inside)
         const second = yield* Effect.forkChild(
-          store.withLock(key, Effect.sync(() => void waits++), Effect.sync(() => void order.push("second in")))
+          locks.withLock(key, Effect.sync(() => void waits++), Effect.sync(() => void order.push("second in")))
         )
         yield* Effect.sleep(300)
         assert.deepStrictEqual(order, ["first in"])
@@ -107,48 +128,17 @@ const contract = (name: string, make: () => { store: StoreShape; damage: Damage 
       }), { timeout: 20_000 })
   })
 
-contract("memory", () => {
-  const m = makeMemory()
-  return {
-    store: m.store,
-    damage: {
-      flipObjectByte: (h) => {
-        const o = m.objects.get(h)!
-        const b = o.bytes.slice()
-        b[0] = b[0]! ^ 0xff
-        m.objects.set(h, { ...o, bytes: b })
-      },
-      deleteObject: (h) => void m.objects.delete(h),
-      truncateRecord: (k) => void m.records.set(k, { text: m.records.get(k)!.text.slice(0, 30), mtimeMs: 0 })
-    }
-  }
-})
-
-contract("disk", () => {
-  const dir = mkdtempSync(join(tmpdir(), "w2s-store-"))
-  const obj = (h: string) => join(dir, "objects", h.slice(0, 2), h)
-  return {
-    store: makeDisk(dir),
-    damage: {
-      flipObjectByte: (h) => {
-        const b = Buffer.from(readFileSync(obj(h)))
-        b[0] = b[0]! ^ 0xff
-        writeFileSync(obj(h), b)
-      },
-      deleteObject: (h) => rmSync(obj(h)),
-      truncateRecord: (k) => truncateSync(join(dir, "records", k.slice(0, 2), `${k}.json`), 30)
-    }
-  }
-})
+contract("memory", () => memoryStore().store)
+contract("disk", () => diskStore().store)
 
 describe("disk store writes", () => {
   it.effect("leave no temp files behind and create nothing until written", () =>
     Effect.gen(function*() {
       const dir = join(mkdtempSync(join(tmpdir(), "w2s-store-")), "cache")
-      const store = makeDisk(dir)
-      assert.strictEqual(store.view.lookup(sha256("x"))._tag, "Absent")
+      const { store } = diskStore(dir)
+      assert.strictEqual(records(store).lookup(sha256("x"))._tag, "Absent")
       assert.throws(() => readdirSync(dir))
-      yield* store.putObject(new Uint8Array([1, 2, 3]))
+      yield* objects(store).put(new Uint8Array([1, 2, 3]))
       assert.deepStrictEqual(readdirSync(join(dir, "tmp")), [])
     }))
 })
@@ -158,30 +148,30 @@ describe("the record index", () => {
   // afresh, as the next CLI call does, and damages something behind the index's back.
   const prepared = () =>
     Effect.gen(function*() {
-      const dir = mkdtempSync(join(tmpdir(), "w2s-index-"))
-      const first = makeDisk(dir)
-      const a = yield* first.putObject(new Uint8Array([1, 2, 3]))
-      const b = yield* first.putObject(new Uint8Array([4, 5]))
+      const { dir, store: first } = diskStore()
+      const a = yield* objects(first).put(new Uint8Array([1, 2, 3]))
+      const b = yield* objects(first).put(new Uint8Array([4, 5]))
       const [ka, kb] = [sha256("a"), sha256("b")]
-      yield* first.commit(recordFor(ka, { out: { ...a, kind: "json" } }))
-      yield* first.commit(recordFor(kb, { out: { ...b, kind: "json" } }))
+      yield* records(first).commit(recordFor(ka, { out: { ...a, kind: "json" } }))
+      yield* records(first).commit(recordFor(kb, { out: { ...b, kind: "json" } }))
       // records enter the index when a plan reads them back
-      assert.strictEqual(first.view.lookup(ka)._tag, "Present")
-      assert.strictEqual(first.view.lookup(kb)._tag, "Present")
-      yield* first.saveIndex
+      assert.strictEqual(records(first).lookup(ka)._tag, "Present")
+      assert.strictEqual(records(first).lookup(kb)._tag, "Present")
+      yield* records(first).saveIndex
       const rec = (k: string) => join(dir, "records", k.slice(0, 2), `${k}.json`)
       return { dir, ka, kb, rec, indexFile: join(dir, "index", "records.json") }
     })
+  const reopen = (dir: string) => records(diskStore(dir).store)
 
   it.effect("is written once records exist, and a fresh store answers from it like from the files", () =>
     Effect.gen(function*() {
       const { dir, ka, kb, indexFile } = yield* prepared()
       const before = readFileSync(indexFile, "utf8")
       assert.match(before, /^w2s-index\/3 sha256:[0-9a-f]{64}\n/)
-      const again = makeDisk(dir)
-      assert.strictEqual(again.view.lookup(ka)._tag, "Present")
-      assert.strictEqual(again.view.lookup(kb)._tag, "Present")
-      assert.strictEqual(again.view.lookup(sha256("c"))._tag, "Absent")
+      const again = reopen(dir)
+      assert.strictEqual(again.lookup(ka)._tag, "Present")
+      assert.strictEqual(again.lookup(kb)._tag, "Present")
+      assert.strictEqual(again.lookup(sha256("c"))._tag, "Absent")
       yield* again.saveIndex
       assert.strictEqual(readFileSync(indexFile, "utf8"), before, "nothing new: the index is not rewritten")
     }))
@@ -195,11 +185,11 @@ describe("the record index", () => {
       writeFileSync(rec(ka), text.replace('"hello"', '"hellp"'))
       utimesSync(rec(ka), mtime, mtime)
       rmSync(rec(kb))
-      const again = makeDisk(dir)
-      const la = again.view.lookup(ka)
+      const again = reopen(dir)
+      const la = again.lookup(ka)
       assert.strictEqual(la._tag, "Damaged")
       assert.match((la as { reason: string }).reason, /digest mismatch/)
-      assert.strictEqual(again.view.lookup(kb)._tag, "Absent")
+      assert.strictEqual(again.lookup(kb)._tag, "Absent")
     }))
 
   it.effect("a damaged index is ignored, not trusted", () =>
@@ -207,20 +197,20 @@ describe("the record index", () => {
       const { dir, ka, rec, indexFile } = yield* prepared()
       // an index entry that claims other outputs for ka, with the digest left as it was
       const text = readFileSync(indexFile, "utf8")
-      const truth = (again: ReturnType<typeof makeDisk>) => (again.view.read(ka) as { record: NodeRecord }).record.outputs
-      const real = truth(makeDisk(dir)).out!.hash
+      const truth = (again: ReturnType<typeof reopen>) => (again.read(ka) as { record: NodeRecord }).record.outputs
+      const real = truth(reopen(dir)).out!.hash
       assert.include(text, real)
       writeFileSync(indexFile, text.replace(real, sha256("forged")))
-      const again = makeDisk(dir)
-      const l = again.view.lookup(ka)
+      const again = reopen(dir)
+      const l = again.lookup(ka)
       assert.strictEqual(l._tag, "Present")
       assert.strictEqual((l as { record: { outputs: Record<string, { hash: string }> } }).record.outputs.out!.hash, real)
-      assert.deepStrictEqual((again.view.read(ka) as { record: NodeRecord }).record.log, ["hello"])
+      assert.deepStrictEqual((again.read(ka) as { record: NodeRecord }).record.log, ["hello"])
       // a garbage index: the same
       writeFileSync(indexFile, "not an index")
-      assert.strictEqual(makeDisk(dir).view.lookup(ka)._tag, "Present")
+      assert.strictEqual(reopen(dir).lookup(ka)._tag, "Present")
       truncateSync(rec(ka), 30)
-      assert.strictEqual(makeDisk(dir).view.lookup(ka)._tag, "Damaged")
+      assert.strictEqual(reopen(dir).lookup(ka)._tag, "Damaged")
     }))
 })
 
@@ -237,4 +227,28 @@ describe("record checks", () => {
     const wrongKey = Record.decode(text, h("other"))
     assert.match((wrongKey as { failure: string }).failure, /holds key/)
   })
+})
+
+describe("the run registry and the leftovers sweep (disk)", () => {
+  it.live("a registered run is active for the life of its scope; a dead process's temp file and an unheld lock are swept", () =>
+    Effect.gen(function*() {
+      const { dir, store } = diskStore()
+      const runs = Context.get(store, Runs)
+      assert.strictEqual(yield* runs.activeSince, undefined)
+      const t0 = Date.now()
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* runs.register
+        const since = yield* runs.activeSince
+        assert.isTrue(since !== undefined && since >= t0 - 1000 && since <= Date.now())
+      }))
+      assert.strictEqual(yield* runs.activeSince, undefined)
+      mkdirSync(join(dir, "tmp"), { recursive: true })
+      writeFileSync(join(dir, "tmp", "999999999-half-written"), "x")
+      writeFileSync(join(dir, "tmp", `${process.pid}-in-flight`), "x")
+      mkdirSync(join(dir, "locks", `${sha256("k")}.lock`), { recursive: true })
+      utimesSync(join(dir, "locks", `${sha256("k")}.lock`), new Date(0), new Date(0))
+      assert.strictEqual(yield* runs.sweepLeftovers, 2)
+      assert.deepStrictEqual(readdirSync(join(dir, "tmp")), [`${process.pid}-in-flight`])
+      assert.deepStrictEqual(readdirSync(join(dir, "locks")), [])
+    }))
 })

@@ -1,6 +1,7 @@
 /**
  * What every command needs: the pipelines this build knows, the root command's shared flags, and
- * the store they point at. `App` is provided once by `main`; tests provide their own.
+ * the store they point at (`storeLayer`, which the commands that read or write the store are
+ * provided with). `App` is provided once by `main`; tests provide their own.
  */
 import { Config, Context, Effect, Layer, type Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -9,10 +10,12 @@ import { readFileSync, type Stats, statSync } from "node:fs"
 import { NotFound, UsageError } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import * as Pipe from "../Pipeline.ts"
+import * as Rebuilder from "../Rebuilder.ts"
 import * as Reporter from "../Reporter.ts"
 import * as Runner from "../Runner.ts"
+import * as Store from "../Store.ts"
 import * as Targets from "../Targets.ts"
-import { makeDisk, Store } from "../Store.ts"
+import * as Workers from "../Workers.ts"
 
 export class App extends Context.Service<App, {
   readonly pipelines: ReadonlyArray<Pipeline>
@@ -60,20 +63,21 @@ export const cacheDir = Effect.flatMap(root, (r) => {
     : Effect.succeed(dir)
 })
 
-/** The disk store at the chosen cache directory. */
-export const openStore = Effect.map(cacheDir, makeDisk)
+/** The disk store at the chosen cache directory, for the commands that use it. */
+export const storeLayer = Layer.unwrap(Effect.map(cacheDir, Store.layerDisk))
 
-/** Store + runner + console reporter for running graphs. */
+/**
+ * What running graphs needs besides the store: the rebuilder, a runner (heavy stages in worker
+ * threads started from the CLI bundle, when there is one) and the console reporter.
+ */
 export const runLayer = Effect.gen(function*() {
   const app = yield* App
-  const dir = yield* cacheDir
-  const store = Layer.succeed(Store, makeDisk(dir))
   // PIPELINE_WORKER_MEMORY_MB caps each worker thread's heap: a stage that exceeds it fails alone.
   const heap = Number(process.env.PIPELINE_WORKER_MEMORY_MB ?? 0)
   const runner = app.workerEntry
-    ? Runner.layerWorkers(app.workerEntry, dir, heap > 0 ? { maxOldGenerationSizeMb: heap } : undefined)
+    ? Workers.layer(app.workerEntry, heap > 0 ? { maxOldGenerationSizeMb: heap } : undefined)
     : Runner.layerInline
-  return runner.pipe(Layer.provideMerge(store), Layer.provideMerge(Reporter.layerConsole))
+  return Rebuilder.Rebuilder.layer.pipe(Layer.provideMerge(runner), Layer.provideMerge(Reporter.layerConsole))
 })
 
 // Flags shared by the commands that resolve a pipeline.

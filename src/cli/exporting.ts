@@ -4,7 +4,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { writeFile } from "node:fs/promises"
 import { StoreError, UsageError } from "../Errors.ts"
 import * as Export from "../Export.ts"
-import { findPipeline, openStore, presetFlag, resolveGraph, setFlag, paramsFlag } from "./App.ts"
+import { findPipeline, presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer } from "./App.ts"
 import { findNode, readOutput } from "./outputs.ts"
 
 const emit = (data: string | Uint8Array, out: Option.Option<string>) =>
@@ -14,7 +14,7 @@ const emit = (data: string | Uint8Array, out: Option.Option<string>) =>
         ? Console.log(data.replace(/\n$/, ""))
         : Effect.fail(new UsageError({ message: "binary output needs --out FILE" })),
     onSome: (file) =>
-      Effect.tryPromise({ try: () => writeFile(file, data), catch: (e) => new StoreError({ path: file, message: String(e) }) }).pipe(
+      Effect.tryPromise({ try: () => writeFile(file, data), catch: (e) => StoreError.fromCause(file, e) }).pipe(
         Effect.andThen(Console.error(`wrote ${file}`))
       )
   })
@@ -37,10 +37,10 @@ export const exportCmd = Command.make(
     const ports = Object.keys(node.stage.outputs)
     const port = Option.getOrUndefined(a.output) ?? (ports.length === 1 ? ports[0]! : undefined)
     if (!port) return yield* Effect.fail(new UsageError({ message: `${node.id} has outputs ${ports.join(", ")}: choose one with --output` }))
-    const { type, value } = yield* readOutput(graph, yield* openStore, node, port)
+    const { type, value } = yield* readOutput(graph, node, port)
     yield* emit(yield* Export.render(`${node.id}.${port}`, type, value, a.format), a.out)
   })
-).pipe(Command.withDescription("Export one output of a computed node"))
+).pipe(Command.provide(storeLayer), Command.withDescription("Export one output of a computed node"))
 
 export const results = Command.make(
   "results",
@@ -57,7 +57,7 @@ export const results = Command.make(
     if (!pipeline.results) return yield* Effect.fail(new UsageError({ message: `pipeline ${pipeline.name} declares no results table` }))
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     const node = yield* findNode(graph, pipeline.results.node)
-    const { type, value } = yield* readOutput(graph, yield* openStore, node, pipeline.results.output)
+    const { type, value } = yield* readOutput(graph, node, pipeline.results.output)
     yield* emit(yield* Export.render(`results of ${pipeline.name}`, type, value, a.format), a.out)
   })
-).pipe(Command.withDescription("Print or write the pipeline's results table"))
+).pipe(Command.provide(storeLayer), Command.withDescription("Print or write the pipeline's results table"))

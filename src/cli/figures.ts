@@ -9,7 +9,7 @@ import { join } from "node:path"
 import type { Figure } from "../Artifact.ts"
 import { StoreError } from "../Errors.ts"
 import type { Graph } from "../Pipeline.ts"
-import type { StoreShape } from "../Store.ts"
+import { Objects, Records } from "../Store.ts"
 import { planned } from "./outputs.ts"
 
 /** The figure ports of a graph: [node id, port, file stem]. */
@@ -27,20 +27,21 @@ const writeAtomic = (file: string, data: string | Uint8Array) =>
       await writeFile(tmp, data)
       await rename(tmp, file)
     },
-    catch: (e) => new StoreError({ path: file, message: `cannot write figure: ${e instanceof Error ? e.message : String(e)}` })
+    catch: (e) => StoreError.fromCause(file, e)
   })
 
 /**
  * Writes the figures that are computed. Returns the files written and the figures skipped: not
  * computed (a failed upstream) or unreadable (a damaged object, removed so the next run redraws it).
  */
-export const writeFigures = (graph: Graph, store: StoreShape, dir: string) =>
+export const writeFigures = (graph: Graph, dir: string) =>
   Effect.gen(function*() {
+    const objects = yield* Objects
     const ports = figurePorts(graph)
     const files: Array<string> = []
     const skipped: Array<string> = []
     if (ports.length === 0) return { files, skipped }
-    const plan = planned(graph, store)
+    const plan = planned(graph, yield* Records)
     for (const { node, port, stem } of ports) {
       const entry = plan.get(node)
       if (entry?.status !== "cached" || !entry.record) {
@@ -49,8 +50,8 @@ export const writeFigures = (graph: Graph, store: StoreShape, dir: string) =>
       }
       const type = graph.byId.get(node)!.stage.outputs[port]!
       const hash = entry.record.outputs[port]!.hash
-      const bytes = yield* store.getObject(hash).pipe(
-        Effect.catchTag("ObjectDamaged", () => Effect.as(Effect.ignore(store.removeObject(hash)), undefined))
+      const bytes = yield* objects.get(hash).pipe(
+        Effect.catchTag("ObjectDamaged", () => Effect.as(Effect.ignore(objects.remove(hash)), undefined))
       )
       if (bytes === undefined) {
         skipped.push(`${stem} (damaged; the next run redraws it)`)
@@ -60,7 +61,7 @@ export const writeFigures = (graph: Graph, store: StoreShape, dir: string) =>
       if (files.length === 0) {
         yield* Effect.tryPromise({
           try: () => mkdir(dir, { recursive: true }),
-          catch: (e) => new StoreError({ path: dir, message: `cannot create the figures folder: ${e instanceof Error ? e.message : String(e)}` })
+          catch: (e) => StoreError.fromCause(dir, e)
         })
       }
       yield* writeAtomic(join(dir, `${stem}.svg`), fig.svg)

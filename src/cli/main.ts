@@ -6,8 +6,8 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit } from "effect"
-import { CliOutput, Command } from "effect/cli"
-import { exitCode } from "../Errors.ts"
+import { CliError, CliOutput, Command } from "effect/cli"
+import { exitCode, messageOf } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import { App, root } from "./App.ts"
 import { dag } from "./dag.ts"
@@ -20,11 +20,6 @@ import { show } from "./show.ts"
 import { verify } from "./verify.ts"
 
 export const command = root.pipe(Command.withSubcommands([list, run, plan, dag, show, results, exportCmd, verify, gc]))
-
-const isCliError = (e: unknown) =>
-  typeof e === "object" && e !== null && "_tag" in e &&
-  ["UnrecognizedOption", "DuplicateOption", "MissingOption", "MissingArgument", "UnexpectedArgument", "InvalidValue", "UnknownSubcommand", "ValidationError"]
-    .includes((e as { _tag: string })._tag)
 
 /**
  * effect/cli's presenter, except that a command line it cannot parse gets one line per error and a
@@ -51,15 +46,11 @@ export const reportFailure = (cause: Cause.Cause<unknown>, verbose: boolean): nu
     return 130
   }
   const err = Cause.squash(cause)
-  if (isCliError(err)) return 2 // effect/cli has printed it with the help hint
-  if (typeof err === "object" && err !== null && (err as { _tag?: string })._tag === "ShowHelp") {
-    // effect/cli has printed the help, and the parse errors if there were any.
-    return ((err as { errors?: ReadonlyArray<unknown> }).errors?.length ?? 0) > 0 ? 2 : 0
-  }
-  const message = err instanceof Error || (typeof err === "object" && err !== null && "message" in err)
-    ? String((err as { message: unknown }).message)
-    : String(err)
-  process.stderr.write(`error: ${message}\n`)
+  // effect/cli has printed the help, and the parse errors if there were any.
+  if (CliError.isCliError(err) && err._tag === "ShowHelp") return err.errors.length > 0 ? 2 : 0
+  // a command line it could not parse: effect/cli has printed it with the help hint
+  if (CliError.isCliError(err) && err._tag !== "UserError") return 2
+  process.stderr.write(`error: ${messageOf(err)}\n`)
   if (verbose) process.stderr.write(`${Cause.pretty(cause)}\n`)
   return exitCode(err)
 }

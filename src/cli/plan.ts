@@ -2,14 +2,16 @@
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Planner from "../Planner.ts"
+import { reasonText } from "../Reason.ts"
+import { Records } from "../Store.ts"
 import * as Targets from "../Targets.ts"
-import { presetFlag, resolveGraph, setFlag, openStore, paramsFlag, targetsArg } from "./App.ts"
+import { presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
 import { columns } from "./format.ts"
 
 /** The `plan --json` document (DESIGN.md section 3). */
 export const planJson = (p: Planner.Plan) => ({
   pipeline: p.pipeline,
-  nodes: p.nodes.map((n) => ({ id: n.id, stage: n.stage, key: n.key ?? null, status: n.status, reason: n.reason, needs: n.needs }))
+  nodes: p.nodes.map((n) => ({ id: n.id, stage: n.stage, key: n.key ?? null, status: n.status, reason: reasonText(n.reason), needs: n.needs }))
 })
 
 /** Counts by stage, e.g. `3 to run, 12 cached  (train-strong: 2 run; evaluate: 1 run, 3 cached)`. */
@@ -34,11 +36,10 @@ export const plan = Command.make(
   },
   Effect.fn(function*(a) {
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
-    const store = yield* openStore
-    const p = Planner.plan(graph, store.view, { force: Targets.matcher(a.force) })
+    const p = Planner.plan(graph, yield* Records, { force: Targets.matcher(a.force) })
     yield* Effect.yieldNow // a signal that came while planning a huge graph stops it here
     if (a.json) return yield* Console.log(JSON.stringify(planJson(p)))
-    yield* Console.log(columns(p.nodes.map((n) => [n.status === "run" ? "run" : "cached", n.id, n.status === "run" ? n.reason : ""])))
+    yield* Console.log(columns(p.nodes.map((n) => [n.status === "run" ? "run" : "cached", n.id, n.status === "run" ? reasonText(n.reason) : ""])))
     yield* Console.log(`\n${graph.pipeline} (preset ${graph.preset}): ${planSummary(p)}`)
   })
-).pipe(Command.withDescription("Show what a run would execute and why; runs nothing"))
+).pipe(Command.provide(storeLayer), Command.withDescription("Show what a run would execute and why; runs nothing"))

@@ -2,11 +2,11 @@
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { availableParallelism } from "node:os"
-import * as Executor from "../Executor.ts"
+import * as Scheduler from "../Scheduler.ts"
 import { UsageError } from "../Errors.ts"
 import * as Targets from "../Targets.ts"
 import { isAbsolute, join, relative, resolve } from "node:path"
-import { openStore, presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, targetsArg } from "./App.ts"
+import { presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
 import { figurePorts, writeFigures } from "./figures.ts"
 import { duration } from "./format.ts"
 
@@ -34,10 +34,10 @@ export const run = Command.make(
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
     const layer = yield* runLayer
-    const summary = yield* Executor.run(graph, { jobs, force: Targets.matcher(a.force), keepGoing: a.keepGoing }).pipe(
+    const summary = yield* Scheduler.run(graph, { jobs, force: Targets.matcher(a.force), keepGoing: a.keepGoing }).pipe(
       Effect.provide(layer)
     )
-    const t = Executor.tally(summary)
+    const t = Scheduler.tally(summary)
     const parts = [`${t.ran} ran`, `${t.cached} cached`]
     if (t.reused) parts.push(`${t.reused} computed by another run`)
     if (t.failed) parts.push(`${t.failed} failed`)
@@ -47,7 +47,7 @@ export const run = Command.make(
     for (const n of summary.nodes) if (n.outcome === "failed") yield* Console.error(`failed: ${n.id}: ${n.message}`)
     if (figurePorts(graph).length > 0) {
       const dir = a.out._tag === "Some" ? a.out.value : join("figures", graph.pipeline)
-      const { files, skipped } = yield* writeFigures(graph, yield* openStore, dir)
+      const { files, skipped } = yield* writeFigures(graph, dir)
       if (files.length) yield* Console.log(`figures: ${files.filter((f) => f.endsWith(".svg")).length} written to ${shown(dir)}/`)
       if (skipped.length) {
         yield* Console.error(`figures not written: ${skipped.join(", ")}; files of those names in ${shown(dir)}/ are from an earlier run`)
@@ -55,4 +55,4 @@ export const run = Command.make(
     }
     if (t.failed) process.exitCode = 1
   })
-).pipe(Command.withDescription("Run a pipeline: compute what is not cached"))
+).pipe(Command.provide(storeLayer), Command.withDescription("Run a pipeline: compute what is not cached"))

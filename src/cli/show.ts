@@ -2,7 +2,9 @@
 import { Console, Effect } from "effect"
 import { Argument, Command } from "effect/cli"
 import { short } from "../Key.ts"
-import { openStore, presetFlag, resolveGraph, setFlag, paramsFlag } from "./App.ts"
+import { reasonText } from "../Reason.ts"
+import { Records } from "../Store.ts"
+import { presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer } from "./App.ts"
 import { bytes, columns, duration } from "./format.ts"
 import { findNode, planned } from "./outputs.ts"
 
@@ -12,15 +14,15 @@ export const show = Command.make(
   Effect.fn(function*(a) {
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
     const node = yield* findNode(graph, a.node)
-    const store = yield* openStore
-    const entry = planned(graph, store).get(node.id)!
-    const full = entry.status === "cached" && entry.key ? store.view.read(entry.key) : undefined
+    const records = yield* Records
+    const entry = planned(graph, records).get(node.id)!
+    const full = entry.status === "cached" && entry.key ? records.read(entry.key) : undefined
     const r = full?._tag === "Present" ? full.record : undefined
     const out: Array<string> = [
       `node      ${node.id}${node.aliases.length ? ` (also ${node.aliases.join(", ")})` : ""}`,
       `stage     ${node.stage.name} v${node.stage.version}${node.stage.heavy ? " (worker thread)" : ""}`,
       `key       ${entry.key ?? "(not known until upstream runs)"}`,
-      `status    ${entry.status}${entry.status === "run" ? ` (${entry.reason})` : ""}`,
+      `status    ${entry.status}${entry.status === "run" ? ` (${reasonText(entry.reason)})` : ""}`,
       `params    ${JSON.stringify(node.params)}`,
       "inputs"
     ]
@@ -36,9 +38,9 @@ export const show = Command.make(
       if (Object.keys(r.facts).length) out.push(`facts     ${JSON.stringify(r.facts)}`)
       out.push(`log (${r.log.length} lines)`, ...r.log.map((l) => `  ${l}`))
     } else {
-      const failed = store.failure(graph.pipeline, node.id)
+      const failed = records.failure(graph.pipeline, node.id)
       if (failed) out.push("last failure log", ...failed.trimEnd().split("\n").map((l) => `  ${l}`))
     }
     yield* Console.log(out.join("\n"))
   })
-).pipe(Command.withDescription("Show a node: params, key, inputs, outputs, times and log"))
+).pipe(Command.provide(storeLayer), Command.withDescription("Show a node: params, key, inputs, outputs, times and log"))

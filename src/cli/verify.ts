@@ -2,7 +2,8 @@
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import { short } from "../Key.ts"
-import { openStore } from "./App.ts"
+import { Objects, Records } from "../Store.ts"
+import { storeLayer } from "./App.ts"
 import { bytes, duration } from "./format.ts"
 
 export const verify = Command.make(
@@ -10,13 +11,13 @@ export const verify = Command.make(
   { repair: Flag.Boolean("repair").pipe(Flag.withDescription("Delete what is damaged so the next run recomputes it"), Flag.withDefault(false)) },
   Effect.fn(function*(a) {
     const t0 = Date.now()
-    const store = yield* openStore
+    const store = { records: yield* Records, objects: yield* Objects }
     const damage: Array<string> = []
-    const records = yield* store.listRecords
-    const objects = yield* store.listObjects
+    const records = yield* store.records.list
+    const objects = yield* store.objects.list
     const badObjects = new Set<string>()
     for (const o of objects) {
-      const problem = yield* store.checkObject(o.hash)
+      const problem = yield* store.objects.check(o.hash)
       if (problem) {
         damage.push(`object ${short(o.hash)}: ${problem}`)
         badObjects.add(o.hash)
@@ -36,15 +37,15 @@ export const verify = Command.make(
       }
     }
     const total = objects.reduce((s, o) => s + o.size, 0)
-    yield* Console.log(`checked ${records.length} records and ${objects.length} objects (${bytes(total)}) in ${store.location} in ${duration(Date.now() - t0)}`)
+    yield* Console.log(`checked ${records.length} records and ${objects.length} objects (${bytes(total)}) in ${store.objects.location} in ${duration(Date.now() - t0)}`)
     if (damage.length === 0) return yield* Console.log("no damage found")
     yield* Console.log(`${damage.length} problem${damage.length > 1 ? "s" : ""}:\n  ${damage.join("\n  ")}`)
     if (a.repair) {
-      for (const k of badRecords) yield* store.removeRecord(k)
-      for (const h of badObjects) yield* store.removeObject(h)
+      for (const k of badRecords) yield* store.records.remove(k)
+      for (const h of badObjects) yield* store.objects.remove(h)
       yield* Console.log(`removed ${badRecords.length} records and ${badObjects.size} objects; the next run recomputes them`)
     } else {
       process.exitCode = 1
     }
   })
-).pipe(Command.withDescription("Re-hash the store and report damage (exit 1 if any; --repair drops it)"))
+).pipe(Command.provide(storeLayer), Command.withDescription("Re-hash the store and report damage (exit 1 if any; --repair drops it)"))

@@ -1,9 +1,10 @@
 /**
- * The executor: runs a graph against the store. It plans first, then starts every node as soon as
- * its upstream is done, at most `jobs` at a time. Before running, a node is keyed from the content
- * hashes its upstream actually produced, so a re-run upstream that made the same bytes leaves it
- * cached (early cutoff). Each node runs under its key's lock, re-checks the store once it has the
- * lock (another run may have committed it meanwhile), and commits its record last.
+ * The scheduler: runs a graph against the store by handing its nodes to the rebuilder in order. It
+ * plans first, then starts every node as soon as its upstream is done, at most `jobs` at a time.
+ * Before building, a node is keyed from the content hashes its upstream actually produced, so a
+ * re-run upstream that made the same bytes leaves it cached (early cutoff). Whether a node is up to
+ * date, and building it when not, is the rebuilder's business (`Rebuilder.ts`); this module only
+ * decides when, and keeps the outcomes.
  *
  * Failure: by default the first failed node cancels the rest (fail-fast); with `keepGoing` the
  * nodes that do not depend on it go on. Interruption (Ctrl-C) cancels running nodes and releases
@@ -12,14 +13,15 @@
  * again, so the node that made it recomputes it first (at most twice per run).
  */
 import { Deferred, Effect, Exit, Semaphore } from "effect"
-import { hostname } from "node:os"
-import { StageFailed, StoreError } from "./Errors.ts"
+import { CacheNotWritable, type StageFailed } from "./Errors.ts"
 import type { Graph, GraphNode } from "./Pipeline.ts"
 import { inputHashes, keyOf, type Plan, plan } from "./Planner.ts"
-import type { Committed, NodeRecord } from "./Record.ts"
+import { Rebuilder } from "./Rebuilder.ts"
+import type { Committed } from "./Record.ts"
 import { Reporter } from "./Reporter.ts"
-import { Runner } from "./Runner.ts"
-import { Store } from "./Store.ts"
+import { Objects } from "./store/Objects.ts"
+import { Records } from "./store/Records.ts"
+import { Runs } from "./store/Runs.ts"
 
 export interface RunOptions {
   readonly jobs: number
@@ -53,35 +55,29 @@ export const tally = (s: RunSummary): Record<Outcome, number> => {
   return t
 }
 
-const host = { hostname: hostname(), pid: process.pid, node: process.version }
-
 /**
- * Runs a graph and returns what happened to each node, failures included (see `tally`).
- * Fails only when interrupted.
+ * Runs a graph and returns what happened to each node, failures included (see `tally`). Fails only
+ * when interrupted, or with `CacheNotWritable` when there is work and the cache cannot be written.
  */
 export const run = (graph: Graph, options: RunOptions) =>
   Effect.scoped(Effect.gen(function*() {
-    const store = yield* Store
+    const records = yield* Records
+    const objects = yield* Objects
+    const runs = yield* Runs
     const reporter = yield* Reporter
     const force = options.force ?? (() => false)
-    const first = plan(graph, store.view, { force })
+    const first = plan(graph, records, { force })
     const todo = first.nodes.filter((n) => n.status === "run").length
     // While this run is active, `gc` keeps everything written since it started. A run with nothing
     // to do writes nothing and skips this, so a no-op run is cheap and works on a read-only cache.
-    if (todo > 0) {
-      yield* store.registerRun.pipe(
-        Effect.mapError((e) =>
-          new StoreError({ path: e.path, message: `cannot write to the cache (${e.message} at ${e.path}); ${todo} node${todo === 1 ? "" : "s"} would need computing` })
-        )
-      )
-    }
+    if (todo > 0) yield* runs.register.pipe(Effect.mapError((cause) => new CacheNotWritable({ cause, nodes: todo })))
     const t0 = Date.now()
     const ranBefore = new Set<string>()
     for (let attempt = 1; ; attempt++) {
       const summary = yield* runOnce(graph, options, attempt === 1 ? first : undefined)
       const damaged = [...new Set(summary.nodes.flatMap((n) => (n.damagedInput ? [n.damagedInput] : [])))]
       if (damaged.length === 0 || attempt === 3) {
-        yield* store.saveIndex
+        yield* records.saveIndex
         yield* reporter.close
         return {
           ...summary,
@@ -93,22 +89,22 @@ export const run = (graph: Graph, options: RunOptions) =>
       // ("output missing or damaged") and the nodes that need it run after it.
       for (const n of summary.nodes) if (n.outcome === "ran") ranBefore.add(n.id)
       for (const hash of damaged) {
-        yield* store.removeObject(hash).pipe(Effect.orDie)
+        yield* objects.remove(hash).pipe(Effect.orDie)
         const reader = summary.nodes.find((n) => n.damagedInput === hash)!
         reporter.emit({ _tag: "Repaired", node: reader.id, object: hash })
       }
     }
   }))
 
-/** One pass over the graph: plan, then run what the plan says. */
+/** One pass over the graph: plan, then build what the plan says. */
 const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
   Effect.gen(function*() {
-    const store = yield* Store
-    const runner = yield* Runner
+    const records = yield* Records
+    const rebuilder = yield* Rebuilder
     const reporter = yield* Reporter
     const t0 = Date.now()
     const force = options.force ?? (() => false)
-    const thePlan = planned0 ?? plan(graph, store.view, { force })
+    const thePlan = planned0 ?? plan(graph, records, { force })
     const planned = new Map(thePlan.nodes.map((p) => [p.id, p]))
     reporter.emit({
       _tag: "Planned",
@@ -133,6 +129,7 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
     for (const n of toRun) done.set(n.id, yield* Deferred.make<Committed | undefined>())
     const upstreamRecord = (id: string) => (settled.has(id) ? Effect.succeed(settled.get(id)) : Deferred.await(done.get(id)!))
     const jobs = yield* Semaphore.make(Math.max(1, options.jobs))
+    const slot = jobs.withPermits(1)
     const record = (o: NodeOutcome) => Effect.sync(() => void outcomes.set(o.id, o))
 
     const runNode = (node: GraphNode) =>
@@ -148,82 +145,41 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
         }
         const inputs = inputHashes(node, (id) => upstream.get(id))!
         const key = keyOf(node, inputs)
-        const forced = force(node.id)
-        const existing = forced ? undefined : store.view.lookup(key)
-        if (existing?._tag === "Present") {
-          reporter.emit({ _tag: "Cached", node: node.id, early: true })
-          yield* record({ id: node.id, stage: node.stage.name, outcome: "cached", key })
-          return existing.record
-        }
-        const job = { pipeline: graph.pipeline, node: node.id, stage: node.stage.name, params: node.params, inputs }
-        const lines: Array<string> = []
-        return yield* jobs.withPermits(1)(
-          store.withLock(
-            key,
-            Effect.sync(() => reporter.emit({ _tag: "Waiting", node: node.id })),
-            Effect.gen(function*() {
-              if (!forced) {
-                const now = store.view.lookup(key)
-                if (now._tag === "Present") {
-                  reporter.emit({ _tag: "Ran", node: node.id, durationMs: 0, reused: true })
-                  yield* record({ id: node.id, stage: node.stage.name, outcome: "reused", key })
-                  return now.record
-                }
-              }
-              reporter.emit({ _tag: "Started", node: node.id, stage: node.stage.name, reason: p.reason })
-              const startedAt = new Date()
-              const result = yield* runner.run(node.stage, job, {
-                log: (line) => {
-                  lines.push(line)
-                  reporter.emit({ _tag: "Log", node: node.id, line })
-                },
-                progress: (progress) => reporter.emit({ _tag: "Progress", node: node.id, progress })
-              })
-              const finishedAt = new Date()
-              const rec: NodeRecord = {
-                format: 1,
-                key,
-                pipeline: graph.pipeline,
-                node: node.id,
-                stage: node.stage.name,
-                version: node.stage.version,
-                fingerprint: node.stage.fingerprint(),
-                params: node.params,
-                inputs,
-                outputs: result.outputs,
-                startedAt: startedAt.toISOString(),
-                finishedAt: finishedAt.toISOString(),
-                durationMs: finishedAt.getTime() - startedAt.getTime(),
-                facts: result.facts,
-                log: result.log,
-                host
-              }
-              yield* store.commit(rec).pipe(
-                Effect.mapError((e) => new StageFailed({ node: node.id, message: `committing: ${e.path}: ${e.message}` }))
-              )
-              reporter.emit({ _tag: "Ran", node: node.id, durationMs: rec.durationMs, reused: false })
-              yield* record({ id: node.id, stage: node.stage.name, outcome: "ran", key, durationMs: rec.durationMs })
-              return rec
-            })
-          )
-        ).pipe(
-          Effect.mapError((e) => (e instanceof StageFailed ? e : new StageFailed({ node: node.id, message: `${e.path}: ${e.message}` }))),
-          Effect.tapError((e) =>
+        const job = { pipeline: graph.pipeline, node: node.id, stage: node.stage.name, params: node.params, inputs, key }
+        const built = yield* rebuilder.build(job, {
+          force: force(node.id),
+          slot,
+          events: {
+            waiting: () => reporter.emit({ _tag: "Waiting", node: node.id }),
+            started: () => reporter.emit({ _tag: "Started", node: node.id, stage: node.stage.name, reason: p.reason }),
+            log: (line) => reporter.emit({ _tag: "Log", node: node.id, line }),
+            progress: (progress) => reporter.emit({ _tag: "Progress", node: node.id, progress })
+          }
+        }).pipe(
+          Effect.tapError((e: StageFailed) =>
             Effect.all([
-              // The log of a failure is kept (a failed node has no record): `pipeline show` prints it.
-              store.saveFailure(graph.pipeline, node.id, [...lines, `FAILED: ${e.message}`].join("\n") + "\n").pipe(Effect.ignore),
               // A damaged input is repaired by the next pass (see `run`), not reported as a failure.
               Effect.sync(() => e.damagedInput === undefined && reporter.emit({ _tag: "Failed", node: node.id, message: e.message })),
               record({ id: node.id, stage: node.stage.name, outcome: "failed", key, message: e.message, damagedInput: e.damagedInput })
             ])
           )
         )
+        switch (built._tag) {
+          case "Cached":
+            reporter.emit({ _tag: "Cached", node: node.id, early: true })
+            yield* record({ id: node.id, stage: node.stage.name, outcome: "cached", key })
+            break
+          case "Reused":
+            reporter.emit({ _tag: "Ran", node: node.id, durationMs: 0, reused: true })
+            yield* record({ id: node.id, stage: node.stage.name, outcome: "reused", key })
+            break
+          case "Ran":
+            reporter.emit({ _tag: "Ran", node: node.id, durationMs: built.record.durationMs, reused: false })
+            yield* record({ id: node.id, stage: node.stage.name, outcome: "ran", key, durationMs: built.record.durationMs })
+        }
+        return built.record
       }).pipe(
-        Effect.onExit((exit) =>
-          Exit.isSuccess(exit)
-            ? Deferred.succeed(done.get(node.id)!, exit.value)
-            : Deferred.succeed(done.get(node.id)!, undefined)
-        ),
+        Effect.onExit((exit) => Deferred.succeed(done.get(node.id)!, Exit.isSuccess(exit) ? exit.value : undefined)),
         Effect.onInterrupt(() =>
           Effect.gen(function*() {
             if (!outcomes.has(node.id)) {
@@ -236,15 +192,12 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
         options.keepGoing ? Effect.catchTag("StageFailed", () => Effect.succeed(undefined)) : (e) => e
       )
 
-    const exit = yield* Effect.exit(
-      Effect.forEach(toRun, runNode, { concurrency: "unbounded", discard: true })
-    )
-    const seen = outcomes
+    const exit = yield* Effect.exit(Effect.forEach(toRun, runNode, { concurrency: "unbounded", discard: true }))
     // Nodes that never started because a failure cancelled the run.
     for (const n of graph.nodes) {
-      if (!seen.has(n.id)) seen.set(n.id, { id: n.id, stage: n.stage.name, outcome: "cancelled" })
+      if (!outcomes.has(n.id)) outcomes.set(n.id, { id: n.id, stage: n.stage.name, outcome: "cancelled" })
     }
-    const summary: RunSummary = { plan: thePlan, nodes: graph.nodes.map((n) => seen.get(n.id)!), wallMs: Date.now() - t0 }
+    const summary: RunSummary = { plan: thePlan, nodes: graph.nodes.map((n) => outcomes.get(n.id)!), wallMs: Date.now() - t0 }
     // Stage failures are in the summary; anything else (interruption, a defect) propagates.
     if (Exit.isFailure(exit) && !Exit.hasFails(exit)) return yield* Effect.failCause(exit.cause)
     return summary

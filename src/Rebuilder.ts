@@ -1,0 +1,156 @@
+/**
+ * The rebuilder: the one place that decides whether a node's record can be trusted and, when not,
+ * rebuilds it. `freshness` is the decision (pure, over a record view): the planner shows it, and a
+ * run makes it again at run time. `Rebuilder.build` is the whole step for one keyed node: lookup ->
+ * lock -> re-check (another run may have committed the key while this one waited) -> run -> commit,
+ * returning the committed record. A node is buildable from a `NodeJob` (`Runner.ts`) alone: stage
+ * name, params, input object hashes and key. This interface is the seam a remote executor (e.g.
+ * Slurm) implements.
+ */
+import { Context, Effect, Layer } from "effect"
+import { hostname } from "node:os"
+import { StageFailed, type StoreError } from "./Errors.ts"
+import { Cached, Forced, New, type Reason } from "./Reason.ts"
+import type { Committed, NodeRecord } from "./Record.ts"
+import { type NodeEvents, type NodeJob, Runner } from "./Runner.ts"
+import { lookup as lookupStage } from "./Stage.ts"
+import { Locks } from "./store/Locks.ts"
+import { type RecordView, Records } from "./store/Records.ts"
+
+/** Whether the record under a key can be used as it is. */
+export type Freshness =
+  | { readonly _tag: "UpToDate"; readonly record: Committed; readonly reason: Reason }
+  | { readonly _tag: "Stale"; readonly reason: Reason }
+
+/**
+ * The rebuild decision for `key`: up to date when its record is present and intact and the node is
+ * not forced; else stale, `Forced`, `Damaged` (what is wrong) or `New` (no record: the planner
+ * explains it further against the node's last record).
+ */
+export const freshness = (view: Pick<RecordView, "lookup">, key: string, forced: boolean): Freshness => {
+  if (forced) return { _tag: "Stale", reason: Forced }
+  const found = view.lookup(key)
+  switch (found._tag) {
+    case "Present":
+      return { _tag: "UpToDate", record: found.record, reason: Cached }
+    case "Damaged":
+      return { _tag: "Stale", reason: { _tag: "Damaged", detail: found.reason } }
+    case "Absent":
+      return { _tag: "Stale", reason: New }
+  }
+}
+
+/** What a build reports while it goes, besides the lines and progress of the stage. */
+export interface BuildEvents extends NodeEvents {
+  /** another run holds the key's lock: this one waits for it */
+  readonly waiting: () => void
+  /** the stage starts */
+  readonly started: () => void
+}
+
+/** How a build ended: found committed before the lock, committed by another run meanwhile, or run here. */
+export type Built =
+  | { readonly _tag: "Cached"; readonly record: Committed }
+  | { readonly _tag: "Reused"; readonly record: Committed }
+  | { readonly _tag: "Ran"; readonly record: NodeRecord }
+
+export interface RebuilderShape {
+  /**
+   * Builds one node: its committed record, from the store or by running its stage. With `force` the
+   * stage runs whatever the store holds. A failure (including the store's) is a `StageFailed`, whose
+   * log is kept as the node's failure log.
+   */
+  readonly build: (job: NodeJob, options: BuildOptions) => Effect.Effect<Built, StageFailed>
+}
+
+export interface BuildOptions {
+  readonly force: boolean
+  readonly events: BuildEvents
+  /**
+   * Wraps the part of a build that waits for the lock and runs the stage: the scheduler's limit on
+   * nodes at once (a node found committed needs no slot).
+   */
+  readonly slot: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}
+
+export class Rebuilder extends Context.Service<Rebuilder, RebuilderShape>()("w2s/Rebuilder") {
+  static readonly layer = Layer.effect(Rebuilder, Effect.suspend(() => make()))
+}
+
+const host = { hostname: hostname(), pid: process.pid, node: process.version }
+
+/**
+ * The rebuilder over the store's records and locks and a runner. `recheck: false` drops the re-check
+ * under the lock: a mutant, for showing that the correctness property catches its loss.
+ */
+export const make = (options: { readonly recheck?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const records = yield* Records
+    const locks = yield* Locks
+    const runner = yield* Runner
+    const recheck = options.recheck ?? true
+
+    const build: RebuilderShape["build"] = (job, { events, force, slot }) => {
+      const lines: Array<string> = []
+      const failed = (cause: unknown, during?: string) => new StageFailed({ node: job.node, cause, ...(during ? { during } : {}) })
+      const body = Effect.gen(function*() {
+        const before = freshness(records, job.key, force)
+        if (before._tag === "UpToDate") return { _tag: "Cached", record: before.record } satisfies Built
+        const stage = lookupStage(job.stage)
+        if (!stage) return yield* Effect.fail(failed(new Error(`no stage named ${job.stage} is loaded`)))
+        return yield* slot(locks.withLock(
+          job.key,
+          Effect.sync(events.waiting),
+          Effect.gen(function*() {
+            if (recheck) {
+              const now = freshness(records, job.key, force)
+              if (now._tag === "UpToDate") return { _tag: "Reused", record: now.record } satisfies Built
+            }
+            events.started()
+            const startedAt = new Date()
+            const result = yield* runner.run(stage, job, {
+              log: (line) => {
+                lines.push(line)
+                events.log(line)
+              },
+              progress: events.progress
+            })
+            const finishedAt = new Date()
+            const record: NodeRecord = {
+              format: 1,
+              key: job.key,
+              pipeline: job.pipeline,
+              node: job.node,
+              stage: stage.name,
+              version: stage.version,
+              fingerprint: stage.fingerprint(),
+              params: job.params,
+              inputs: job.inputs,
+              outputs: result.outputs,
+              startedAt: startedAt.toISOString(),
+              finishedAt: finishedAt.toISOString(),
+              durationMs: finishedAt.getTime() - startedAt.getTime(),
+              facts: result.facts,
+              log: result.log,
+              host
+            }
+            yield* records.commit(record).pipe(Effect.mapError((e) => failed(e, "committing")))
+            return { _tag: "Ran", record } satisfies Built
+          })
+        ))
+      })
+      return body.pipe(
+        Effect.mapError((e: StageFailed | StoreError) => (e._tag === "StageFailed" ? e : failed(e))),
+        // The log of a failure is kept (a failed node has no record): `pipeline show` prints it.
+        Effect.tapError((e) => records.saveFailure(job.pipeline, job.node, [...lines, `FAILED: ${e.message}`].join("\n") + "\n").pipe(Effect.ignore))
+      )
+    }
+    return Rebuilder.of({ build })
+  })
+
+/**
+ * Builds one node from its job alone (stage name, params, input object hashes, key), with whatever
+ * rebuilder the context provides: the one call a remote worker makes.
+ */
+export const build = (job: NodeJob, options: BuildOptions): Effect.Effect<Built, StageFailed, Rebuilder> =>
+  Effect.flatMap(Rebuilder, (r: RebuilderShape) => r.build(job, options))

@@ -1,0 +1,79 @@
+/**
+ * Locks: one per node key, so that two runs (processes, or fibers of one) never compute one key at
+ * once. `withLock` runs an effect holding the key's lock and tells a waiter once that it waits. On
+ * disk a lock is a proper-lockfile directory under `locks/`, refreshed while held; one left by a
+ * killed process goes stale and is taken over. Layers: `layerDisk(root)` and `layerMemory`.
+ */
+import { Context, Effect, Layer, Semaphore } from "effect"
+import * as fsp from "node:fs/promises"
+import { join } from "node:path"
+import type { StoreError } from "../Errors.ts"
+import { io, layout, lockfile, lockOptions } from "./Disk.ts"
+
+export interface LocksShape {
+  /** Runs `use` holding the lock of `key`; runs `onWait` once if another holder has it. */
+  readonly withLock: <A, E, R>(
+    key: string,
+    onWait: Effect.Effect<void>,
+    use: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | StoreError, R>
+}
+
+const makeDisk = (root: string): LocksShape => {
+  const { locksDir } = layout(root)
+  return {
+    withLock: (key, onWait, use) => {
+      const target = join(locksDir, key)
+      const tryLock = io(locksDir, async () => {
+        await fsp.mkdir(locksDir, { recursive: true })
+        try {
+          return await lockfile().lock(target, { ...lockOptions, retries: 0 })
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ELOCKED") return undefined
+          throw e
+        }
+      })
+      const acquire = Effect.gen(function*() {
+        let waited = false
+        for (;;) {
+          const release = yield* tryLock
+          if (release) return release
+          if (!waited) {
+            waited = true
+            yield* onWait
+          }
+          yield* Effect.sleep(200)
+        }
+      })
+      return Effect.acquireUseRelease(
+        acquire,
+        () => use,
+        (release) => Effect.promise(() => release().catch(() => {}))
+      )
+    }
+  }
+}
+
+const makeMemory = (): LocksShape => {
+  const locks = new Map<string, Semaphore.Semaphore>()
+  return {
+    withLock: (key, onWait, use) =>
+      Effect.gen(function*() {
+        let sem = locks.get(key)
+        if (!sem) {
+          sem = yield* Semaphore.make(1)
+          locks.set(key, sem)
+        }
+        const got = yield* sem.withPermitsIfAvailable(1)(use)
+        if (got._tag === "Some") return got.value
+        yield* onWait
+        return yield* sem.withPermits(1)(use)
+      })
+  }
+}
+
+/** The lock service. */
+export class Locks extends Context.Service<Locks, LocksShape>()("w2s/store/Locks") {
+  static readonly layerDisk = (root: string) => Layer.sync(Locks, () => makeDisk(root))
+  static readonly layerMemory = Layer.sync(Locks, makeMemory)
+}
