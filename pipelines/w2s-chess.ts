@@ -121,14 +121,14 @@ export default Pipeline.make({
   description: "Weak-to-strong generalization on chess puzzles (Burns et al. 2023)",
   params: Params,
   presets: {
-    // The whole DAG on tiny data, for tests: about 180 puzzles and 900 corpus positions (42 s here, 35 nodes).
+    // The whole DAG on tiny data, for tests: 164 puzzles and about 900 corpus positions (29 s here, 36 nodes).
     smoke: {
       ...base,
       data: {
         ...base.data,
         engine: "wasm",
         corpus: { ...base.data.corpus, shards: 1, gamesPerShard: 8, nodes: 300 },
-        puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 120, moveNodes: 100, screenNodes: 300, depth: 8 }
+        puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 200, moveNodes: 100, screenNodes: 300, depth: 8 }
       },
       ladder: [
         { name: "s0", arch: { width: 16, depth: 1 }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
