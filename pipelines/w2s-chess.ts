@@ -184,11 +184,15 @@ export default Pipeline.make({
       })
     })
     const corpusOut = corpus.map((c) => c.outputs.positions)
-    const blunders = blunderPositions({
-      id: "blunder-positions",
-      params: {},
-      inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), analysed: puzzleShards.map((s) => s.outputs.analysed) }
-    }).outputs.positions
+    // Blunder positions are made only when a member pretrains on them, and only those members read
+    // them: the others keep their keys when puzzle shards are added, and need not wait for the shards.
+    const blunders = ladder.some((m) => m.pretrain.blunders > 0)
+      ? blunderPositions({
+        id: "blunder-positions",
+        params: {},
+        inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), analysed: puzzleShards.map((s) => s.outputs.analysed) }
+      }).outputs.positions
+      : undefined
     const order = ladder.map((m) => m.name)
     const member = (name: string) => {
       const m = ladder.find((x) => x.name === name)
@@ -208,7 +212,7 @@ export default Pipeline.make({
         node = pretrain({
           id,
           params: { arch: m.arch, positions: m.pretrain.positions, blunders: m.pretrain.blunders, training: m.pretrain.training, seed: fixed ? data.seed : seed, backend },
-          inputs: { corpus: corpusOut, blunders }
+          inputs: { corpus: corpusOut, blunders: m.pretrain.blunders > 0 && blunders ? [blunders] : [] }
         })
         pretrained.set(id, node)
       }

@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- data`: the puzzle generator against the one before it (strategy
- * `every-position`, today's other settings), on the same games with the same engine in one run, in
+ * `every-position`, today's other settings), from the same game seeds and openings (the moves then
+ * differ: the generators search differently) with the same engine in one run, in
  * puzzles per core-second (CPU time of the engine process plus this process, so a busy machine
  * slows the wall clock but not the figure); the phase and piece mix of both; corpus positions per
  * core-second; and the minutes the `default` preset's data would take on this machine's cores,
@@ -91,7 +92,12 @@ const measure = async (kind: EngineKind) => {
   const tallies = { today: empty(), new: empty() }
   // Engines are opened once per generator and warmed up by one game that is not counted, as a shard
   // of hundreds of games would use them: start-up (and the compiler's work after it) is not charged.
-  const opened = await Promise.all([0, 1, 2].map(() => UciEngine.open(kind)))
+  const settled = await Promise.allSettled([0, 1, 2].map(() => UciEngine.open(kind)))
+  const opened = settled.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []))
+  if (opened.length < settled.length) {
+    await Promise.all(opened.map((e) => e.close()))
+    throw (settled.find((o) => o.status === "rejected") as PromiseRejectedResult).reason
+  }
   const engines: Record<"today" | "new", Engines> = {
     today: { player: opened[0]!, analyst: opened[0]! },
     new: { player: opened[1]!, analyst: opened[2]! }

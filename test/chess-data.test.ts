@@ -15,6 +15,9 @@ import { memoryStore, objects, outputsOf, planPipeline, runPipeline, type TestSt
 
 /** The smallest data that still exercises every data stage: seconds, not minutes. */
 const tiny = [
+  "data.engine=wasm",
+  // the student member pretrains on blunder positions, so that node is made, read and checked
+  "ladder.2.pretrain.blunders=200",
   "data.corpus.shards=1",
   "data.corpus.gamesPerShard=2",
   "data.corpus.nodes=200",
@@ -167,6 +170,27 @@ describe("puzzle generator", () => {
       }
       for (const p of a.puzzles) assert.isTrue(games.has(p.game), `puzzle game ${p.game} is a game of the shard`)
     }), { timeout: 60_000 })
+
+  it.live("a game is the same whichever shard plays it: games 6-8 alone equal games 6-8 played after 3-5", () =>
+    Effect.gen(function*() {
+      const all = yield* run({ ...shard, strategy: "after-mistake" })
+      const late = yield* run({ ...shard, strategy: "after-mistake", first: 6, count: 3 })
+      const of = <R extends { game: number }>(rows: ReadonlyArray<R>) => rows.filter((r) => r.game >= 6)
+      assert.isAbove(of(all.analysed).length, 0)
+      assert.strictEqual(sha(of(all.puzzles)), sha(late.puzzles))
+      assert.strictEqual(sha(of(all.analysed)), sha(late.analysed))
+    }), { timeout: 60_000 })
+
+  it.effect("blunder positions are made only for members that pretrain on them, and only those read them", () =>
+    Effect.gen(function*() {
+      const readers = (sets: ReadonlyArray<string>) =>
+        Effect.map(planPipeline(memoryStore().store, w2s, ["data.engine=wasm", ...sets]), (plan) => ({
+          made: plan.nodes.some((n) => n.id === "blunder-positions"),
+          readers: plan.nodes.filter((n) => n.needs.includes("blunder-positions")).map((n) => n.id)
+        }))
+      assert.deepStrictEqual(yield* readers([]), { made: false, readers: [] })
+      assert.deepStrictEqual(yield* readers(["ladder.3.pretrain.blunders=1000"]), { made: true, readers: ["pretrain/s3"] })
+    }))
 
   it.effect("engine auto is the engine that will run, and the data's keys name it", () =>
     Effect.gen(function*() {

@@ -23,18 +23,18 @@ export const pretrain = Stage.make({
   name: "pretrain",
   version: 3,
   source: import.meta.url,
-  description: "a ladder member: seeded init, then move prediction on the corpus",
+  description: "a ladder member: seeded init, then move prediction on the corpus (and blunder positions, given a budget)",
   heavy: true,
   params: Schema.Struct({ arch: Arch, positions: Count, blunders: Count, training: Training, seed: Schema.Int, backend: BackendParam }),
-  inputs: { corpus: Artifact.many(Positions), blunders: Positions },
+  inputs: { corpus: Artifact.many(Positions), blunders: Artifact.many(Positions) },
   outputs: { model: Model, report: TrainReport },
   run: ({ params: p, inputs, progress, annotate, log }) =>
     withBackend(p.backend, annotate, async (b) => {
       const model = M.init(b.tf, p.arch, p.seed)
       const train = p.training.epochs > 0
       const corpus = train && p.positions > 0 ? corpusExamples(inputs.corpus, p.positions, p.seed) : []
-      const blunders = train && p.blunders > 0 ? corpusExamples([inputs.blunders], p.blunders, p.seed) : []
-      if (blunders.length < (train ? p.blunders : 0)) log(`asked for ${p.blunders} blunder positions, ${blunders.length} exist: all are used`)
+      const blunders = train && p.blunders > 0 ? corpusExamples(inputs.blunders, p.blunders, p.seed) : []
+      if (train && blunders.length < p.blunders) log(`asked for ${p.blunders} blunder positions, ${blunders.length} exist: all are used`)
       const data = [...corpus, ...blunders]
       log(`${M.parameters(p.arch)} parameters; pretraining on ${corpus.length} corpus and ${blunders.length} blunder positions for ${data.length ? p.training.epochs : 0} epochs on ${b.name}`)
       const t = data.length ? p.training : { ...p.training, epochs: 0 }
