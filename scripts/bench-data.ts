@@ -12,14 +12,13 @@
  * `--set` overrides the new generator's settings (e.g. `--set moveNodes=300`), for choosing them.
  */
 import { Effect } from "effect"
-import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { parseArgs } from "node:util"
 import w2s from "../pipelines/w2s-chess.ts"
 import { games } from "../stages/chess/games.ts"
 import { generate, type PuzzleParams } from "../stages/chess/puzzles.ts"
 import type { Puzzle } from "../stages/chess/tables.ts"
-import { type EngineKind, nativeAvailable, UciEngine } from "../stages/chess/uci.ts"
+import { type EngineKind, nativeAvailable, procCpuSeconds, UciEngine } from "../stages/chess/uci.ts"
 
 const cores = availableParallelism()
 const preset = w2s.presets.default!.data
@@ -75,10 +74,11 @@ const play = async (engines: Engines, p: PuzzleParams, t: Tally) => {
   t.games += p.count
 }
 
-/** CPU seconds of this process's finished, waited-for children (Linux /proc: cutime + cstime). */
+/** CPU seconds of this process's finished, waited-for children. */
 const childrenCpu = () => {
-  const f = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ")
-  return (Number(f[13]) + Number(f[14])) / 100
+  const cpu = procCpuSeconds("self")
+  if (!cpu) throw new Error("this benchmark reads CPU time from /proc (Linux)")
+  return cpu.children
 }
 
 const mix = (ps: ReadonlyArray<Puzzle>) => {
@@ -142,7 +142,7 @@ const measure = async (kind: EngineKind) => {
   const corpusPerGame = corpusEngine.cpu / CORPUS_GAMES
   const minutes = (perGame: number) => ((corpusGames * corpusPerGame + puzzleGames * perGame) / cores / 60)
   lines.push(
-    `- ${kind}: corpus ${(corpusEngine.positions / corpusEngine.cpu).toFixed(0)} positions per core-second . ` +
+    `- ${kind}: corpus ${(corpusEngine.positions / corpusEngine.cpu).toFixed(0)} positions per core-second. ` +
       `The \`default\` preset's data (${corpusGames} corpus games, ${puzzleGames} puzzle games, about ${Math.round((puzzleGames * tallies.new.puzzles.length) / tallies.new.games)} puzzles with the new generator) ` +
       `on ${cores} cores: about ${minutes(tallies.new.cpu / tallies.new.games).toFixed(0)} min with the new generator, ${minutes(tallies.today.cpu / tallies.today.games).toFixed(0)} min with today's ` +
       `(extrapolated from core-seconds, assuming the cores are kept busy)`

@@ -154,13 +154,7 @@ export class UciEngine {
 
   /** CPU seconds the engine process has used so far (Linux /proc; undefined elsewhere). */
   cpuSeconds(): number | undefined {
-    try {
-      const fields = readFileSync(`/proc/${this.child.pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")
-      // after the command name: state is field 3, so utime and stime (fields 14, 15) are at 11 and 12
-      return (Number(fields[11]) + Number(fields[12])) / 100
-    } catch {
-      return undefined
-    }
+    return this.child.pid === undefined ? undefined : procCpuSeconds(this.child.pid)?.own
   }
 
   async close(): Promise<void> {
@@ -174,6 +168,21 @@ export class UciEngine {
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 2000)
     await gone
     clearTimeout(timer)
+  }
+}
+
+/**
+ * CPU seconds of a process from Linux /proc (in clock ticks of 100 per second, as /proc reports
+ * them): its own (utime + stime) and its finished, waited-for children's (cutime + cstime).
+ * Undefined where there is no /proc.
+ */
+export const procCpuSeconds = (pid: number | "self"): { own: number; children: number } | undefined => {
+  try {
+    // after the command name, state is field 3, so fields 14-17 are at indices 11-14
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")
+    return { own: (Number(f[11]) + Number(f[12])) / 100, children: (Number(f[13]) + Number(f[14])) / 100 }
+  } catch {
+    return undefined
   }
 }
 
