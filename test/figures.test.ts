@@ -144,9 +144,15 @@ describe("rendered figures hold their marks and labels", () => {
     assert.include(t, "test accuracy (top-1 move)")
     assert.includeMembers(t, ["weak supervisor", "s0 (1k params)", "s1 (4k params)", "ceiling (ground truth)"])
     const points = marks(svg, "point")
-    assert.strictEqual(points.length, 4 + 2)
+    // the naive students, the ceilings and the students' zero-shot bases
+    assert.strictEqual(points.length, 4 + 2 + 2)
+    assert.include(allText(svg), "zero-shot (before any label)")
     const acc = points.map((p) => valueOf(p, "test accuracy (top-1 move)")).sort()
-    const want = [...["s0", "s1"].flatMap((w) => ["s2", "s3"].map((s) => cell(w, s, "naive").accStudent.est)), ...sweep.ceilings.map((c) => c.acc.est)].sort()
+    const want = [
+      ...["s0", "s1"].flatMap((w) => ["s2", "s3"].map((s) => cell(w, s, "naive").accStudent.est)),
+      ...sweep.ceilings.map((c) => c.acc.est),
+      ...sweep.zeroShots.map((z) => z.acc.est)
+    ].sort()
     acc.forEach((a, i) => assert.isBelow(Math.abs(a - want[i]!), 1e-9))
   })
 
@@ -200,8 +206,9 @@ describe("rendered figures hold their marks and labels", () => {
   it("summary: a bar per supervisor, method run and ceiling of every pair; no method is picked on test", async () => {
     const svg = await svgOf("summary")
     const bars = marks(svg, "bar")
-    // s0 -> s3 has all four methods (6 bars), the other pairs naive and auxconf (4 each)
-    assert.strictEqual(bars.length, 6 + 3 * 4)
+    // s0 -> s3 has all four methods (7 bars with the supervisor, the zero-shot base and the ceiling), the other pairs naive and auxconf (5 each)
+    assert.strictEqual(bars.length, 7 + 3 * 5)
+    assert.strictEqual(bars.filter((b) => b.includes("student's base, zero-shot")).length, 4)
     assert.strictEqual(bars.filter((b) => b.includes("random-error control")).length, 1)
     assert.isTrue(bars.filter((b) => b.includes("random-error control") || b.includes("bootstrapped student")).every((b) => b.includes("s0 → s3")))
     const t = texts(svg)

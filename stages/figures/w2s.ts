@@ -30,7 +30,7 @@ interface Stat {
   readonly lo: number
   readonly hi: number
 }
-const stat = (row: SummaryRow, k: "accWeak" | "accStudent" | "accCeiling" | "pgr" | "agreeWhenWeakRight" | "agreeWhenWeakWrong"): Stat | null => {
+const stat = (row: SummaryRow, k: "accWeak" | "accStudent" | "accCeiling" | "accZeroShot" | "pgr" | "agreeWhenWeakRight" | "agreeWhenWeakWrong"): Stat | null => {
   const r = row as unknown as Record<string, number | null>
   const est = r[k], lo = r[`${k}Lo95`], hi = r[`${k}Hi95`]
   return est == null || lo == null || hi == null ? null : { est, lo, hi }
@@ -69,6 +69,8 @@ export interface Sweep {
   readonly cells: ReadonlyArray<Cell>
   /** per strong size: x and the ceiling's accuracy over seeds */
   readonly ceilings: ReadonlyArray<{ strong: string; x: number; acc: Stat }>
+  /** per strong size: its pretrained base's zero-shot accuracy over seeds (what the student knew before any label) */
+  readonly zeroShots: ReadonlyArray<{ strong: string; x: number; acc: Stat }>
   /** per weak size: its own test accuracy over seeds */
   readonly supervisors: ReadonlyArray<{ weak: string; supervisor: string; acc: Stat }>
   /** pairs whose (ceiling - weak) interval includes 0: PGR not drawn */
@@ -124,11 +126,16 @@ export const summarize = (metrics: ReadonlyArray<Metric>, summary: ReadonlyArray
   // The ceiling and the supervisor do not depend on the method: the first row of each stands for all.
   const ceilings = [...groupBy(rows, (r) => r.strong)].map(([strong, rs]) => ({ strong, x: xOf.get(strong)!, acc: stat(rs[0]!, "accCeiling")! }))
     .sort((a, b) => a.x - b.x)
+  const zeroShots = [...groupBy(rows, (r) => r.strong)].flatMap(([strong, rs]) => {
+    const acc = stat(rs[0]!, "accZeroShot")
+    return acc ? [{ strong, x: xOf.get(strong)!, acc }] : []
+  }).sort((a, b) => a.x - b.x)
   const supervisors = [...groupBy(rows, (r) => r.weak)].map(([weak, rs]) => ({ weak, supervisor: supervisor(weak), acc: stat(rs[0]!, "accWeak")! }))
     .sort((a, b) => weakParams.get(a.weak)! - weakParams.get(b.weak)!)
   return {
     cells,
     ceilings,
+    zeroShots,
     supervisors,
     unreadable: [...new Set(rows.filter((r) => !r.pgrReadable).map((r) => `${r.weak} → ${r.strong}`))],
     seeds: new Set(metrics.map((m) => m.seed)).size,
@@ -196,6 +203,9 @@ const ceilingLayers = (sweep: Sweep): Array<Spec> => {
     }
   ]
 }
+/** The students' pretrained bases before fine-tuning: grey, dotted. */
+const zeroShotLayers = (sweep: Sweep): Array<Spec> =>
+  series(sweep.zeroShots.map((z) => ({ x: z.x, ...statRow(z.acc) })), accuracyY, { x: xAxis(sweep), color: { value: "#888" } }, { strokeDash: [2, 3] })
 const supervisorRules = (sweep: Sweep): Spec => ({
   data: { values: sweep.supervisors.map((s) => ({ supervisor: s.supervisor, y: s.acc.est })) },
   mark: { type: "rule", strokeDash: [4, 4], strokeWidth: 1.5 },
@@ -223,11 +233,13 @@ export const specs = {
       ...missing(sweep, "naive", "naive fine-tuning runs (method 'naive')", "only supervisors and ceilings are drawn"),
       "Solid: strong students fine-tuned naively on each weak supervisor's labels.",
       "Dashed: the supervisor itself. Black: the strong ceiling, fine-tuned on ground truth.",
+      "Grey dotted: the student's pretrained base, zero-shot (before any label).",
       ...seedsNote(sweep)
     ]),
     layer: [
       supervisorRules(sweep),
       ...ceilingLayers(sweep),
+      ...zeroShotLayers(sweep),
       ...series(studentRows(sweep, "naive", (c) => c.accStudent), accuracyY, { x: xAxis(sweep), color: supervisorColor(sweep) })
     ]
   }),
@@ -300,15 +312,17 @@ export const specs = {
     // every method run gets its bar: picking "the best" on test accuracy would be a choice made on test
     const NAMES: Record<string, string> = { naive: "naive student", auxconf: "auxconf student", bootstrap: "bootstrapped student", noise: "random-error control" }
     const methods = byMethod(sweep.cells.map((c) => c.method))
-    const kinds = ["weak supervisor", ...methods.map((m) => NAMES[m] ?? m), "strong ceiling"]
+    const kinds = ["weak supervisor", "student's base, zero-shot", ...methods.map((m) => NAMES[m] ?? m), "strong ceiling"]
     const pairs = [...new Set(sweep.cells.map((c) => c.pair))]
     const values = pairs.flatMap((pair) => {
       const cells = sweep.cells.filter((c) => c.pair === pair)
       const first = cells[0]!
       const sup = sweep.supervisors.find((s) => s.weak === first.weak)!.acc
       const ceil = sweep.ceilings.find((s) => s.strong === first.strong)!.acc
+      const zero = sweep.zeroShots.find((s) => s.strong === first.strong)?.acc
       return [
         { pair, kind: kinds[0], ...statRow(sup) },
+        ...(zero ? [{ pair, kind: kinds[1], ...statRow(zero) }] : []),
         ...methods.flatMap((m) => {
           const c = cells.find((x) => x.method === m)
           return c ? [{ pair, kind: NAMES[m] ?? m, ...statRow(c.accStudent) }] : []
