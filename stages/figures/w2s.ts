@@ -5,8 +5,8 @@
  * bars their 95% intervals from the hierarchical paired bootstrap of `results`; PGR is drawn only
  * where the (ceiling - weak) interval lies above 0, and each figure names the pairs left out.
  *
- *   figure-accuracy   test accuracy vs strong student size, a line per supervisor (Fig. 3 a-c)
- *   figure-pgr        PGR vs strong student size, a line per supervisor (Fig. 3 d-f)
+ *   figure-accuracy   test accuracy vs strong student size, a line per supervisor (Fig. 3 b, chess)
+ *   figure-pgr        PGR vs strong student size, a line per supervisor (Fig. 3 e, chess)
  *   figure-bootstrap  bootstrapping vs naive fine-tuning, accuracy and PGR (Fig. 4)
  *   figure-auxconf    auxiliary confidence loss vs naive, PGR (Fig. 5)
  *   figure-agreement  student-supervisor agreement when the supervisor is right / wrong (Fig. 8)
@@ -417,8 +417,8 @@ const figureStage = (name: FigureName, description: string) =>
   })
 
 export const figures = {
-  accuracy: figureStage("accuracy", "test accuracy vs strong student size per supervisor (paper Fig. 3 a-c)"),
-  pgr: figureStage("pgr", "PGR vs strong student size per supervisor (paper Fig. 3 d-f)"),
+  accuracy: figureStage("accuracy", "test accuracy vs strong student size per supervisor (paper Fig. 3 b, chess)"),
+  pgr: figureStage("pgr", "PGR vs strong student size per supervisor (paper Fig. 3 e, chess)"),
   bootstrap: figureStage("bootstrap", "bootstrapping vs naive: accuracy and PGR (paper Fig. 4)"),
   auxconf: figureStage("auxconf", "auxiliary confidence loss vs naive: PGR (paper Fig. 5)"),
   agreement: figureStage("agreement", "student-supervisor agreement, supervisor right / wrong (paper Fig. 8)"),
