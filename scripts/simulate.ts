@@ -30,7 +30,8 @@ export const simulate = (w: World, dataset: number): Array<Outcomes> => {
     // the share not copied is drawn so that each marginal is right: q = (p - copy * p_other) / (1 - copy);
     // seed effects that would need a q outside [0, 1] are drawn again (rare below a 3-point seed sd)
     let pw = 0, ps = 0, pc = 0, pz = 0, qs = -1, qc = -1
-    while (!(qs >= 0 && qs <= 1 && qc >= 0 && qc <= 1)) {
+    for (let tries = 0; !(qs >= 0 && qs <= 1 && qc >= 0 && qc <= 1); tries++) {
+      if (tries === 10_000) throw new Error(`no joint law gives these accuracies with copy ${w.copy}: lower it (${JSON.stringify(w)})`)
       pw = w.weak + e(), ps = w.student + e(), pc = w.ceiling + e(), pz = w.zero + e()
       qs = (ps - w.copy * pw) / (1 - w.copy)
       qc = (pc - w.copy * ps) / (1 - w.copy)
