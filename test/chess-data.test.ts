@@ -186,10 +186,13 @@ describe("puzzle generator", () => {
       const readers = (sets: ReadonlyArray<string>) =>
         Effect.map(planPipeline(memoryStore().store, w2s, ["data.engine=wasm", ...sets]), (plan) => ({
           made: plan.nodes.some((n) => n.id === "blunder-positions"),
-          readers: plan.nodes.filter((n) => n.needs.includes("blunder-positions")).map((n) => n.id)
+          readers: plan.nodes.filter((n) => n.needs.includes("blunder-positions")).map((n) => n.id).sort()
         }))
-      assert.deepStrictEqual(yield* readers([]), { made: false, readers: [] })
-      assert.deepStrictEqual(yield* readers(["ladder.3.pretrain.blunders=1000"]), { made: true, readers: ["pretrain/s3"] })
+      // the default ladder pretrains s1, s2 and s3 on them
+      assert.deepStrictEqual(yield* readers([]), { made: true, readers: ["pretrain/s1", "pretrain/s2", "pretrain/s3"] })
+      const none = ["ladder.1.pretrain.blunders=0", "ladder.2.pretrain.blunders=0", "ladder.3.pretrain.blunders=0"]
+      assert.deepStrictEqual(yield* readers(none), { made: false, readers: [] })
+      assert.deepStrictEqual(yield* readers([...none, "ladder.3.pretrain.blunders=1000"]), { made: true, readers: ["pretrain/s3"] })
     }))
 
   it.effect("engine auto is the engine that will run, and the data's keys name it", () =>
