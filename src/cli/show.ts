@@ -4,7 +4,8 @@ import { Argument, Command } from "effect/cli"
 import { short } from "../Key.ts"
 import { reasonText } from "../Reason.ts"
 import { Records } from "../Store.ts"
-import { presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer } from "./App.ts"
+import { slurmLayout } from "../slurm/Jobs.ts"
+import { cacheDir, presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer } from "./App.ts"
 import { bytes, columns, duration } from "./format.ts"
 import { findNode, planned } from "./outputs.ts"
 
@@ -35,6 +36,7 @@ export const show = Command.make(
     })))
     if (r) {
       out.push(`ran       ${r.startedAt} for ${duration(r.durationMs)} on ${r.host.hostname} (node ${r.host.node})`)
+      if (r.host.job) out.push(`slurm     job ${r.host.job}, log ${slurmLayout(yield* cacheDir).log(r.key, r.host.job)}`)
       if (Object.keys(r.facts).length) out.push(`facts     ${JSON.stringify(r.facts)}`)
       out.push(`log (${r.log.length} lines)`, ...r.log.map((l) => `  ${l}`))
     } else {

@@ -1,0 +1,252 @@
+/**
+ * The Slurm executor: a `Rebuilder` (the engine's seam) that computes each node needing a machine of
+ * its own as one `sbatch` job, and the light ones on the driver with the local rebuilder. A job runs
+ * `pipeline exec-node` on its job file (the `NodeJob` and nothing else); that process recomputes the
+ * key, takes the key's lock, builds and commits to the shared cache exactly as a local run would.
+ *
+ * What the driver trusts is the committed record, never a job's exit code: after a job is over the
+ * node succeeded exactly when its record is in the store; otherwise it failed, with Slurm's reason
+ * (time limit, out of memory, node failure, cancelled, exit code) and the job's log. Each node is
+ * computed once: a claim file per key names the job computing it, written under a lock, so a
+ * driver that finds a claim whose job is still going follows that job instead of submitting
+ * another (two drivers, or a driver re-run after a crash); and should two jobs ever run for one
+ * key, the key's lock inside `exec-node` makes the second find the first one's record. Interrupted
+ * (Ctrl-C), the driver cancels the jobs it submitted.
+ */
+import { Deferred, Effect, Layer } from "effect"
+import { hostname } from "node:os"
+import * as fs from "node:fs"
+import { dirname, resolve } from "node:path"
+import { messageOf, StageFailed, type StoreError } from "../Errors.ts"
+import { type Built, type BuildEvents, freshness, make as makeLocal, Rebuilder, type RebuilderShape } from "../Rebuilder.ts"
+import type { NodeJob } from "../Runner.ts"
+import { lookup as lookupStage, type Progress } from "../Stage.ts"
+import { io, lockfile, lockOptions, writeAtomic } from "../store/Disk.ts"
+import { Records } from "../store/Records.ts"
+import * as Client from "./Client.ts"
+import { encodeJobFile, endedText, goingText, isGoing, type JobStatus, runsRemotely, sbatchArgs, slurmLayout, type SubmitOptions } from "./Jobs.ts"
+
+export interface SlurmOptions extends SubmitOptions {
+  /** The shared cache directory (absolute): the same path on every host. */
+  readonly cacheDir: string
+  /** How often job states and logs are looked at (ms); default 500. */
+  readonly pollMs?: number
+}
+
+/** What exec-node leaves for the driver besides the record: how it ended, in words. */
+export interface ExecResult {
+  readonly ok: boolean
+  readonly outcome?: "Ran" | "Reused" | "Cached"
+  readonly message?: string
+  readonly damagedInput?: string
+}
+
+/** Where exec-node writes its result for job `jobId` of `key`. */
+export const resultPath = (cacheDir: string, key: string, jobId: string) =>
+  resolve(slurmLayout(cacheDir).dir, "results", `${key.slice(0, 16)}-${jobId}.json`)
+
+/** Lines exec-node writes to its log that are progress, not the stage's words. */
+export const PROGRESS_PREFIX = "[progress] "
+export const ENGINE_PREFIX = "[exec-node] "
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** The batch script of one job: this node and launcher, on the job file, against the cache. */
+const script = (cacheDir: string, jobFile: string) =>
+  `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(resolve(process.argv[1] ?? "bin/pipeline.cjs"))} exec-node --cache-dir ${quote(cacheDir)} ${quote(jobFile)}\n`
+
+interface Claim {
+  readonly jobId: string
+  readonly host: string
+  readonly pid: number
+  readonly submittedAt: string
+}
+
+const readJson = <A>(path: string): A | undefined => {
+  try {
+    return JSON.parse(fs.readFileSync(path, "utf8")) as A
+  } catch {
+    return undefined
+  }
+}
+
+/** The job-state watcher: one squeue call per tick for every job this driver follows. */
+const makeWatcher = (pollMs: number) =>
+  Effect.gen(function*() {
+    const watched = new Map<string, { readonly onTick: (s: JobStatus | undefined) => void; readonly over: Deferred.Deferred<JobStatus> }>()
+    const tick = Effect.gen(function*() {
+      if (watched.size === 0) return
+      const ids = [...watched.keys()]
+      const got = yield* Client.statuses(ids).pipe(Effect.catch(() => Effect.succeed(undefined)))
+      for (const id of ids) {
+        const w = watched.get(id)
+        if (!w) continue
+        const s = got?.get(id)
+        w.onTick(s)
+        if (s && !isGoing(s.state)) {
+          watched.delete(id)
+          const exitCode = s.exitCode ?? (yield* Client.exitCodeOf(id))
+          yield* Deferred.succeed(w.over, { ...s, exitCode })
+        }
+      }
+    })
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(tick, Effect.sleep(pollMs))))
+    /** Follows a job until it is over; `onTick` sees each status (undefined while Slurm does not answer). */
+    const follow = (id: string, onTick: (s: JobStatus | undefined) => void) =>
+      Effect.gen(function*() {
+        const over = yield* Deferred.make<JobStatus>()
+        watched.set(id, { onTick, over })
+        return yield* Deferred.await(over).pipe(Effect.ensuring(Effect.sync(() => void watched.delete(id))))
+      })
+    return { follow }
+  })
+
+/** Reads what a job's log gained since the last call, as events: progress lines and the stage's lines. */
+const logTail = (path: string, events: BuildEvents) => {
+  let offset = 0
+  let partial = ""
+  return () => {
+    let chunk: Buffer
+    try {
+      const fd = fs.openSync(path, "r")
+      try {
+        const size = fs.fstatSync(fd).size
+        if (size <= offset) return
+        chunk = Buffer.alloc(size - offset)
+        fs.readSync(fd, chunk, 0, chunk.length, offset)
+        offset = size
+      } finally {
+        fs.closeSync(fd)
+      }
+    } catch {
+      return
+    }
+    const lines = (partial + chunk.toString("utf8")).split("\n")
+    partial = lines.pop() ?? ""
+    for (const line of lines) {
+      if (line.startsWith(PROGRESS_PREFIX)) {
+        try {
+          events.progress(JSON.parse(line.slice(PROGRESS_PREFIX.length)) as Progress)
+        } catch {
+          // a cut line: the next progress line says the same
+        }
+      } else if (!line.startsWith(ENGINE_PREFIX)) {
+        events.log(line)
+      }
+    }
+  }
+}
+
+/** The Slurm rebuilder, with the local rebuilder for light nodes (over the same store and runner). */
+export const make = (options: SlurmOptions) =>
+  Effect.gen(function*() {
+    const records = yield* Records
+    const local = yield* makeLocal()
+    const watcher = yield* makeWatcher(options.pollMs ?? 500)
+    const paths = slurmLayout(options.cacheDir)
+    const me = { host: hostname(), pid: process.pid }
+
+    /** Under the claim's lock: the job already computing `key`, or a new one submitted now. */
+    const claimOrSubmit = (job: NodeJob, force: boolean) =>
+      Effect.acquireUseRelease(
+        io(paths.claim(job.key), async () => {
+          await fs.promises.mkdir(paths.claimsDir, { recursive: true })
+          for (;;) {
+            try {
+              return await lockfile().lock(paths.claim(job.key), { ...lockOptions, retries: 0 })
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw e
+              await new Promise((r) => setTimeout(r, 100))
+            }
+          }
+        }),
+        () =>
+          Effect.gen(function*() {
+            const prior = readJson<Claim>(paths.claim(job.key))
+            if (prior && !force) {
+              const st = yield* Client.statuses([prior.jobId]).pipe(Effect.catch(() => Effect.succeed(undefined)))
+              const s = st?.get(prior.jobId)
+              // A claim whose state is unknown (Slurm not answering) is followed, not doubled.
+              if (!s || isGoing(s.state)) return { jobId: prior.jobId, mine: false }
+            }
+            // Another run may have committed the key while this one waited for the claim.
+            if (!force && records.lookup(job.key)._tag === "Present") return undefined
+            yield* writeAtomic(dirname(paths.jobFile(job.key)), paths.jobFile(job.key), encodeJobFile(job, force))
+            yield* io(paths.logsDir, () => fs.promises.mkdir(paths.logsDir, { recursive: true }))
+            const stage = lookupStage(job.stage)!
+            const args = sbatchArgs(stage.resources, { name: `w2s:${job.node}`, output: paths.logPattern(job.key), workdir: process.cwd() }, options)
+            const jobId = yield* Client.submit(args, script(options.cacheDir, paths.jobFile(job.key)))
+            const claim: Claim = { jobId, ...me, submittedAt: new Date().toISOString() }
+            yield* writeAtomic(dirname(paths.claim(job.key)), paths.claim(job.key), JSON.stringify(claim) + "\n")
+            return { jobId, mine: true }
+          }),
+        (release) => Effect.promise(() => release().catch(() => {}))
+      )
+
+    /** Drops our claim on `key` if it still names our job. */
+    const unclaim = (key: string, jobId: string) =>
+      Effect.sync(() => {
+        if (readJson<Claim>(paths.claim(key))?.jobId === jobId) fs.rmSync(paths.claim(key), { force: true })
+      })
+
+    const remote = (job: NodeJob, { events, force }: Parameters<RebuilderShape["build"]>[1]) =>
+      Effect.gen(function*() {
+        const claimed = yield* claimOrSubmit(job, force)
+        if (!claimed) {
+          const now = records.lookup(job.key)
+          if (now._tag === "Present") return { _tag: "Reused", record: now.record } satisfies Built
+        }
+        const { jobId, mine } = claimed!
+        const log = paths.log(job.key, jobId)
+        if (mine) events.started()
+        else events.waiting()
+        let last: string | undefined
+        const report = (s: JobStatus | undefined) => {
+          const text = s ? goingText(s) : "(Slurm does not answer)"
+          if (text === last) return
+          // The first report names the log; later ones only the state.
+          events.job?.({ id: jobId, state: s?.state ?? "UNKNOWN", text, log: last === undefined ? log : undefined })
+          last = text
+        }
+        report({ state: "SUBMITTED", reason: "" })
+        const tail = logTail(log, events)
+        const over = yield* watcher.follow(jobId, (s) => {
+          if (s && isGoing(s.state)) report(s)
+          tail()
+        }).pipe(Effect.onInterrupt(() => (mine ? Effect.andThen(Client.cancel([jobId]), unclaim(job.key, jobId)) : Effect.void)))
+        tail()
+        if (mine) yield* unclaim(job.key, jobId)
+        const found = records.read(job.key)
+        if (found._tag === "Present") {
+          return (mine && found.record.host.job === jobId ? { _tag: "Ran", record: found.record } : { _tag: "Reused", record: found.record }) satisfies Built
+        }
+        const result = readJson<ExecResult>(resultPath(options.cacheDir, job.key, jobId))
+        const why = endedText(over)
+        const message = `slurm job ${jobId}: ${why}${result?.message ? `: ${result.message}` : ""}`
+        const text = (() => {
+          try {
+            return fs.readFileSync(log, "utf8")
+          } catch {
+            return ""
+          }
+        })()
+        yield* records.saveFailure(job.pipeline, job.node, `slurm job ${jobId} on ${options.cacheDir}, log ${log}\n${text}FAILED: ${message}\n`).pipe(Effect.ignore)
+        return yield* Effect.fail(new StageFailed({ node: job.node, cause: new Error(message), damagedInput: result?.damagedInput }))
+      })
+
+    const build: RebuilderShape["build"] = (job, opts) => {
+      const stage = lookupStage(job.stage)
+      if (!stage || !runsRemotely(stage)) return local.build(job, opts)
+      const before = freshness(records, job.key, opts.force)
+      if (before._tag === "UpToDate") return Effect.succeed({ _tag: "Cached", record: before.record } satisfies Built)
+      return opts.slot(remote(job, opts)).pipe(
+        Effect.mapError((e: StageFailed | StoreError | Client.SlurmCallFailed) =>
+          e._tag === "StageFailed" ? e : new StageFailed({ node: job.node, during: "submitting to Slurm", cause: new Error(messageOf(e)) })
+        )
+      )
+    }
+    return Rebuilder.of({ build })
+  })
+
+/** The Slurm rebuilder as a layer over the store and a runner (for the light nodes). */
+export const layer = (options: SlurmOptions) => Layer.effect(Rebuilder, make(options))
