@@ -58,11 +58,15 @@ export const preflight = (timeoutMs = 15_000) =>
     for (const cmd of ["sbatch", "squeue", "scontrol", "scancel"]) {
       if (!onPath(cmd)) return yield* Effect.fail(new UsageError({ message: `--executor slurm: ${cmd} is not on PATH (is Slurm installed on this machine?)` }))
     }
-    const out = yield* call("scontrol", ["ping"], { timeoutMs }).pipe(
-      Effect.catch((e) => Effect.succeed(e.detail))
-    )
+    // `scontrol ping` exits 1 when the controller is down, printing the verdict on its first line.
+    const out = yield* Effect.callback<string>((resume) => {
+      const child = execFile("scontrol", ["ping"], { timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) =>
+        resume(Effect.succeed(`${stdout}\n${stderr}${(err as { killed?: boolean } | null)?.killed ? `\nno answer within ${timeoutMs / 1000} s` : ""}`)))
+      return Effect.sync(() => void child.kill("SIGKILL"))
+    })
     if (!/\bis UP\b/.test(out)) {
-      const said = out.trim().split("\n").pop() ?? ""
+      const lines = out.split("\n").map((l) => l.trim()).filter((l) => l && !/^\*+$|RESTORE SLURMCTLD/.test(l))
+      const said = lines.join("; ")
       return yield* Effect.fail(new UsageError({ message: `--executor slurm: the Slurm controller does not answer (scontrol ping: ${said.replace(/\s+/g, " ")})` }))
     }
   })

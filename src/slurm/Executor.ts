@@ -73,7 +73,7 @@ const readJson = <A>(path: string): A | undefined => {
 /** The job-state watcher: one squeue call per tick for every job this driver follows. */
 const makeWatcher = (pollMs: number) =>
   Effect.gen(function*() {
-    const watched = new Map<string, { readonly onTick: (s: JobStatus | undefined) => void; readonly over: Deferred.Deferred<JobStatus> }>()
+    const watched = new Map<string, { readonly onTick: (s: JobStatus | undefined) => boolean; readonly over: Deferred.Deferred<JobStatus> }>()
     const tick = Effect.gen(function*() {
       if (watched.size === 0) return
       const ids = [...watched.keys()]
@@ -82,8 +82,10 @@ const makeWatcher = (pollMs: number) =>
         const w = watched.get(id)
         if (!w) continue
         const s = got?.get(id)
-        w.onTick(s)
-        if (s && !isGoing(s.state)) {
+        if (w.onTick(s)) {
+          watched.delete(id)
+          yield* Deferred.succeed(w.over, s ?? { state: "UNKNOWN", reason: "" })
+        } else if (s && !isGoing(s.state)) {
           watched.delete(id)
           const exitCode = s.exitCode ?? (yield* Client.exitCodeOf(id))
           yield* Deferred.succeed(w.over, { ...s, exitCode })
@@ -91,8 +93,11 @@ const makeWatcher = (pollMs: number) =>
       }
     })
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(tick, Effect.sleep(pollMs))))
-    /** Follows a job until it is over; `onTick` sees each status (undefined while Slurm does not answer). */
-    const follow = (id: string, onTick: (s: JobStatus | undefined) => void) =>
+    /**
+     * Follows a job until it is over, or until `onTick` (which sees each status, undefined while
+     * Slurm does not answer) says there is no need to wait any longer.
+     */
+    const follow = (id: string, onTick: (s: JobStatus | undefined) => boolean) =>
       Effect.gen(function*() {
         const over = yield* Deferred.make<JobStatus>()
         watched.set(id, { onTick, over })
@@ -111,6 +116,7 @@ const logTail = (path: string, events: BuildEvents) => {
       const fd = fs.openSync(path, "r")
       try {
         const size = fs.fstatSync(fd).size
+        if (size < offset) offset = 0 // truncated (a requeued job started it again)
         if (size <= offset) return
         chunk = Buffer.alloc(size - offset)
         fs.readSync(fd, chunk, 0, chunk.length, offset)
@@ -189,6 +195,13 @@ export const make = (options: SlurmOptions) =>
         if (readJson<Claim>(paths.claim(key))?.jobId === jobId) fs.rmSync(paths.claim(key), { force: true })
       })
 
+    /** Whether `key` is committed (by job `jobId`, when given). */
+    const committedBy = (key: string, jobId: string | undefined): boolean => {
+      if (jobId === undefined) return records.lookup(key)._tag === "Present"
+      const r = records.read(key)
+      return r._tag === "Present" && r.record.host.job === jobId
+    }
+
     const remote = (job: NodeJob, { events, force }: Parameters<RebuilderShape["build"]>[1]) =>
       Effect.gen(function*() {
         const claimed = yield* claimOrSubmit(job, force)
@@ -201,8 +214,13 @@ export const make = (options: SlurmOptions) =>
         if (mine) events.started()
         else events.waiting()
         let last: string | undefined
+        let ran = false
         const report = (s: JobStatus | undefined) => {
-          const text = s ? goingText(s) : "(Slurm does not answer)"
+          // A job that ran and is pending again was requeued (its node failed, or an admin did it).
+          const requeued = ran && s?.state === "PENDING"
+          const text = s ? `${requeued ? "requeued by Slurm, " : ""}${goingText(s)}` : "(Slurm does not answer)"
+          if (s?.state === "RUNNING") ran = true
+          if (requeued) ran = false
           if (text === last) return
           // The first report names the log; later ones only the state.
           events.job?.({ id: jobId, state: s?.state ?? "UNKNOWN", text, log: last === undefined ? log : undefined })
@@ -213,11 +231,15 @@ export const make = (options: SlurmOptions) =>
         const over = yield* watcher.follow(jobId, (s) => {
           if (s && isGoing(s.state)) report(s)
           tail()
+          // The record is what counts: once it is committed the node is done, whatever the job's state
+          // (a job whose node lost its slurmd may stay COMPLETING for minutes after committing).
+          return committedBy(job.key, force ? jobId : undefined)
         }).pipe(Effect.onInterrupt(() => (mine ? Effect.andThen(Client.cancel([jobId]), unclaim(job.key, jobId)) : Effect.void)))
         tail()
         if (mine) yield* unclaim(job.key, jobId)
         const found = records.read(job.key)
-        if (found._tag === "Present") {
+        // Forced, only this job's own record counts (an older one under the key was to be replaced).
+        if (found._tag === "Present" && (!force || found.record.host.job === jobId)) {
           return (mine && found.record.host.job === jobId ? { _tag: "Ran", record: found.record } : { _tag: "Reused", record: found.record }) satisfies Built
         }
         const result = readJson<ExecResult>(resultPath(options.cacheDir, job.key, jobId))

@@ -77,6 +77,8 @@ export const sbatchArgs = (
     "--parsable",
     `--job-name=${job.name}`,
     `--output=${job.output}`,
+    // A requeued job appends to its log rather than truncating it (the driver reads it as it grows).
+    "--open-mode=append",
     `--chdir=${job.workdir}`,
     "--ntasks=1",
     `--cpus-per-task=${Math.max(1, Math.floor(resources?.cpus ?? 1))}`
