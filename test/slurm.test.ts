@@ -105,6 +105,8 @@ describe.skipIf(missing !== undefined)("--executor slurm on a single-node cluste
     const cache = tempCache()
     const r = launch(["run", "toy-jobs", "--set", "squareMs=60000", "--executor", "slurm", "--cache-dir", cache], c.env)
     const job = await runningJob(r, "square/1")
+    const show = cli(["show", "toy-jobs", "square/1", "--set", "squareMs=60000", "--cache-dir", cache], FIXTURES)
+    assert.match(show.stdout, new RegExp(`slurm {5}job ${job} computing it \\(submitted .* from .*\\), log .*-${job}\\.log`))
     r.kill("SIGINT")
     const done = await r.done
     assert.strictEqual(done.code, 130)

@@ -18,8 +18,7 @@ import { lookup } from "../Stage.ts"
 import * as Store from "../Store.ts"
 import { Runs } from "../store/Runs.ts"
 import { writeAtomic } from "../store/Disk.ts"
-import { ENGINE_PREFIX, type ExecResult, PROGRESS_PREFIX, resultPath } from "../slurm/Executor.ts"
-import { decodeJobFile } from "../slurm/Jobs.ts"
+import { decodeJobFile, ENGINE_PREFIX, type ExecResult, PROGRESS_PREFIX, slurmLayout } from "../slurm/Jobs.ts"
 import * as Workers from "../Workers.ts"
 
 const say = (line: string) => process.stdout.write(`${ENGINE_PREFIX}${line}\n`)
@@ -47,7 +46,7 @@ export const execNode = async (argv: ReadonlyArray<string>, workerEntry: URL | u
   const jobId = process.env.SLURM_JOB_ID ?? `local-${process.pid}`
   const finish = async (code: number, result: ExecResult, key?: string) => {
     if (key) {
-      const path = resultPath(args.cacheDir, key, jobId)
+      const path = slurmLayout(args.cacheDir).result(key, jobId)
       await Effect.runPromiseExit(writeAtomic(dirname(path), path, JSON.stringify(result) + "\n"))
     }
     if (!result.ok) say(`failed: ${result.message}`)

@@ -4,7 +4,7 @@ import { Argument, Command } from "effect/cli"
 import { short } from "../Key.ts"
 import { reasonText } from "../Reason.ts"
 import { Records } from "../Store.ts"
-import { slurmLayout } from "../slurm/Jobs.ts"
+import { readClaim, slurmLayout } from "../slurm/Jobs.ts"
 import { cacheDir, presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer } from "./App.ts"
 import { bytes, columns, duration } from "./format.ts"
 import { findNode, planned } from "./outputs.ts"
@@ -40,6 +40,9 @@ export const show = Command.make(
       if (Object.keys(r.facts).length) out.push(`facts     ${JSON.stringify(r.facts)}`)
       out.push(`log (${r.log.length} lines)`, ...r.log.map((l) => `  ${l}`))
     } else {
+      // A node a Slurm job is computing now: its claim names the job.
+      const claim = entry.key ? readClaim(slurmLayout(yield* cacheDir).claim(entry.key)) : undefined
+      if (claim) out.push(`slurm     job ${claim.jobId} computing it (submitted ${claim.submittedAt} from ${claim.host}), log ${slurmLayout(yield* cacheDir).log(entry.key!, claim.jobId)}`)
       const failed = records.failure(graph.pipeline, node.id)
       if (failed) out.push("last failure log", ...failed.trimEnd().split("\n").map((l) => `  ${l}`))
     }

@@ -13,18 +13,19 @@
  * key, the key's lock inside `exec-node` makes the second find the first one's record. Interrupted
  * (Ctrl-C), the driver cancels the jobs it submitted.
  */
-import { Deferred, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { hostname } from "node:os"
 import * as fs from "node:fs"
 import { dirname, resolve } from "node:path"
 import { messageOf, StageFailed, type StoreError } from "../Errors.ts"
-import { type Built, type BuildEvents, freshness, make as makeLocal, Rebuilder, type RebuilderShape } from "../Rebuilder.ts"
+import { type Built, freshness, make as makeLocal, Rebuilder, type RebuilderShape } from "../Rebuilder.ts"
 import type { NodeJob } from "../Runner.ts"
-import { lookup as lookupStage, type Progress } from "../Stage.ts"
+import { lookup as lookupStage } from "../Stage.ts"
 import { io, lockfile, lockOptions, writeAtomic } from "../store/Disk.ts"
 import { Records } from "../store/Records.ts"
 import * as Client from "./Client.ts"
-import { encodeJobFile, endedText, goingText, isGoing, type JobStatus, runsRemotely, sbatchArgs, slurmLayout, type SubmitOptions } from "./Jobs.ts"
+import { logTail, makeWatcher } from "./Follow.ts"
+import { type Claim, encodeJobFile, endedText, type ExecResult, goingText, isGoing, type JobStatus, readClaim, runsRemotely, sbatchArgs, slurmLayout, type SubmitOptions } from "./Jobs.ts"
 
 export interface SlurmOptions extends SubmitOptions {
   /** The shared cache directory (absolute): the same path on every host. */
@@ -33,113 +34,17 @@ export interface SlurmOptions extends SubmitOptions {
   readonly pollMs?: number
 }
 
-/** What exec-node leaves for the driver besides the record: how it ended, in words. */
-export interface ExecResult {
-  readonly ok: boolean
-  readonly outcome?: "Ran" | "Reused" | "Cached"
-  readonly message?: string
-  readonly damagedInput?: string
-}
-
-/** Where exec-node writes its result for job `jobId` of `key`. */
-export const resultPath = (cacheDir: string, key: string, jobId: string) =>
-  resolve(slurmLayout(cacheDir).dir, "results", `${key.slice(0, 16)}-${jobId}.json`)
-
-/** Lines exec-node writes to its log that are progress, not the stage's words. */
-export const PROGRESS_PREFIX = "[progress] "
-export const ENGINE_PREFIX = "[exec-node] "
-
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** The batch script of one job: this node and launcher, on the job file, against the cache. */
 const script = (cacheDir: string, jobFile: string) =>
   `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(resolve(process.argv[1] ?? "bin/pipeline.cjs"))} exec-node --cache-dir ${quote(cacheDir)} ${quote(jobFile)}\n`
 
-interface Claim {
-  readonly jobId: string
-  readonly host: string
-  readonly pid: number
-  readonly submittedAt: string
-}
-
 const readJson = <A>(path: string): A | undefined => {
   try {
     return JSON.parse(fs.readFileSync(path, "utf8")) as A
   } catch {
     return undefined
-  }
-}
-
-/** The job-state watcher: one squeue call per tick for every job this driver follows. */
-const makeWatcher = (pollMs: number) =>
-  Effect.gen(function*() {
-    const watched = new Map<string, { readonly onTick: (s: JobStatus | undefined) => boolean; readonly over: Deferred.Deferred<JobStatus> }>()
-    const tick = Effect.gen(function*() {
-      if (watched.size === 0) return
-      const ids = [...watched.keys()]
-      const got = yield* Client.statuses(ids).pipe(Effect.catch(() => Effect.succeed(undefined)))
-      for (const id of ids) {
-        const w = watched.get(id)
-        if (!w) continue
-        const s = got?.get(id)
-        if (w.onTick(s)) {
-          watched.delete(id)
-          yield* Deferred.succeed(w.over, s ?? { state: "UNKNOWN", reason: "" })
-        } else if (s && !isGoing(s.state)) {
-          watched.delete(id)
-          const exitCode = s.exitCode ?? (yield* Client.exitCodeOf(id))
-          yield* Deferred.succeed(w.over, { ...s, exitCode })
-        }
-      }
-    })
-    yield* Effect.forkScoped(Effect.forever(Effect.andThen(tick, Effect.sleep(pollMs))))
-    /**
-     * Follows a job until it is over, or until `onTick` (which sees each status, undefined while
-     * Slurm does not answer) says there is no need to wait any longer.
-     */
-    const follow = (id: string, onTick: (s: JobStatus | undefined) => boolean) =>
-      Effect.gen(function*() {
-        const over = yield* Deferred.make<JobStatus>()
-        watched.set(id, { onTick, over })
-        return yield* Deferred.await(over).pipe(Effect.ensuring(Effect.sync(() => void watched.delete(id))))
-      })
-    return { follow }
-  })
-
-/** Reads what a job's log gained since the last call, as events: progress lines and the stage's lines. */
-const logTail = (path: string, events: BuildEvents) => {
-  let offset = 0
-  let partial = ""
-  return () => {
-    let chunk: Buffer
-    try {
-      const fd = fs.openSync(path, "r")
-      try {
-        const size = fs.fstatSync(fd).size
-        if (size < offset) offset = 0 // truncated (a requeued job started it again)
-        if (size <= offset) return
-        chunk = Buffer.alloc(size - offset)
-        fs.readSync(fd, chunk, 0, chunk.length, offset)
-        offset = size
-      } finally {
-        fs.closeSync(fd)
-      }
-    } catch {
-      return
-    }
-    const lines = (partial + chunk.toString("utf8")).split("\n")
-    partial = lines.pop() ?? ""
-    for (const line of lines) {
-      if (line.startsWith(PROGRESS_PREFIX)) {
-        try {
-          events.progress(JSON.parse(line.slice(PROGRESS_PREFIX.length)) as Progress)
-        } catch {
-          // a cut line: the next progress line says the same
-        }
-      } else if (!line.startsWith(ENGINE_PREFIX)) {
-        events.log(line)
-      }
-    }
   }
 }
 
@@ -155,20 +60,26 @@ export const make = (options: SlurmOptions) =>
     /** Under the claim's lock: the job already computing `key`, or a new one submitted now. */
     const claimOrSubmit = (job: NodeJob, force: boolean) =>
       Effect.acquireUseRelease(
-        io(paths.claim(job.key), async () => {
-          await fs.promises.mkdir(paths.claimsDir, { recursive: true })
-          for (;;) {
+        Effect.gen(function*() {
+          const tryLock = io(paths.claim(job.key), async () => {
+            await fs.promises.mkdir(paths.claimsDir, { recursive: true })
             try {
               return await lockfile().lock(paths.claim(job.key), { ...lockOptions, retries: 0 })
             } catch (e) {
-              if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw e
-              await new Promise((r) => setTimeout(r, 100))
+              if ((e as NodeJS.ErrnoException).code === "ELOCKED") return undefined
+              throw e
             }
+          })
+          // Held only while one driver submits: a short wait, interruptible.
+          for (;;) {
+            const release = yield* tryLock
+            if (release) return release
+            yield* Effect.sleep(100)
           }
         }),
         () =>
           Effect.gen(function*() {
-            const prior = readJson<Claim>(paths.claim(job.key))
+            const prior = readClaim(paths.claim(job.key))
             if (prior && !force) {
               const st = yield* Client.statuses([prior.jobId]).pipe(Effect.catch(() => Effect.succeed(undefined)))
               const s = st?.get(prior.jobId)
@@ -192,7 +103,7 @@ export const make = (options: SlurmOptions) =>
     /** Drops our claim on `key` if it still names our job. */
     const unclaim = (key: string, jobId: string) =>
       Effect.sync(() => {
-        if (readJson<Claim>(paths.claim(key))?.jobId === jobId) fs.rmSync(paths.claim(key), { force: true })
+        if (readClaim(paths.claim(key))?.jobId === jobId) fs.rmSync(paths.claim(key), { force: true })
       })
 
     /** Whether `key` is committed (by job `jobId`, when given). */
@@ -242,7 +153,7 @@ export const make = (options: SlurmOptions) =>
         if (found._tag === "Present" && (!force || found.record.host.job === jobId)) {
           return (mine && found.record.host.job === jobId ? { _tag: "Ran", record: found.record } : { _tag: "Reused", record: found.record }) satisfies Built
         }
-        const result = readJson<ExecResult>(resultPath(options.cacheDir, job.key, jobId))
+        const result = readJson<ExecResult>(paths.result(job.key, jobId))
         const why = endedText(over)
         const message = `slurm job ${jobId}: ${why}${result?.message ? `: ${result.message}` : ""}`
         const text = (() => {

@@ -5,6 +5,7 @@
  * started here; `Client.ts` talks to Slurm and `Executor.ts` puts the two together.
  */
 import { Result, Schema } from "effect"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { NodeJob } from "../Runner.ts"
 import type { Resources } from "../Stage.ts"
@@ -53,9 +54,41 @@ export const slurmLayout = (cacheDir: string) => {
     /** Slurm's `--output` pattern (%j: the job id) and the file it becomes. */
     logPattern: (key: string) => join(dir, "logs", `${key.slice(0, 16)}-%j.log`),
     log: (key: string, jobId: string) => join(dir, "logs", `${key.slice(0, 16)}-${jobId}.log`),
-    logsDir: join(dir, "logs")
+    logsDir: join(dir, "logs"),
+    /** What exec-node leaves for the driver besides the record (`ExecResult`). */
+    result: (key: string, jobId: string) => join(dir, "results", `${key.slice(0, 16)}-${jobId}.json`)
   }
 }
+
+/** Which job computes a key now, and who submitted it (the claim file). */
+export interface Claim {
+  readonly jobId: string
+  readonly host: string
+  readonly pid: number
+  readonly submittedAt: string
+}
+
+/** The claim at `path`, if there is a readable one. */
+export const readClaim = (path: string): Claim | undefined => {
+  try {
+    const c = JSON.parse(readFileSync(path, "utf8")) as Claim
+    return typeof c.jobId === "string" ? c : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** How an exec-node ended, in words: what the driver adds to Slurm's reason when there is no record. */
+export interface ExecResult {
+  readonly ok: boolean
+  readonly outcome?: "Ran" | "Reused" | "Cached"
+  readonly message?: string
+  readonly damagedInput?: string
+}
+
+/** Lines of a job's log that are progress, or the engine's own words, not the stage's. */
+export const PROGRESS_PREFIX = "[progress] "
+export const ENGINE_PREFIX = "[exec-node] "
 
 /** Whether a node of a stage is sent to Slurm (else it runs on the driver): heavy, or with resources. */
 export const runsRemotely = (stage: { readonly heavy?: boolean | undefined; readonly resources?: Resources | undefined }): boolean =>
