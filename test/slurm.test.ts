@@ -4,7 +4,7 @@
 // is not installed. The time-limit test takes Slurm's minute; it starts first and is checked late.
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { cli, FIXTURES, snapshot, tempCache } from "./cli-helpers.ts"
@@ -40,6 +40,27 @@ describe("--executor: bad input, before anything is submitted", () => {
     assert.strictEqual(r.code, 2)
     assert.match(r.stderr, /^error: --executor slurm: the Slurm controller does not answer \(scontrol ping: .*\)\n$/)
     assert.isFalse(existsSync(cache))
+  })
+})
+
+describe("gc and the Slurm executor's files", () => {
+  it("gc removes job files, results and logs older than its grace period, and keeps newer ones and claims", () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "toy", "--set", "n=5", "--cache-dir", cache], FIXTURES).code, 0)
+    const file = (sub: string, name: string, old: boolean) => {
+      mkdirSync(join(cache, "slurm", sub), { recursive: true })
+      writeFileSync(join(cache, "slurm", sub, name), "x")
+      if (old) utimesSync(join(cache, "slurm", sub, name), new Date(0), new Date(0))
+    }
+    file("logs", "old-1.log", true)
+    file("jobs", "old.json", true)
+    file("results", "old-1.json", true)
+    file("logs", "new-2.log", false)
+    file("claims", "old-claim", true)
+    const r = cli(["gc", "--grace", "5", "--cache-dir", cache], FIXTURES)
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stdout, /cleared 3 leftovers/)
+    assert.deepStrictEqual(["logs", "jobs", "results", "claims"].map((d) => readdirSync(join(cache, "slurm", d))), [["new-2.log"], [], [], ["old-claim"]])
   })
 })
 

@@ -181,5 +181,28 @@ export const make = (options: SlurmOptions) =>
     return Rebuilder.of({ build })
   })
 
+/**
+ * Removes the executor's job files, results and logs last changed before `cutoff` (ms since epoch);
+ * returns how many. Claims stay: a driver removes its own, and one naming a job long over is
+ * simply replaced. `gc` calls this with its grace period.
+ */
+export const sweepFiles = (cacheDir: string, cutoff: number) =>
+  io(slurmLayout(cacheDir).dir, async () => {
+    let n = 0
+    for (const sub of ["jobs", "results", "logs"]) {
+      const dir = resolve(slurmLayout(cacheDir).dir, sub)
+      const names = await fs.promises.readdir(dir).catch(() => [] as Array<string>)
+      for (const name of names) {
+        const path = resolve(dir, name)
+        const st = await fs.promises.stat(path).catch(() => undefined)
+        if (st && st.mtimeMs < cutoff) {
+          await fs.promises.rm(path, { force: true })
+          n++
+        }
+      }
+    }
+    return n
+  })
+
 /** The Slurm rebuilder as a layer over the store and a runner (for the light nodes). */
 export const layer = (options: SlurmOptions) => Layer.effect(Rebuilder, make(options))
