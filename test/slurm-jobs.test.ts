@@ -24,9 +24,9 @@ describe("Slurm jobs", () => {
   })
 
   it("heavy stages and stages with resources go to Slurm; light ones stay on the driver", () => {
-    assert.isTrue(runsRemotely({ heavy: true }))
-    assert.isTrue(runsRemotely({ resources: { gpu: true } }))
-    assert.isFalse(runsRemotely({}))
+    assert.isTrue(runsRemotely({ heavy: true }, undefined))
+    assert.isTrue(runsRemotely({}, { cpus: 2 }))
+    assert.isFalse(runsRemotely({}, undefined))
   })
 
   it("states: going or over, and the reason a node without a record gives", () => {

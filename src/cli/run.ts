@@ -7,7 +7,7 @@ import * as SlurmClient from "../slurm/Client.ts"
 import { UsageError } from "../Errors.ts"
 import * as Targets from "../Targets.ts"
 import { isAbsolute, join, relative, resolve } from "node:path"
-import { presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
+import { findPipeline, presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
 import { figurePorts, writeFigures } from "./figures.ts"
 import { duration } from "./format.ts"
 
@@ -50,7 +50,13 @@ export const run = Command.make(
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
     if (slurm) yield* SlurmClient.preflight()
     const layer = yield* runLayer(
-      slurm ? { partition: a.partition._tag === "Some" ? a.partition.value : undefined, extra: a.slurmArgs } : undefined
+      slurm
+        ? {
+          resources: (yield* findPipeline(a.pipeline)).resources,
+          partition: a.partition._tag === "Some" ? a.partition.value : undefined,
+          extra: a.slurmArgs
+        }
+        : undefined
     )
     const summary = yield* Scheduler.run(graph, { jobs, force: Targets.matcher(a.force), keepGoing: a.keepGoing }).pipe(
       Effect.provide(layer)

@@ -20,7 +20,7 @@ import { dirname, resolve } from "node:path"
 import { messageOf, StageFailed, type StoreError } from "../Errors.ts"
 import { type Built, freshness, make as makeLocal, Rebuilder, type RebuilderShape } from "../Rebuilder.ts"
 import type { NodeJob } from "../Runner.ts"
-import { lookup as lookupStage } from "../Stage.ts"
+import { type AnyStage, lookup as lookupStage, type Resources } from "../Stage.ts"
 import { io, lockfile, lockOptions, writeAtomic } from "../store/Disk.ts"
 import { Records } from "../store/Records.ts"
 import * as Client from "./Client.ts"
@@ -90,8 +90,7 @@ export const make = (options: SlurmOptions) =>
             if (!force && records.lookup(job.key)._tag === "Present") return undefined
             yield* writeAtomic(dirname(paths.jobFile(job.key)), paths.jobFile(job.key), encodeJobFile(job, force))
             yield* io(paths.logsDir, () => fs.promises.mkdir(paths.logsDir, { recursive: true }))
-            const stage = lookupStage(job.stage)!
-            const args = sbatchArgs(stage.resources, { name: `w2s:${job.node}`, output: paths.logPattern(job.key), workdir: process.cwd() }, options)
+            const args = sbatchArgs(resourcesOf(lookupStage(job.stage)!), { name: `w2s:${job.node}`, output: paths.logPattern(job.key), workdir: process.cwd() }, options)
             const jobId = yield* Client.submit(args, script(options.cacheDir, paths.jobFile(job.key)))
             const claim: Claim = { jobId, ...me, submittedAt: new Date().toISOString() }
             yield* writeAtomic(dirname(paths.claim(job.key)), paths.claim(job.key), JSON.stringify(claim) + "\n")
@@ -99,6 +98,8 @@ export const make = (options: SlurmOptions) =>
           }),
         (release) => Effect.promise(() => release().catch(() => {}))
       )
+
+    const resourcesOf = (stage: AnyStage): Resources | undefined => options.resources?.[stage.name] ?? stage.resources
 
     /** Drops our claim on `key` if it still names our job. */
     const unclaim = (key: string, jobId: string) =>
@@ -169,7 +170,7 @@ export const make = (options: SlurmOptions) =>
 
     const build: RebuilderShape["build"] = (job, opts) => {
       const stage = lookupStage(job.stage)
-      if (!stage || !runsRemotely(stage)) return local.build(job, opts)
+      if (!stage || !runsRemotely(stage, resourcesOf(stage))) return local.build(job, opts)
       const before = freshness(records, job.key, opts.force)
       if (before._tag === "UpToDate") return Effect.succeed({ _tag: "Cached", record: before.record } satisfies Built)
       return opts.slot(remote(job, opts)).pipe(

@@ -91,10 +91,12 @@ export const PROGRESS_PREFIX = "[progress] "
 export const ENGINE_PREFIX = "[exec-node] "
 
 /** Whether a node of a stage is sent to Slurm (else it runs on the driver): heavy, or with resources. */
-export const runsRemotely = (stage: { readonly heavy?: boolean | undefined; readonly resources?: Resources | undefined }): boolean =>
-  stage.heavy === true || stage.resources !== undefined
+export const runsRemotely = (stage: { readonly heavy?: boolean | undefined }, resources: Resources | undefined): boolean =>
+  stage.heavy === true || resources !== undefined
 
 export interface SubmitOptions {
+  /** Resources by stage name, over each stage's own (the pipeline's `resources`). */
+  readonly resources?: Readonly<Record<string, Resources>> | undefined
   readonly partition?: string | undefined
   /** Passed to sbatch as they are, after the engine's own (so a user's `--time`, `--mem` win). */
   readonly extra: ReadonlyArray<string>
