@@ -24,10 +24,10 @@ export interface Cluster {
   readonly stop: () => void
 }
 
-/** Starts a cluster in a new temp dir; four CPUs offered (toy jobs mostly sleep). */
-export const startCluster = (): Cluster => {
+/** Starts a cluster in a new temp dir offering `cpus` CPUs (default four: toy jobs mostly sleep). */
+export const startCluster = (cpus = 4): Cluster => {
   const dir = mkdtempSync(join(tmpdir(), "w2s-slurm-"))
-  const conf = execFileSync(SCRIPT, ["start", dir], { encoding: "utf8", timeout: 60_000, env: { ...process.env, SLURM_CLUSTER_CPUS: "4" } }).trim()
+  const conf = execFileSync(SCRIPT, ["start", dir], { encoding: "utf8", timeout: 60_000, env: { ...process.env, SLURM_CLUSTER_CPUS: String(cpus) } }).trim()
   return {
     dir,
     env: { ...FIXTURES, SLURM_CONF: conf },
@@ -100,3 +100,14 @@ export const refs = (cache: string, pipeline: string): Record<string, string> =>
 /** The objects of a cache by name (their content hashes). */
 export const objectNames = (cache: string): Array<string> =>
   readdirSync(join(cache, "objects")).flatMap((shard) => readdirSync(join(cache, "objects", shard))).sort()
+
+/** node id -> output port -> object hash, for every node of a plan that a cache holds (all must be cached). */
+export const outputsOf = (cache: string, planJson: string): Record<string, Record<string, string>> => {
+  const plan = JSON.parse(planJson) as { nodes: Array<{ id: string; key: string | null; status: string }> }
+  return Object.fromEntries(plan.nodes.map((n) => {
+    if (n.status !== "cached" || !n.key) throw new Error(`${n.id} is not cached in ${cache}`)
+    const text = readFileSync(join(cache, "records", n.key.slice(0, 2), `${n.key}.json`), "utf8")
+    const record = JSON.parse(text.slice(text.indexOf("\n") + 1)) as { outputs: Record<string, { hash: string }> }
+    return [n.id, Object.fromEntries(Object.entries(record.outputs).map(([p, o]) => [p, o.hash]))]
+  }))
+}

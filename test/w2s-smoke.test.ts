@@ -1,12 +1,14 @@
 // The w2s-chess smoke preset end to end through the CLI, as a user runs it: every stage, the results
 // table, the figures written to a folder; then sweeps on the warm cache: a new strong size runs only
 // its own nodes plus the aggregates, going back to the old grid runs nothing, and a style-only change
-// re-renders the figures and trains nothing.
+// re-renders the figures and trains nothing. Where Slurm is installed, the same preset through
+// `--executor slurm` gives the same keys and bytes for every node.
 import { assert, describe, it } from "@effect/vitest"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { rng } from "../stages/chess/rng.ts"
 import { cli, tempCache } from "./cli-helpers.ts"
+import { outputsOf, slurmMissing, startCluster } from "./slurm-helpers.ts"
 
 const FIGURES = ["accuracy", "pgr", "bootstrap", "auxconf", "agreement", "summary", "epochs"].map((f) => `figure-${f}`)
 const cache = tempCache()
@@ -51,6 +53,21 @@ describe("w2s-chess smoke preset through the CLI", () => {
       const e = cli(["export", "w2s-chess", node, "--output", port, "--format", "parquet", "--out", file, ...base])
       assert.strictEqual(e.code, 0, e.stderr)
       assert.strictEqual(readFileSync(file).subarray(0, 4).toString(), "PAR1")
+    }
+  }, LONG)
+
+  it.skipIf(slurmMissing() !== undefined)("through --executor slurm on a single-node cluster, the same keys and bytes for every node", () => {
+    const c = startCluster(2)
+    try {
+      const remote = tempCache()
+      const r = cli(["run", "w2s-chess", "--preset", "smoke", "--set", "backend=wasm", "--cache-dir", remote, "--executor", "slurm", "--out", join(dirname(remote), "figures")], c.env, LONG)
+      assert.strictEqual(r.code, 0, r.stderr + r.stdout)
+      assert.match(r.stderr, /slurm\s+puzzles\/\S+\s+job \d+ running/)
+      assert.match(r.stderr, /slurm\s+train-strong\/\S+\s+job \d+ running/)
+      const plan = (dir: string) => cli(["plan", "w2s-chess", "--preset", "smoke", "--set", "backend=wasm", "--cache-dir", dir, "--json"]).stdout
+      assert.deepStrictEqual(outputsOf(remote, plan(remote)), outputsOf(cache, plan(cache)))
+    } finally {
+      c.stop()
     }
   }, LONG)
 
