@@ -109,7 +109,18 @@ describe.skipIf(missing !== undefined)("--executor slurm on a single-node cluste
     assert.strictEqual(r.code, 1)
     assert.match(r.stderr, /failed: square\/\d: slurm job \d+: job failed with exit code 1: toy-square was told to fail/)
     const show = cli(["show", "toy", "square/1", "--set", "fail=throw", "--cache-dir", cache], FIXTURES)
-    assert.match(show.stdout, /last failure log\n {2}slurm job \d+ on .*, log .*\n(.*\n)* {2}squaring 1000 rows\n(.*\n)* {2}FAILED: slurm job \d+: job failed/)
+    assert.match(show.stdout, /last failure log\n {2}slurm job \d+, log .*\n(.*\n)* {2}squaring 1000 rows\n(.*\n)* {2}FAILED: slurm job \d+: job failed/)
+  })
+
+  it("a partition or --slurm-arg that sbatch refuses is exit 2 with one line, before anything is submitted", () => {
+    const cache = tempCache()
+    const bad = run(["toy", "--slurm-partition", "nowhere", "--cache-dir", cache])
+    assert.strictEqual(bad.code, 2)
+    assert.match(bad.stderr, /^error: --executor slurm: sbatch refuses the job flags --partition=nowhere \(invalid partition specified: nowhere\)\n$/)
+    const flag = run(["toy", "--slurm-arg=--no-such-flag", "--cache-dir", cache])
+    assert.strictEqual(flag.code, 2)
+    assert.match(flag.stderr, /^error: --executor slurm: sbatch refuses the job flags --no-such-flag \(unrecognized option '--no-such-flag'\)\n$/)
+    assert.isFalse(existsSync(cache))
   })
 
   it("a job cancelled from outside (scancel) fails its node naming the reason", async () => {

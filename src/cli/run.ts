@@ -48,16 +48,12 @@ export const run = Command.make(
     const jobs = a.jobs._tag === "Some" ? a.jobs.value : slurm ? 64 : availableParallelism()
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
-    if (slurm) yield* SlurmClient.preflight()
-    const layer = yield* runLayer(
-      slurm
-        ? {
-          resources: (yield* findPipeline(a.pipeline)).resources,
-          partition: a.partition._tag === "Some" ? a.partition.value : undefined,
-          extra: a.slurmArgs
-        }
-        : undefined
-    )
+    const partition = a.partition._tag === "Some" ? a.partition.value : undefined
+    if (slurm) {
+      yield* SlurmClient.preflight()
+      if (partition !== undefined || a.slurmArgs.length > 0) yield* SlurmClient.checkFlags([...(partition ? [`--partition=${partition}`] : []), ...a.slurmArgs])
+    }
+    const layer = yield* runLayer(slurm ? { resources: (yield* findPipeline(a.pipeline)).resources, partition, extra: a.slurmArgs } : undefined)
     const summary = yield* Scheduler.run(graph, { jobs, force: Targets.matcher(a.force), keepGoing: a.keepGoing }).pipe(
       Effect.provide(layer)
     )

@@ -71,6 +71,21 @@ export const preflight = (timeoutMs = 15_000) =>
     }
   })
 
+/**
+ * Fails with a one-line `UsageError` when sbatch refuses the flags every job will get (an unknown
+ * partition, a malformed `--slurm-arg`): `sbatch --test-only` checks them and submits nothing.
+ */
+export const checkFlags = (flags: ReadonlyArray<string>, timeoutMs = 30_000) =>
+  Effect.callback<void, UsageError>((resume) => {
+    const child = execFile("sbatch", ["--test-only", ...flags, "--wrap", "true"], { timeout: timeoutMs, encoding: "utf8" }, (err, _stdout, stderr) => {
+      if (!err) return resume(Effect.void)
+      const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean)
+      const said = lines.find((l) => /error|unrecognized|invalid/i.test(l)) ?? lines[0] ?? (err as Error).message
+      resume(Effect.fail(new UsageError({ message: `--executor slurm: sbatch refuses the job flags ${flags.join(" ")} (${said.replace(/^sbatch: (error: )?/, "")})` })))
+    })
+    return Effect.sync(() => void child.kill("SIGKILL"))
+  })
+
 /** Submits a batch script (given on stdin) with `args`; the job id. */
 export const submit = (args: ReadonlyArray<string>, script: string) =>
   Effect.map(call("sbatch", args, { input: script, timeoutMs: 60_000 }), (out) => out.trim().split(";")[0]!)

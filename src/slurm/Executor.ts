@@ -87,7 +87,8 @@ export const make = (options: SlurmOptions) =>
               if (!s || isGoing(s.state)) return { jobId: prior.jobId, mine: false }
             }
             // Another run may have committed the key while this one waited for the claim.
-            if (!force && records.lookup(job.key)._tag === "Present") return undefined
+            const now = records.lookup(job.key)
+            if (!force && now._tag === "Present") return { committed: now.record }
             yield* writeAtomic(dirname(paths.jobFile(job.key)), paths.jobFile(job.key), encodeJobFile(job, force))
             yield* io(paths.logsDir, () => fs.promises.mkdir(paths.logsDir, { recursive: true }))
             const args = sbatchArgs(resourcesOf(lookupStage(job.stage)!), { name: `w2s:${job.node}`, output: paths.logPattern(job.key), workdir: process.cwd() }, options)
@@ -117,11 +118,8 @@ export const make = (options: SlurmOptions) =>
     const remote = (job: NodeJob, { events, force }: Parameters<RebuilderShape["build"]>[1]) =>
       Effect.gen(function*() {
         const claimed = yield* claimOrSubmit(job, force)
-        if (!claimed) {
-          const now = records.lookup(job.key)
-          if (now._tag === "Present") return { _tag: "Reused", record: now.record } satisfies Built
-        }
-        const { jobId, mine } = claimed!
+        if ("committed" in claimed) return { _tag: "Reused", record: claimed.committed } satisfies Built
+        const { jobId, mine } = claimed
         const log = paths.log(job.key, jobId)
         if (mine) events.started()
         else events.waiting()
@@ -164,7 +162,7 @@ export const make = (options: SlurmOptions) =>
             return ""
           }
         })()
-        yield* records.saveFailure(job.pipeline, job.node, `slurm job ${jobId} on ${options.cacheDir}, log ${log}\n${text}FAILED: ${message}\n`).pipe(Effect.ignore)
+        yield* records.saveFailure(job.pipeline, job.node, `slurm job ${jobId}, log ${log}\n${text}FAILED: ${message}\n`).pipe(Effect.ignore)
         return yield* Effect.fail(new StageFailed({ node: job.node, cause: new Error(message), damagedInput: result?.damagedInput }))
       })
 
