@@ -122,6 +122,14 @@ reap() {
   if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
 }
 
+descendants() {
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
 stop() {
   local ctld slurmd munge
   ctld=$(pid_of slurmctld)
@@ -135,13 +143,13 @@ stop() {
     timeout 5 scontrol shutdown >/dev/null 2>&1 || true
   fi
   for pid in "$ctld" "$slurmd"; do [[ -n "$pid" ]] && reap "$pid" 30; done
-  # What jobs started (slurmstepd and its children) and anything the daemons left.
-  for pid in $(pgrep -f "slurmstepd.*" 2>/dev/null || true); do
-    if grep -qs "$dir" "/proc/$pid/cmdline" "/proc/$pid/environ" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-  done
+  # What this cluster's jobs left (a slurmstepd of ours, found by the SLURM_CONF it inherited, and
+  # its descendants), by pid.
+  local doomed=()
   for pid in $(pgrep -x slurmstepd 2>/dev/null || true); do
-    if grep -qs "SLURM_CONF=$conf" "/proc/$pid/environ" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "SLURM_CONF=$conf"; then doomed+=("$pid" $(descendants "$pid")); fi
   done
+  ((${#doomed[@]})) && kill -9 "${doomed[@]}" 2>/dev/null || true
   [[ -n "$munge" ]] && { kill "$munge" 2>/dev/null || true; reap "$munge" 20; }
   rm -f "$dir"/*.pid
 }
