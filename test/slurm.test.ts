@@ -43,6 +43,34 @@ describe("--executor: bad input, before anything is submitted", () => {
   })
 })
 
+describe("exec-node (what a job runs)", () => {
+  it("computes one node from its job file alone and commits it; refuses a key this checkout does not compute", () => {
+    const cache = tempCache()
+    assert.strictEqual(cli(["run", "toy", "--set", "n=20", "clip/1", "--cache-dir", cache], FIXTURES).code, 0)
+    // square/1's job as a driver would write it: the key from `plan`, the input from clip/1's record.
+    const plan = JSON.parse(cli(["plan", "toy", "--set", "n=20", "square/1", "--json", "--cache-dir", cache], FIXTURES).stdout) as {
+      nodes: Array<{ id: string; key: string }>
+    }
+    const key = plan.nodes.find((n) => n.id === "square/1")!.key
+    const clipKey = plan.nodes.find((n) => n.id === "clip/1")!.key
+    const clipRecord = readFileSync(join(cache, "records", clipKey.slice(0, 2), `${clipKey}.json`), "utf8")
+    const rows = (JSON.parse(clipRecord.slice(clipRecord.indexOf("\n") + 1)) as { outputs: { rows: { hash: string } } }).outputs.rows.hash
+    const job = (k: string) => {
+      const file = join(dirname(cache), `job-${k.slice(0, 8)}.json`)
+      writeFileSync(file, JSON.stringify({ format: 1, force: false, job: { pipeline: "toy", node: "square/1", stage: "toy-square", params: { sleepMs: 0, fail: "none" }, inputs: { rows }, key: k } }))
+      return file
+    }
+    const wrong = cli(["exec-node", "--cache-dir", cache, job("f".repeat(64))], FIXTURES)
+    assert.strictEqual(wrong.code, 2)
+    assert.match(wrong.stdout, /failed: this host computes key [0-9a-f]{12} for square\/1, the driver sent ffffffffffff: its code or packages differ/)
+    assert.isFalse(existsSync(join(cache, "records", "ff")))
+    const right = cli(["exec-node", "--cache-dir", cache, job(key)], FIXTURES)
+    assert.strictEqual(right.code, 0, right.stdout + right.stderr)
+    assert.match(right.stdout, /^\[exec-node\] committed$/m)
+    assert.strictEqual(JSON.parse(cli(["plan", "toy", "--set", "n=20", "square/1", "--json", "--cache-dir", cache], FIXTURES).stdout).nodes.find((n: { id: string }) => n.id === "square/1").status, "cached")
+  })
+})
+
 describe("gc and the Slurm executor's files", () => {
   it("gc removes job files, results and logs older than its grace period, and keeps newer ones and claims", () => {
     const cache = tempCache()
