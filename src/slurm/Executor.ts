@@ -34,6 +34,9 @@ export interface SlurmOptions extends SubmitOptions {
   readonly pollMs?: number
 }
 
+/** Seconds a record reported committed by a job may take to become visible to the driver. */
+const RECORD_VISIBLE_S = 60
+
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** The batch script of one job: this node and launcher, on the job file, against the cache. */
@@ -147,13 +150,23 @@ export const make = (options: SlurmOptions) =>
         }).pipe(Effect.onInterrupt(() => (mine ? Effect.andThen(Client.cancel([jobId]), unclaim(job.key, jobId)) : Effect.void)))
         tail()
         if (mine) yield* unclaim(job.key, jobId)
+        let result = readJson<ExecResult>(paths.result(job.key, jobId))
+        // On a network filesystem a file another host just wrote can take a while to show here: a
+        // job that says it committed is given a minute for its record to appear.
+        for (let i = 0; i < RECORD_VISIBLE_S && result?.ok && !committedBy(job.key, force ? jobId : undefined); i++) {
+          yield* Effect.sleep(1000)
+          result = readJson<ExecResult>(paths.result(job.key, jobId))
+        }
         const found = records.read(job.key)
         // Forced, only this job's own record counts (an older one under the key was to be replaced).
         if (found._tag === "Present" && (!force || found.record.host.job === jobId)) {
           return (mine && found.record.host.job === jobId ? { _tag: "Ran", record: found.record } : { _tag: "Reused", record: found.record }) satisfies Built
         }
-        const result = readJson<ExecResult>(paths.result(job.key, jobId))
-        const why = endedText(over)
+        const why = result?.ok
+          ? `the job says it committed, but its record is not in ${options.cacheDir} here (is the cache shared with the compute nodes?)`
+          : over.state === "COMPLETED" && !result
+          ? `${endedText(over)} (is ${options.cacheDir} shared with the compute nodes?)`
+          : endedText(over)
         const message = `slurm job ${jobId}: ${why}${result?.message ? `: ${result.message}` : ""}`
         const text = (() => {
           try {
