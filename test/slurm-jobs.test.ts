@@ -2,6 +2,7 @@
 // Slurm's states and outputs mean. No cluster needed.
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
+import { makeLines } from "../src/Reporter.ts"
 import { decodeJobFile, encodeJobFile, endedText, goingText, isGoing, parseSacct, parseScontrol, parseSqueue, runsRemotely, sbatchArgs } from "../src/slurm/Jobs.ts"
 
 const job = { pipeline: "toy", node: "square/1", stage: "toy-square", params: { sleepMs: 0 }, inputs: { rows: "a".repeat(64) }, key: "b".repeat(64) }
@@ -56,5 +57,13 @@ describe("Slurm jobs", () => {
     assert.isUndefined(parseScontrol("slurm_load_jobs error: Invalid job id specified"))
     assert.deepStrictEqual(parseSacct("3|CANCELLED by 0|0:0\n1|FAILED|3:0\n", "3"), { state: "CANCELLED", reason: "", exitCode: "0:0" })
     assert.isUndefined(parseSacct("1|FAILED|3:0\n", "7"))
+  })
+
+  it("the plain log shows a job's state changes, the first naming its log", () => {
+    const lines: Array<string> = []
+    const r = makeLines((l) => lines.push(l.slice(9)))
+    r.emit({ _tag: "Job", node: "square/1", id: "12", state: "SUBMITTED", text: "submitted", log: "/c/slurm/logs/x-12.log" })
+    r.emit({ _tag: "Job", node: "square/1", id: "12", state: "PENDING", text: "pending (Priority)" })
+    assert.deepStrictEqual(lines, ["slurm     square/1  job 12 submitted, log /c/slurm/logs/x-12.log", "slurm     square/1  job 12 pending (Priority)"])
   })
 })
