@@ -83,7 +83,9 @@ export const execNode = async (argv: ReadonlyArray<string>, workerEntry: URL | u
       process.stdout.write(PROGRESS_PREFIX + JSON.stringify(p) + "\n")
     }
   }
-  const runner = workerEntry ? Workers.layer(workerEntry) : Runner.layerInline
+  // As a local run does: PIPELINE_WORKER_MEMORY_MB caps each worker thread's heap.
+  const heap = Number(process.env.PIPELINE_WORKER_MEMORY_MB ?? 0)
+  const runner = workerEntry ? Workers.layer(workerEntry, heap > 0 ? { maxOldGenerationSizeMb: heap } : undefined) : Runner.layerInline
   const program = Effect.scoped(Effect.gen(function*() {
     // While this job runs, gc keeps what it writes (its driver may be gone).
     yield* (yield* Runs).register.pipe(Effect.ignore)
