@@ -133,7 +133,8 @@ describe.skipIf(missing !== undefined)("--executor slurm on a single-node cluste
 
   it("a failing stage fails its node with exit 1; show prints the job's log", () => {
     const cache = tempCache()
-    const r = run(["toy", "--set", "fail=throw", "--cache-dir", cache])
+    // --keep-going: both squares fail by themselves (fail-fast would cancel whichever is second).
+    const r = run(["toy", "--set", "fail=throw", "--keep-going", "--cache-dir", cache])
     assert.strictEqual(r.code, 1)
     assert.match(r.stderr, /failed: square\/\d: slurm job \d+: job failed with exit code 1: toy-square was told to fail/)
     const show = cli(["show", "toy", "square/1", "--set", "fail=throw", "--cache-dir", cache], FIXTURES)
