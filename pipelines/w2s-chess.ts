@@ -168,6 +168,9 @@ export default Pipeline.make({
   defaultPreset: "default",
   // `pipeline results` shows the side-by-side summary; the per-seed rows are `export results --output rows`
   results: { node: "results", output: "checkpoints" },
+  // With --executor slurm, the data shards run as jobs too (they drive Stockfish processes, not
+  // worker threads, so they are not `heavy`); each engine alternates with the other, one core.
+  resources: { games: { cpus: 1 }, puzzles: { cpus: 1 } },
   build: ({ data, backend: choice, ladder, sizes, weak, strong, probe, methods, seeds, figures }) => {
     // The data nodes' and the learning nodes' params (and so their keys) name the engine and the
     // backend that will run, never "auto".

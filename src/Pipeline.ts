@@ -13,7 +13,7 @@ import { canonicalJson, type Json } from "./Key.ts"
 import { collect } from "./Collect.ts"
 import { changedParams, resolveParams } from "./Params.ts"
 import { countingNodes, NodeLimitReached } from "./Stage.ts"
-import type { AnyStage, NodeRef, Ports } from "./Stage.ts"
+import type { AnyStage, NodeRef, Ports, Resources } from "./Stage.ts"
 
 /** A pipeline definition. Presets hold complete params in their encoded (JSON) form. */
 export interface PipelineDef<P, PE> {
@@ -26,6 +26,12 @@ export interface PipelineDef<P, PE> {
   readonly build: (params: P) => Targets
   /** The output `pipeline results` prints: a node id and one of its (table) output ports. */
   readonly results?: { readonly node: string; readonly output: string }
+  /**
+   * What a node of a stage (by stage name) needs where it runs as a batch job, over the stage's own
+   * `resources`: a pipeline can send a stage to Slurm, or size it, without editing the stage (whose
+   * module's fingerprint, and so every key, an edit would change). Not part of any key.
+   */
+  readonly resources?: Readonly<Record<string, Resources>>
 }
 
 export type Targets = NodeRef<Ports> | ReadonlyArray<Targets> | { readonly [k: string]: Targets }

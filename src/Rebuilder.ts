@@ -46,6 +46,17 @@ export interface BuildEvents extends NodeEvents {
   readonly waiting: () => void
   /** the stage starts */
   readonly started: () => void
+  /** a batch job computing the node changed state (remote executors): its id, state and words */
+  readonly job?: (job: JobEvent) => void
+}
+
+/** A remote job's state as a build reports it: "pending (Priority)", "running", "requeued". */
+export interface JobEvent {
+  readonly id: string
+  readonly state: string
+  readonly text: string
+  /** where the job's log is */
+  readonly log?: string | undefined
 }
 
 /** How a build ended: found committed before the lock, committed by another run meanwhile, or run here. */
@@ -77,7 +88,13 @@ export class Rebuilder extends Context.Service<Rebuilder, RebuilderShape>()("w2s
   static readonly layer = Layer.effect(Rebuilder, Effect.suspend(() => make()))
 }
 
-const host = { hostname: hostname(), pid: process.pid, node: process.version }
+// Where a record was made; in a Slurm job, also the job's id (`pipeline show` prints it).
+const host = {
+  hostname: hostname(),
+  pid: process.pid,
+  node: process.version,
+  ...(process.env.SLURM_JOB_ID ? { job: process.env.SLURM_JOB_ID } : {})
+}
 
 /**
  * The rebuilder over the store's records and locks and a runner. `recheck: false` drops the re-check

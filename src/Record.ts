@@ -35,7 +35,8 @@ export const NodeRecord = Schema.Struct({
   /** what the stage reported about how it ran (backend, engine, counts...) */
   facts: Schema.Record(Schema.String, Json),
   log: Schema.Array(Schema.String),
-  host: Schema.Struct({ hostname: Schema.String, pid: Schema.Int, node: Schema.String })
+  /** where it ran; `job`: the Slurm job id when it ran as one */
+  host: Schema.Struct({ hostname: Schema.String, pid: Schema.Int, node: Schema.String, job: Schema.optional(Schema.String) })
 })
 export type NodeRecord = typeof NodeRecord.Type
 

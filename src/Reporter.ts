@@ -13,6 +13,8 @@ export type RunEvent =
   | { readonly _tag: "Started"; readonly node: string; readonly stage: string; readonly reason: Reason }
   | { readonly _tag: "Waiting"; readonly node: string }
   | { readonly _tag: "Log"; readonly node: string; readonly line: string }
+  /** a batch job computing the node (Slurm) changed state */
+  | { readonly _tag: "Job"; readonly node: string; readonly id: string; readonly state: string; readonly text: string; readonly log?: string | undefined }
   | { readonly _tag: "Progress"; readonly node: string; readonly progress: Progress }
   | { readonly _tag: "Ran"; readonly node: string; readonly durationMs: number; readonly reused: boolean }
   | { readonly _tag: "Failed"; readonly node: string; readonly message: string }
@@ -62,6 +64,8 @@ export const makeLines = (write: (line: string) => void, progressEveryMs = 10_00
           return line("waiting", e.node, "another run is computing it")
         case "Log":
           return write(`${clock()}   ${e.node} | ${e.line}`)
+        case "Job":
+          return line("slurm", e.node, `job ${e.id} ${e.text}${e.log ? `, log ${e.log}` : ""}`)
         case "Progress": {
           const now = Date.now()
           if (now - (lastProgress.get(e.node) ?? 0) < progressEveryMs) return
@@ -86,7 +90,7 @@ export const makeLines = (write: (line: string) => void, progressEveryMs = 10_00
 
 /** A live view for terminals: finished nodes print as lines, running ones redraw below them. */
 export const makeLive = (stream: NodeJS.WriteStream) => {
-  const running = new Map<string, { since: number; progress?: Progress; lastLog?: string }>()
+  const running = new Map<string, { since: number; progress?: Progress; lastLog?: string; job?: string }>()
   let drawn = 0
   const clear = () => {
     if (drawn > 0) {
@@ -102,7 +106,8 @@ export const makeLive = (stream: NodeJS.WriteStream) => {
       const p = r.progress
       const bar = p?.total ? "[" + "#".repeat(Math.round((p.done / p.total) * 20)).padEnd(20, ".") + "] " : ""
       const what = p ? progressText(p, r.since) : r.lastLog ?? ""
-      return `  ${seconds(Date.now() - r.since).padStart(6)} ${node}  ${bar}${what}`.slice(0, width)
+      const job = r.job ? `[${r.job}] ` : ""
+      return `  ${seconds(Date.now() - r.since).padStart(6)} ${node}  ${job}${bar}${what}`.slice(0, width)
     })
     if (rows.length) stream.write(rows.join("\n") + "\n")
     drawn = rows.length
@@ -128,6 +133,11 @@ export const makeLive = (stream: NodeJS.WriteStream) => {
           const r = running.get(e.node)
           if (r) r.lastLog = e.line
           return
+        }
+        case "Job": {
+          const r = running.get(e.node)
+          if (r) r.job = `job ${e.id} ${e.text}`
+          break
         }
         case "Ran":
         case "Failed":

@@ -152,6 +152,7 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
           events: {
             waiting: () => reporter.emit({ _tag: "Waiting", node: node.id }),
             started: () => reporter.emit({ _tag: "Started", node: node.id, stage: node.stage.name, reason: p.reason }),
+            job: (j) => reporter.emit({ _tag: "Job", node: node.id, ...j }),
             log: (line) => reporter.emit({ _tag: "Log", node: node.id, line }),
             progress: (progress) => reporter.emit({ _tag: "Progress", node: node.id, progress })
           }

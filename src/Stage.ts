@@ -17,6 +17,13 @@ export interface Progress {
   readonly note?: string | undefined
 }
 
+/** What one node needs of a machine: cores, memory (MiB) and whether a GPU. */
+export interface Resources {
+  readonly cpus?: number | undefined
+  readonly memoryMb?: number | undefined
+  readonly gpu?: boolean | undefined
+}
+
 /** What a running stage can see and report. */
 export interface StageContext<P, I extends InputPorts> {
   readonly node: string
@@ -78,6 +85,12 @@ export interface StageDef<P, PE, I extends InputPorts, O extends Ports> {
   readonly outputs: O
   /** CPU-heavy: run in a worker thread so that parallel nodes use every core. */
   readonly heavy?: boolean
+  /**
+   * What one node of this stage needs where it runs as a batch job (`--executor slurm`). Not part of
+   * the key: it changes where a node runs, never its bytes. A stage with neither this nor `heavy` is
+   * light and runs on the driver.
+   */
+  readonly resources?: Resources
   readonly run: (ctx: StageContext<P, I>) => Effect.Effect<Values<O>, unknown>
 }
 

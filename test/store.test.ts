@@ -3,8 +3,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber } from "effect"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
+import { TEMP_LEASE_MS, tempLeftOver } from "../src/store/Disk.ts"
 import { sha256 } from "../src/Key.ts"
 import type { NodeRecord } from "../src/Record.ts"
 import { Locks, Runs } from "../src/Store.ts"
@@ -250,5 +251,24 @@ describe("the run registry and the leftovers sweep (disk)", () => {
       assert.strictEqual(yield* runs.sweepLeftovers, 2)
       assert.deepStrictEqual(readdirSync(join(dir, "tmp")), [`${process.pid}-in-flight`])
       assert.deepStrictEqual(readdirSync(join(dir, "locks")), [])
+    }))
+
+  it.live("on a cache shared by hosts, another host's temp file is judged by its age, never by a pid here", () =>
+    Effect.gen(function*() {
+      const { dir, store } = diskStore()
+      const runs = Context.get(store, Runs)
+      const tmp = join(dir, "tmp")
+      mkdirSync(tmp, { recursive: true })
+      const here = hostname().split(".")[0]!.replace(/[@-]/g, "_")
+      // pid 999999999 is dead here; on the other host it may be alive, so only an old file goes.
+      writeFileSync(join(tmp, "999999999@otherhost-busy"), "x")
+      writeFileSync(join(tmp, "999999999@otherhost-idle"), "x")
+      utimesSync(join(tmp, "999999999@otherhost-idle"), new Date(0), new Date(0))
+      writeFileSync(join(tmp, `999999999@${here}-dead`), "x")
+      writeFileSync(join(tmp, `${process.pid}@${here}-alive`), "x")
+      assert.strictEqual(yield* runs.sweepLeftovers, 2)
+      assert.deepStrictEqual(readdirSync(tmp).sort(), [`${process.pid}@${here}-alive`, "999999999@otherhost-busy"].sort())
+      assert.isFalse(tempLeftOver("999999999@otherhost-x", Date.now()))
+      assert.isTrue(tempLeftOver("999999999@otherhost-x", Date.now() - TEMP_LEASE_MS - 1))
     }))
 })

@@ -1,12 +1,14 @@
 // The w2s-chess smoke preset end to end through the CLI, as a user runs it: every stage, the results
 // table, the figures written to a folder; then sweeps on the warm cache: a new strong size runs only
 // its own nodes plus the aggregates, going back to the old grid runs nothing, and a style-only change
-// re-renders the figures and trains nothing.
+// re-renders the figures and trains nothing. Where Slurm is installed, the same preset through
+// `--executor slurm` gives the same keys for every node and the same bytes for all but the figures.
 import { assert, describe, it } from "@effect/vitest"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { rng } from "../stages/chess/rng.ts"
 import { cli, tempCache } from "./cli-helpers.ts"
+import { outputsOf, slurmMissing, startCluster } from "./slurm-helpers.ts"
 
 const FIGURES = ["accuracy", "pgr", "bootstrap", "auxconf", "agreement", "summary", "epochs"].map((f) => `figure-${f}`)
 const cache = tempCache()
@@ -51,6 +53,29 @@ describe("w2s-chess smoke preset through the CLI", () => {
       const e = cli(["export", "w2s-chess", node, "--output", port, "--format", "parquet", "--out", file, ...base])
       assert.strictEqual(e.code, 0, e.stderr)
       assert.strictEqual(readFileSync(file).subarray(0, 4).toString(), "PAR1")
+    }
+  }, LONG)
+
+  it.skipIf(slurmMissing() !== undefined)("through --executor slurm on a single-node cluster, the same keys for every node and the same bytes for every one but the figures", () => {
+    const c = startCluster(2)
+    try {
+      const remote = tempCache()
+      const r = cli(["run", "w2s-chess", "--preset", "smoke", "--set", "backend=wasm", "--cache-dir", remote, "--executor", "slurm", "--out", join(dirname(remote), "figures")], c.env, LONG)
+      assert.strictEqual(r.code, 0, r.stderr + r.stdout)
+      assert.match(r.stderr, /slurm\s+puzzles\/\S+\s+job \d+ running/)
+      assert.match(r.stderr, /slurm\s+train-strong\/\S+\s+job \d+ running/)
+      const plan = (dir: string) => cli(["plan", "w2s-chess", "--preset", "smoke", "--set", "backend=wasm", "--cache-dir", dir, "--json"]).stdout
+      const keys = (dir: string) => Object.fromEntries((JSON.parse(plan(dir)) as { nodes: Array<{ id: string; key: string }> }).nodes.map((n) => [n.id, n.key]))
+      assert.deepStrictEqual(keys(remote), keys(cache))
+      // Every node's bytes but the figures'. Seen here: figure-pgr, same key (so the same inputs and
+      // params) on both sides, rendered an SVG that differs in one axis aria-label ("values from NaNk to
+      // NaNk" against "NaNundefined"): with one strong size its log-scale x domain is NaN, and how
+      // vega labels that depends on state in the rendering process, not on the inputs. A bug of the
+      // figure stages (both rendered on the driver here), left to them.
+      const data = (dir: string) => Object.fromEntries(Object.entries(outputsOf(dir, plan(dir))).filter(([id]) => !id.startsWith("figure-")))
+      assert.deepStrictEqual(data(remote), data(cache))
+    } finally {
+      c.stop()
     }
   }, LONG)
 

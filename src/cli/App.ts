@@ -13,6 +13,7 @@ import * as Pipe from "../Pipeline.ts"
 import * as Rebuilder from "../Rebuilder.ts"
 import * as Reporter from "../Reporter.ts"
 import * as Runner from "../Runner.ts"
+import * as Slurm from "../slurm/Executor.ts"
 import * as Store from "../Store.ts"
 import * as Targets from "../Targets.ts"
 import * as Workers from "../Workers.ts"
@@ -67,17 +68,19 @@ export const cacheDir = Effect.flatMap(root, (r) => {
 export const storeLayer = Layer.unwrap(Effect.map(cacheDir, Store.layerDisk))
 
 /**
- * What running graphs needs besides the store: the rebuilder, a runner (heavy stages in worker
- * threads started from the CLI bundle, when there is one) and the console reporter.
+ * What running graphs needs besides the store: the rebuilder (the local one, or with `slurm` the
+ * Slurm executor's), a runner (heavy stages in worker threads started from the CLI bundle, when
+ * there is one) and the console reporter.
  */
-export const runLayer = Effect.gen(function*() {
+export const runLayer = (slurm?: Omit<Slurm.SlurmOptions, "cacheDir">) => Effect.gen(function*() {
   const app = yield* App
+  const rebuilder = slurm ? Slurm.layer({ ...slurm, cacheDir: yield* cacheDir }) : Rebuilder.Rebuilder.layer
   // PIPELINE_WORKER_MEMORY_MB caps each worker thread's heap: a stage that exceeds it fails alone.
   const heap = Number(process.env.PIPELINE_WORKER_MEMORY_MB ?? 0)
   const runner = app.workerEntry
     ? Workers.layer(app.workerEntry, heap > 0 ? { maxOldGenerationSizeMb: heap } : undefined)
     : Runner.layerInline
-  return Rebuilder.Rebuilder.layer.pipe(Layer.provideMerge(runner), Layer.provideMerge(Reporter.layerConsole))
+  return rebuilder.pipe(Layer.provideMerge(runner), Layer.provideMerge(Reporter.layerConsole))
 })
 
 // Flags shared by the commands that resolve a pipeline.

@@ -4,7 +4,8 @@ import { Command, Flag } from "effect/cli"
 import * as Pipeline from "../Pipeline.ts"
 import * as Planner from "../Planner.ts"
 import { Objects, Records, Runs } from "../Store.ts"
-import { App, storeLayer } from "./App.ts"
+import * as Slurm from "../slurm/Executor.ts"
+import { App, cacheDir, storeLayer } from "./App.ts"
 import { bytes } from "./format.ts"
 
 export const gc = Command.make(
@@ -57,10 +58,10 @@ export const gc = Command.make(
       for (const r of refs) yield* records.removeRef(r)
       for (const o of unreached) yield* objects.remove(o.hash)
     }
-    const swept = a.dryRun ? 0 : yield* runs.sweepLeftovers
+    const swept = a.dryRun ? 0 : (yield* runs.sweepLeftovers) + (yield* Slurm.sweepFiles(yield* cacheDir, cutoff))
     yield* Console.log(
       `${verb} ${doomed.length} records and ${unreached.length} objects (${bytes(size)}); kept ${keepRecords.size} records reached by presets` +
-        (swept ? `; cleared ${swept} leftovers of dead processes` : "")
+        (swept ? `; cleared ${swept} leftovers of dead processes and old Slurm job files` : "")
     )
   })
 ).pipe(Command.provide(storeLayer), Command.withDescription("Remove records and objects no preset of any pipeline reaches"))

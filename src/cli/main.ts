@@ -11,6 +11,7 @@ import { exitCode, messageOf } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import { App, root } from "./App.ts"
 import { dag } from "./dag.ts"
+import { execNode } from "./execNode.ts"
 import { exportCmd, results } from "./exporting.ts"
 import { gc } from "./gc.ts"
 import { list } from "./list.ts"
@@ -56,6 +57,11 @@ export const reportFailure = (cause: Cause.Cause<unknown>, verbose: boolean): nu
 }
 
 export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly version: string; readonly workerEntry?: URL }) => {
+  // The one command a Slurm job runs; not for users, so not in the help (see execNode.ts).
+  if (process.argv[2] === "exec-node") {
+    void execNode(process.argv.slice(3), options.workerEntry).then((code) => process.exit(code))
+    return
+  }
   const verbose = process.argv.includes("--verbose")
   const program = Command.run(command, { version: options.version }).pipe(
     Effect.provideService(App, { pipelines, workerEntry: options.workerEntry }),

@@ -3,10 +3,11 @@ import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { availableParallelism } from "node:os"
 import * as Scheduler from "../Scheduler.ts"
+import * as SlurmClient from "../slurm/Client.ts"
 import { UsageError } from "../Errors.ts"
 import * as Targets from "../Targets.ts"
 import { isAbsolute, join, relative, resolve } from "node:path"
-import { presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
+import { findPipeline, presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
 import { figurePorts, writeFigures } from "./figures.ts"
 import { duration } from "./format.ts"
 
@@ -27,13 +28,32 @@ export const run = Command.make(
     jobs: Flag.Int("jobs").pipe(Flag.withDescription("Nodes run at once (default: number of cores)"), Flag.optional),
     force: Flag.String("force").pipe(Flag.withDescription("Re-run nodes whose id matches GLOB (repeatable)"), Flag.atLeast(0)),
     keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDescription("After a failure, finish what does not depend on it"), Flag.withDefault(false)),
-    out: Flag.String("out").pipe(Flag.withDescription("Where the pipeline's figures are written (default figures/<pipeline>)"), Flag.optional)
+    out: Flag.String("out").pipe(Flag.withDescription("Where the pipeline's figures are written (default figures/<pipeline>)"), Flag.optional),
+    executor: Flag.ChoiceWithValue("executor", [["local", "local"], ["slurm", "slurm"]] as const).pipe(
+      Flag.withDescription("Where nodes run: here (local), or heavy ones as Slurm jobs on a shared --cache-dir (slurm)"),
+      Flag.withDefault("local")
+    ),
+    partition: Flag.String("slurm-partition").pipe(Flag.withDescription("The Slurm partition jobs go to"), Flag.optional),
+    slurmArgs: Flag.String("slurm-arg").pipe(
+      Flag.withDescription("An sbatch flag for every job, e.g. --slurm-arg=--account=x (repeatable; after the engine's own)"),
+      Flag.atLeast(0)
+    )
   },
   Effect.fn(function*(a) {
-    const jobs = a.jobs._tag === "Some" ? a.jobs.value : availableParallelism()
+    const slurm = a.executor === "slurm"
+    if (!slurm && (a.partition._tag === "Some" || a.slurmArgs.length > 0)) {
+      return yield* Effect.fail(new UsageError({ message: "--slurm-partition and --slurm-arg need --executor slurm" }))
+    }
+    // With Slurm, --jobs bounds the jobs this driver has in the queue at once.
+    const jobs = a.jobs._tag === "Some" ? a.jobs.value : slurm ? 64 : availableParallelism()
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
-    const layer = yield* runLayer
+    const partition = a.partition._tag === "Some" ? a.partition.value : undefined
+    if (slurm) {
+      yield* SlurmClient.preflight()
+      if (partition !== undefined || a.slurmArgs.length > 0) yield* SlurmClient.checkFlags([...(partition ? [`--partition=${partition}`] : []), ...a.slurmArgs])
+    }
+    const layer = yield* runLayer(slurm ? { resources: (yield* findPipeline(a.pipeline)).resources, partition, extra: a.slurmArgs } : undefined)
     const summary = yield* Scheduler.run(graph, { jobs, force: Targets.matcher(a.force), keepGoing: a.keepGoing }).pipe(
       Effect.provide(layer)
     )

@@ -4,7 +4,8 @@ import { Argument, Command } from "effect/cli"
 import { short } from "../Key.ts"
 import { reasonText } from "../Reason.ts"
 import { Records } from "../Store.ts"
-import { presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer } from "./App.ts"
+import { readClaim, slurmLayout } from "../slurm/Jobs.ts"
+import { cacheDir, presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer } from "./App.ts"
 import { bytes, columns, duration } from "./format.ts"
 import { findNode, planned } from "./outputs.ts"
 
@@ -35,9 +36,13 @@ export const show = Command.make(
     })))
     if (r) {
       out.push(`ran       ${r.startedAt} for ${duration(r.durationMs)} on ${r.host.hostname} (node ${r.host.node})`)
+      if (r.host.job) out.push(`slurm     job ${r.host.job}, log ${slurmLayout(yield* cacheDir).log(r.key, r.host.job)}`)
       if (Object.keys(r.facts).length) out.push(`facts     ${JSON.stringify(r.facts)}`)
       out.push(`log (${r.log.length} lines)`, ...r.log.map((l) => `  ${l}`))
     } else {
+      // A node a Slurm job is computing now: its claim names the job.
+      const claim = entry.key ? readClaim(slurmLayout(yield* cacheDir).claim(entry.key)) : undefined
+      if (claim) out.push(`slurm     job ${claim.jobId} computing it (submitted ${claim.submittedAt} from ${claim.host}), log ${slurmLayout(yield* cacheDir).log(entry.key!, claim.jobId)}`)
       const failed = records.failure(graph.pipeline, node.id)
       if (failed) out.push("last failure log", ...failed.trimEnd().split("\n").map((l) => `  ${l}`))
     }

@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import * as fsp from "node:fs/promises"
 import { createRequire } from "node:module"
+import { hostname } from "node:os"
 import { dirname, join, sep } from "node:path"
 import type * as Lockfile from "proper-lockfile"
 import { StoreError } from "../Errors.ts"
@@ -47,8 +48,8 @@ export const writeAtomic = (tmpDir: string, target: string, data: Uint8Array | s
   io(target, async () => {
     await fsp.mkdir(tmpDir, { recursive: true })
     await fsp.mkdir(dirname(target), { recursive: true })
-    // The pid prefix lets the leftovers sweep tell a dead process's temp file from a live one's.
-    const tmp = join(tmpDir, `${process.pid}-${randomUUID()}`)
+    // The pid@host prefix lets the leftovers sweep tell a dead process's temp file from a live one's.
+    const tmp = join(tmpDir, `${TEMP_PREFIX}-${randomUUID()}`)
     try {
       const fh = await fsp.open(tmp, "wx")
       try {
@@ -98,6 +99,30 @@ export const lockOptions = {
 
 /** Whether `target` is locked by a live holder (the options `check` takes). */
 export const checkOptions = { realpath: false, stale: LOCK_STALE_MS } as const
+
+// A host name never holds "@" or "-" here: a dotted name keeps its first label, as `hostname -s`.
+const HOST = hostname().split(".")[0]!.replace(/[@-]/g, "_")
+const TEMP_PREFIX = `${process.pid}@${HOST}`
+
+/**
+ * How long a temp file written from another host is kept after its last change: a pid means
+ * nothing here, so only its age says its writer is gone (a live writer is never idle this long).
+ */
+export const TEMP_LEASE_MS = Number(process.env.PIPELINE_TEMP_LEASE_MS ?? 6 * 3600_000)
+
+/**
+ * Whether a temp file (named `pid@host-uuid`, or `pid-uuid` as older versions wrote it) is left
+ * over from a dead writer: on this host, when its process is gone; from another host, when it has
+ * not changed for `TEMP_LEASE_MS`. Names of any other shape are not ours to judge.
+ */
+export const tempLeftOver = (name: string, mtimeMs: number, now = Date.now()): boolean => {
+  const owner = name.split("-")[0]!
+  const [pidText, host] = owner.split("@")
+  const pid = Number(pidText)
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  if (host === undefined || host === HOST) return !processAlive(pid)
+  return now - mtimeMs > TEMP_LEASE_MS
+}
 
 /** Whether a process is alive (ours always is; another user's answers EPERM). */
 export const processAlive = (pid: number): boolean => {

@@ -2,7 +2,10 @@
  * Locks: one per node key, so that two runs (processes, or fibers of one) never compute one key at
  * once. `withLock` runs an effect holding the key's lock and tells a waiter once that it waits. On
  * disk a lock is a proper-lockfile directory under `locks/`, refreshed while held; one left by a
- * killed process goes stale and is taken over. Layers: `layerDisk(root)` and `layerMemory`.
+ * killed process goes stale and is taken over. Staleness is judged by that heartbeat (the lock's
+ * mtime), never by a pid, so a lock is valid across the hosts of a shared cache (a Slurm job's
+ * `exec-node` and a driver or local run elsewhere) provided their clocks agree within
+ * `LOCK_STALE_MS`. Layers: `layerDisk(root)` and `layerMemory`.
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
 import * as fsp from "node:fs/promises"

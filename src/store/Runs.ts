@@ -2,7 +2,10 @@
  * Runs: the registry of runs in progress that `gc` consults (nothing written since the start of a
  * run still active is collected), and the sweep of what dead processes left behind (temp files of
  * interrupted writes, locks nobody refreshes). On disk a run is a marker file under `runs/`, locked
- * for the life of the run; a marker whose lock went stale belongs to a dead run. The memory layer
+ * for the life of the run; a marker whose lock went stale belongs to a dead run. Every judgement
+ * holds on a cache shared by several hosts: locks are judged by their heartbeat (the holder
+ * refreshes the lock's mtime), and a temp file by its writer's pid only on the writer's own host
+ * (`tempLeftOver`), elsewhere by its age. The memory layer
  * has no other processes: nothing to register or sweep.
  */
 import { Context, Effect, Layer, type Scope } from "effect"
@@ -10,7 +13,7 @@ import { randomUUID } from "node:crypto"
 import * as fsp from "node:fs/promises"
 import { join } from "node:path"
 import type { StoreError } from "../Errors.ts"
-import { checkOptions, io, layout, listDir, lockfile, lockOptions, processAlive, rm } from "./Disk.ts"
+import { checkOptions, io, layout, listDir, lockfile, lockOptions, rm, tempLeftOver } from "./Disk.ts"
 
 export interface RunsShape {
   /** Marks a run as active for the life of the scope (what `gc` must not pull out from under). */
@@ -55,9 +58,10 @@ const makeDisk = (root: string): RunsShape => {
   const sweepLeftovers = Effect.gen(function*() {
     let n = 0
     for (const name of yield* listDir(tmpDir)) {
-      const pid = Number(name.split("-")[0])
-      if (Number.isInteger(pid) && !processAlive(pid)) {
-        yield* rm(join(tmpDir, name))
+      const path = join(tmpDir, name)
+      const mtimeMs = yield* io(path, async () => (await fsp.stat(path).catch(() => undefined))?.mtimeMs ?? Date.now())
+      if (tempLeftOver(name, mtimeMs)) {
+        yield* rm(path)
         n++
       }
     }

@@ -1,0 +1,85 @@
+/**
+ * Following Slurm jobs from the driver: one watcher per run polls the state of every job it follows
+ * with one `squeue` call per tick (so a thousand jobs cost one call, not a thousand), and a log tail
+ * turns what a job's log gained into the node's events (progress lines and the stage's lines; the
+ * engine's own lines stay in the log).
+ */
+import { Deferred, Effect } from "effect"
+import * as fs from "node:fs"
+import type { BuildEvents } from "../Rebuilder.ts"
+import type { Progress } from "../Stage.ts"
+import * as Client from "./Client.ts"
+import { ENGINE_PREFIX, isGoing, type JobStatus, PROGRESS_PREFIX } from "./Jobs.ts"
+
+/** The job-state watcher: one squeue call per tick for every job this driver follows. */
+export const makeWatcher = (pollMs: number) =>
+  Effect.gen(function*() {
+    const watched = new Map<string, { readonly onTick: (s: JobStatus | undefined) => boolean; readonly over: Deferred.Deferred<JobStatus> }>()
+    const tick = Effect.gen(function*() {
+      if (watched.size === 0) return
+      const ids = [...watched.keys()]
+      const got = yield* Client.statuses(ids).pipe(Effect.catch(() => Effect.succeed(undefined)))
+      for (const id of ids) {
+        const w = watched.get(id)
+        if (!w) continue
+        const s = got?.get(id)
+        if (w.onTick(s)) {
+          watched.delete(id)
+          yield* Deferred.succeed(w.over, s ?? { state: "UNKNOWN", reason: "" })
+        } else if (s && !isGoing(s.state)) {
+          watched.delete(id)
+          const exitCode = s.exitCode ?? (yield* Client.exitCodeOf(id))
+          yield* Deferred.succeed(w.over, { ...s, exitCode })
+        }
+      }
+    })
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(tick, Effect.sleep(pollMs))))
+    /**
+     * Follows a job until it is over, or until `onTick` (which sees each status, undefined while
+     * Slurm does not answer) says there is no need to wait any longer.
+     */
+    const follow = (id: string, onTick: (s: JobStatus | undefined) => boolean) =>
+      Effect.gen(function*() {
+        const over = yield* Deferred.make<JobStatus>()
+        watched.set(id, { onTick, over })
+        return yield* Deferred.await(over).pipe(Effect.ensuring(Effect.sync(() => void watched.delete(id))))
+      })
+    return { follow }
+  })
+
+/** Reads what a job's log gained since the last call, as events: progress lines and the stage's lines. */
+export const logTail = (path: string, events: BuildEvents) => {
+  let offset = 0
+  let partial = ""
+  return () => {
+    let chunk: Buffer
+    try {
+      const fd = fs.openSync(path, "r")
+      try {
+        const size = fs.fstatSync(fd).size
+        if (size < offset) offset = 0 // truncated (a requeued job started it again)
+        if (size <= offset) return
+        chunk = Buffer.alloc(size - offset)
+        fs.readSync(fd, chunk, 0, chunk.length, offset)
+        offset = size
+      } finally {
+        fs.closeSync(fd)
+      }
+    } catch {
+      return
+    }
+    const lines = (partial + chunk.toString("utf8")).split("\n")
+    partial = lines.pop() ?? ""
+    for (const line of lines) {
+      if (line.startsWith(PROGRESS_PREFIX)) {
+        try {
+          events.progress(JSON.parse(line.slice(PROGRESS_PREFIX.length)) as Progress)
+        } catch {
+          // a cut line: the next progress line says the same
+        }
+      } else if (!line.startsWith(ENGINE_PREFIX)) {
+        events.log(line)
+      }
+    }
+  }
+}

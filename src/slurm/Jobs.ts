@@ -1,0 +1,209 @@
+/**
+ * The Slurm executor's pure half: what a batch job is told (the job file: a `NodeJob` and whether it
+ * is forced), where its files live in the shared cache, the `sbatch` arguments a stage's resources
+ * map to, and what Slurm's job states mean (still going, or over, and in words why). No process is
+ * started here; `Client.ts` talks to Slurm and `Executor.ts` puts the two together.
+ */
+import { Result, Schema } from "effect"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import type { NodeJob } from "../Runner.ts"
+import type { Resources } from "../Stage.ts"
+
+/** What `pipeline exec-node` reads: one node to compute, as the driver keyed it. */
+export const JobFile = Schema.Struct({
+  format: Schema.Literal(1),
+  job: Schema.Struct({
+    pipeline: Schema.String,
+    node: Schema.String,
+    stage: Schema.String,
+    params: Schema.Unknown,
+    inputs: Schema.Record(Schema.String, Schema.String),
+    key: Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/))
+  }),
+  force: Schema.Boolean
+})
+export type JobFile = typeof JobFile.Type
+
+export const encodeJobFile = (job: NodeJob, force: boolean): string =>
+  JSON.stringify({ format: 1, job, force } satisfies JobFile, null, 1) + "\n"
+
+export const decodeJobFile = (text: string): Result.Result<JobFile, string> => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    return Result.fail(`not JSON: ${(e as Error).message}`)
+  }
+  const r = Schema.decodeUnknownResult(JobFile)(json)
+  return Result.isFailure(r) ? Result.fail(r.failure.message.replace(/\n\s*/g, " ")) : Result.succeed(r.success)
+}
+
+/**
+ * Where the executor keeps its files in the cache directory (which every host of the cluster must
+ * see at the same path): per key, the job file, the claim (which job computes it now) and the
+ * jobs' logs. Nothing here is needed to trust a record: `gc` may remove it all between runs.
+ */
+export const slurmLayout = (cacheDir: string) => {
+  const dir = join(cacheDir, "slurm")
+  return {
+    dir,
+    jobFile: (key: string) => join(dir, "jobs", `${key}.json`),
+    claim: (key: string) => join(dir, "claims", key),
+    claimsDir: join(dir, "claims"),
+    /** Slurm's `--output` pattern (%j: the job id) and the file it becomes. */
+    logPattern: (key: string) => join(dir, "logs", `${key.slice(0, 16)}-%j.log`),
+    log: (key: string, jobId: string) => join(dir, "logs", `${key.slice(0, 16)}-${jobId}.log`),
+    logsDir: join(dir, "logs"),
+    /** What exec-node leaves for the driver besides the record (`ExecResult`). */
+    result: (key: string, jobId: string) => join(dir, "results", `${key.slice(0, 16)}-${jobId}.json`)
+  }
+}
+
+/** Which job computes a key now, and who submitted it (the claim file). */
+export interface Claim {
+  readonly jobId: string
+  readonly host: string
+  readonly pid: number
+  readonly submittedAt: string
+}
+
+/** The claim at `path`, if there is a readable one. */
+export const readClaim = (path: string): Claim | undefined => {
+  try {
+    const c = JSON.parse(readFileSync(path, "utf8")) as Claim
+    return typeof c.jobId === "string" ? c : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** How an exec-node ended, in words: what the driver adds to Slurm's reason when there is no record. */
+export interface ExecResult {
+  readonly ok: boolean
+  readonly outcome?: "Ran" | "Reused" | "Cached"
+  readonly message?: string
+  readonly damagedInput?: string
+}
+
+/** Lines of a job's log that are progress, or the engine's own words, not the stage's. */
+export const PROGRESS_PREFIX = "[progress] "
+export const ENGINE_PREFIX = "[exec-node] "
+
+/** Whether a node of a stage is sent to Slurm (else it runs on the driver): heavy, or with resources. */
+export const runsRemotely = (stage: { readonly heavy?: boolean | undefined }, resources: Resources | undefined): boolean =>
+  stage.heavy === true || resources !== undefined
+
+export interface SubmitOptions {
+  /** Resources by stage name, over each stage's own (the pipeline's `resources`). */
+  readonly resources?: Readonly<Record<string, Resources>> | undefined
+  readonly partition?: string | undefined
+  /** Passed to sbatch as they are, after the engine's own (so a user's `--time`, `--mem` win). */
+  readonly extra: ReadonlyArray<string>
+}
+
+/** The sbatch flags of one node's job (before the command). */
+export const sbatchArgs = (
+  resources: Resources | undefined,
+  job: { readonly name: string; readonly output: string; readonly workdir: string },
+  options: SubmitOptions
+): Array<string> => {
+  const args = [
+    "--parsable",
+    `--job-name=${job.name}`,
+    `--output=${job.output}`,
+    // A requeued job appends to its log rather than truncating it (the driver reads it as it grows).
+    "--open-mode=append",
+    `--chdir=${job.workdir}`,
+    "--ntasks=1",
+    `--cpus-per-task=${Math.max(1, Math.floor(resources?.cpus ?? 1))}`
+  ]
+  if (resources?.memoryMb !== undefined) args.push(`--mem=${Math.ceil(resources.memoryMb)}M`)
+  if (resources?.gpu) args.push("--gres=gpu:1")
+  if (options.partition !== undefined) args.push(`--partition=${options.partition}`)
+  return [...args, ...options.extra]
+}
+
+/** A job's state as `squeue`/`scontrol` print it (PENDING, RUNNING, TIMEOUT...) and Slurm's reason. */
+export interface JobStatus {
+  readonly state: string
+  readonly reason: string
+  /** "code:signal", where known */
+  readonly exitCode?: string | undefined
+}
+
+const GOING = new Set(["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESIZING", "SIGNALING", "STAGE_OUT", "RESV_DEL_HOLD", "STOPPED"])
+
+/** Whether a job may still run (or run again: a requeued job is not over). */
+export const isGoing = (state: string): boolean => GOING.has(state)
+
+/** A job that is over, in words: why it ended, for a node that has no record after it. */
+export const endedText = (s: JobStatus): string => {
+  const code = s.exitCode && s.exitCode !== "0:0" ? s.exitCode : undefined
+  switch (s.state) {
+    case "COMPLETED":
+      return "job completed but committed no record"
+    case "TIMEOUT":
+      return "killed by Slurm: time limit reached"
+    case "OUT_OF_MEMORY":
+      return "killed by Slurm: out of memory"
+    case "NODE_FAIL":
+      return "Slurm: node failure"
+    case "CANCELLED":
+      return "cancelled in Slurm (scancel)"
+    case "PREEMPTED":
+      return "preempted by Slurm"
+    case "BOOT_FAIL":
+      return "Slurm: node failed to boot"
+    case "DEADLINE":
+      return "killed by Slurm: deadline reached"
+    case "FAILED":
+      return code ? `job failed with exit code ${code.replace(/:0$/, "")}${code.endsWith(":0") ? "" : ` (signal ${code.split(":")[1]})`}` : "job failed"
+    default:
+      return `job ended: ${s.state}${s.reason && s.reason !== "None" ? ` (${s.reason})` : ""}`
+  }
+}
+
+/** A job still going, in words for the live view: "pending (Resources)", "running". */
+export const goingText = (s: JobStatus): string => {
+  const why = s.reason && s.reason !== "None" ? ` (${s.reason})` : ""
+  switch (s.state) {
+    case "PENDING":
+      return `pending${why}`
+    case "RUNNING":
+      return "running"
+    case "REQUEUED":
+    case "REQUEUE_HOLD":
+    case "REQUEUE_FED":
+      return `requeued by Slurm${why}`
+    default:
+      return `${s.state.toLowerCase()}${why}`
+  }
+}
+
+/** The lines of `squeue -h -t all -o "%i|%T|%r"`: job id -> status. */
+export const parseSqueue = (text: string): Map<string, JobStatus> => {
+  const out = new Map<string, JobStatus>()
+  for (const line of text.split("\n")) {
+    const [id, state, reason] = line.trim().split("|")
+    if (id && state) out.set(id, { state, reason: reason ?? "" })
+  }
+  return out
+}
+
+/** `scontrol -o show job ID`: its state, reason and exit code. */
+export const parseScontrol = (text: string): JobStatus | undefined => {
+  const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(text)?.[1]
+  const state = field("JobState")
+  return state ? { state, reason: field("Reason") ?? "", exitCode: field("ExitCode") } : undefined
+}
+
+/** `sacct -c -n -P -o jobid,state,exitcode` (from jobcomp/filetxt, without accounting): the last line for `id`. */
+export const parseSacct = (text: string, id: string): JobStatus | undefined => {
+  let found: JobStatus | undefined
+  for (const line of text.split("\n")) {
+    const [jid, state, exitCode] = line.trim().split("|")
+    if (jid === id && state) found = { state: state.split(" ")[0]!, reason: "", exitCode }
+  }
+  return found
+}
