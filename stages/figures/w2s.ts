@@ -150,13 +150,18 @@ export const summarize = (metrics: ReadonlyArray<Metric>, summary: ReadonlyArray
 
 type Spec = Record<string, unknown>
 
-const xAxis = (sweep: Sweep) => ({
-  field: "x",
-  type: "quantitative",
-  title: sweep.xTitle,
-  scale: { type: "log", nice: false, padding: 24 },
-  axis: { format: "~s", tickCount: 6 }
-})
+/** With one student size a log scale's own domain is a single point, which vega renders as NaN
+ * (and labels by leftover process state): then the domain is set to a factor 2 either side. */
+const xAxis = (sweep: Sweep) => {
+  const xs = [...new Set([...sweep.cells.map((c) => c.x), ...sweep.ceilings.map((c) => c.x)])].filter((x) => Number.isFinite(x) && x > 0)
+  return {
+    field: "x",
+    type: "quantitative",
+    title: sweep.xTitle,
+    scale: xs.length === 1 ? { type: "log", nice: false, domain: [xs[0]! / 2, xs[0]! * 2] } : { type: "log", nice: false, padding: 24 },
+    axis: { format: "~s", tickCount: 6 }
+  }
+}
 const supervisorColor = (sweep: Sweep) => ({
   field: "supervisor",
   type: "nominal",
