@@ -1,14 +1,29 @@
 /**
  * `npm run bench -- train`: training throughput per model size of the default ladder on the active
  * TensorFlow.js backend (examples/s and GFLOP/s, counting 3x the forward FLOPs per example), next to
- * that backend's plain matMul GFLOP/s measured in the same run (the roofline). Synthetic positions:
- * throughput does not depend on which legal moves they have.
+ * that backend's plain matMul GFLOP/s measured in the same run (the roofline), for the full move
+ * head and the factored one (model.ts). Synthetic positions: throughput does not depend on which
+ * legal moves they have.
+ *
+ * With BENCH_TRAIN_DATA set to a folder of tables exported as JSON from a finished `default` run
+ * (corpus*.json and blunders.json: Positions; weak.json and val.json: Puzzles; see BENCHMARKS.md),
+ * also accuracy per second on real data: for each member in BENCH_TRAIN_MEMBERS (default s2,s3)
+ * and each head in BENCH_TRAIN_HEADS (default full,factored:8,factored:16), the member is
+ * initialised from one seed, pretrained with its ladder settings on the same sample of corpus and
+ * blunder positions (BENCH_TRAIN_POSITIONS of each, default 15000), scored zero-shot on the
+ * validation puzzles, then fine-tuned on the weak split's ground truth with the weak supervisors'
+ * settings (last epoch, no selection) and scored again. The heads of one member run one after the
+ * other in one process, their order rotating from member to member, so load hits them alike.
  */
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import w2s from "../pipelines/w2s-chess.ts"
 import { backend, type BackendChoice } from "../stages/ml/backend.ts"
+import { corpusExamples, puzzleExamples } from "../stages/ml/common.ts"
 import { type Example, INPUTS, MOVES } from "../stages/ml/encode.ts"
 import * as M from "../stages/ml/model.ts"
 import { rng } from "../stages/chess/rng.ts"
+import type { Position, Puzzle } from "../stages/chess/tables.ts"
 
 const choice = (process.env.BENCH_BACKEND ?? "auto") as BackendChoice
 const b = await backend(choice)
@@ -37,23 +52,140 @@ const matmulGflops = async (m: number, k: number, n: number): Promise<number> =>
   return (2 * m * k * n) / s / 1e9
 }
 
+const headName = (a: M.Architecture) => (a.head === "factored" ? `factored k=${a.rank ?? M.DEFAULT_RANK}` : "full")
+
 const lines: Array<string> = []
 const roof = await matmulGflops(256, 512, 4096)
 lines.push(`- backend ${b.name} (${b.via}); plain matMul 256x512 @ 512x4096: ${roof.toFixed(1)} GFLOP/s (the roofline)`)
 const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
-for (const member of w2s.presets.default!.ladder) {
-  const model = M.init(tf, member.arch, 1)
-  const warm = synthetic(256)
-  await M.train(tf, model, warm, { epochs: 1, batch: 256, lr: 1e-3, seed: 1, loss })
-  const data = synthetic(4096)
-  const t0 = performance.now()
-  await M.train(tf, model, data, { epochs: 1, batch: 256, lr: 1e-3, seed: 1, loss })
-  const s = (performance.now() - t0) / 1000
-  const gflops = (3 * M.forwardFlops(member.arch) * data.length) / s / 1e9
+const ladder = w2s.presets.default!.ladder
+for (const member of ladder) {
+  for (const arch of [member.arch, { ...member.arch, head: "factored" as const }]) {
+    const model = M.init(tf, arch, 1)
+    const warm = synthetic(256)
+    await M.train(tf, model, warm, { epochs: 1, batch: 256, lr: 1e-3, seed: 1, loss })
+    const data = synthetic(4096)
+    const t0 = performance.now()
+    await M.train(tf, model, data, { epochs: 1, batch: 256, lr: 1e-3, seed: 1, loss })
+    const s = (performance.now() - t0) / 1000
+    const gflops = (3 * M.forwardFlops(arch) * data.length) / s / 1e9
+    lines.push(
+      `- ${member.name} (width ${arch.width}, depth ${arch.depth}, ${headName(arch)} head, ${(M.parameters(arch) / 1e6).toFixed(2)}M params): ` +
+        `${(data.length / s).toFixed(0)} examples/s, ${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / roof).toFixed(0)}% of the roofline (batch 256, ${data.length} examples)`
+    )
+    M.dispose(model)
+  }
+}
+
+const dir = process.env.BENCH_TRAIN_DATA
+if (!dir) {
+  lines.push("- accuracy per second on real data: skipped (BENCH_TRAIN_DATA unset; see the bench's header for the files it reads)")
+} else {
+  const read = <A>(name: string): Array<A> => JSON.parse(readFileSync(join(dir, name), "utf8")) as Array<A>
+  const n = Number(process.env.BENCH_TRAIN_POSITIONS ?? 15_000)
+  const names = (process.env.BENCH_TRAIN_MEMBERS ?? "s2,s3").split(",")
+  const heads: Array<Pick<M.Architecture, "head" | "rank">> = (process.env.BENCH_TRAIN_HEADS ?? "full,factored:8,factored:16").split(",").map((h) => {
+    const [head, rank] = h.split(":")
+    if (head === "full") return {}
+    if (head === "factored") return { head: "factored", rank: rank ? Number(rank) : M.DEFAULT_RANK }
+    throw new Error(`BENCH_TRAIN_HEADS: unknown head ${h}`)
+  })
+  const seed = 1
+  const pre = [
+    ...corpusExamples(readdirSync(dir).filter((f) => f.startsWith("corpus") && f.endsWith(".json")).map((f) => read<Position>(f)), n, seed),
+    ...corpusExamples([read<Position>("blunders.json")], n, seed)
+  ]
+  const weak = puzzleExamples(read<Puzzle>("weak.json"))
+  const val = puzzleExamples(read<Puzzle>("val.json"))
+  const ft = w2s.presets.default!.weak.training
+  const correct = async (m: M.Mlp) => (await M.predict(tf, m, val)).map((p, i) => (M.argmax(p) === val[i]!.target ? 1 : 0))
+  const mean = (xs: ReadonlyArray<number>) => xs.reduce((s, x) => s + x, 0) / xs.length
+  const se = (p: number) => Math.sqrt((p * (1 - p)) / val.length)
+  /** Paired standard error of the mean of per-puzzle differences. */
+  const pairedSe = (a: ReadonlyArray<number>, c: ReadonlyArray<number>) => {
+    const d = a.map((x, i) => x - c[i]!)
+    const m = mean(d)
+    return Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1) / d.length)
+  }
+  const timed = async (work: () => Promise<unknown>) => {
+    const t0 = performance.now()
+    const c0 = process.cpuUsage()
+    await work()
+    const c = process.cpuUsage(c0)
+    return { s: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 }
+  }
+  interface Arm {
+    arch: M.Architecture
+    init: number
+    pre: { s: number; cpu: number; c: Array<number> }
+    ft: { s: number; cpu: number; c: Array<number> }
+  }
+  const rows: Array<{ member: string; arms: Array<Arm> }> = []
+  for (const [mi, name] of names.entries()) {
+    const member = ladder.find((m) => m.name === name)
+    if (!member) throw new Error(`BENCH_TRAIN_MEMBERS: no ladder member ${name}`)
+    const order = heads.map((_, i) => (i + mi) % heads.length)
+    const arms: Array<Arm> = []
+    for (const h of order) {
+      const arch: M.Architecture = { ...member.arch, ...heads[h] }
+      const model = M.init(tf, arch, seed)
+      const init = mean(await correct(model))
+      const t = member.pretrain.training
+      const p = await timed(() => M.train(tf, model, pre, { epochs: t.epochs, batch: t.batch, lr: t.lr, seed, loss }))
+      const pc = await correct(model)
+      const f = await timed(() => M.train(tf, model, weak, { epochs: ft.epochs, batch: ft.batch, lr: ft.lr, seed, loss }))
+      const fc = await correct(model)
+      M.dispose(model)
+      arms[h] = { arch, init, pre: { ...p, c: pc }, ft: { ...f, c: fc } }
+      console.error(`bench-train: ${name} ${headName(arch)} done (${(p.s + f.s).toFixed(0)} s)`)
+    }
+    rows.push({ member: name, arms })
+  }
+  const pct = (x: number) => (100 * x).toFixed(1)
+  const env = ["BENCH_TRAIN_POSITIONS", "BENCH_TRAIN_MEMBERS", "BENCH_TRAIN_HEADS"].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join("")
+  lines.push("")
+  lines.push("### Accuracy per second: the full move head against the factored one")
+  lines.push("")
+  lines.push(`Run as \`BENCH_TRAIN_DATA=DIR ${env}npm run bench -- train\`, DIR holding tables exported from a finished \`default\` run (see the bench's header).`)
+  lines.push("")
   lines.push(
-    `- ${member.name} (width ${member.arch.width}, depth ${member.arch.depth}, ${(M.parameters(member.arch) / 1e6).toFixed(2)}M params): ` +
-      `${(data.length / s).toFixed(0)} examples/s, ${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / roof).toFixed(0)}% of the roofline (batch 256, ${data.length} examples)`
+    `Accuracy per second on real data (BENCH_TRAIN_DATA): pretraining on ${pre.length} positions (${n} corpus + ${n} blunder positions, ` +
+      `sampled with seed ${seed}) with each member's ladder settings; fine-tuning on the weak split's ${weak.length} puzzles with the weak ` +
+      `supervisors' settings (${ft.epochs} epochs, lr ${ft.lr}, batch ${ft.batch}, last epoch); accuracy on the ${val.length} validation puzzles ` +
+      `(± binomial standard error). Gain per second: accuracy points above the untrained model's (same seed) per second of training so far, wall clock. ` +
+      `Seed ${seed} for initialisation and batch order, the same for every arm.`
   )
-  M.dispose(model)
+  lines.push("")
+  lines.push("| member | head | params | stage | train s (CPU s) | examples/s | val accuracy % | gain, points/s |")
+  lines.push("|---|---|---|---|---|---|---|---|")
+  for (const { member, arms } of rows) {
+    for (const a of arms) {
+      const t = ladder.find((m) => m.name === member)!.pretrain.training
+      const zs = mean(a.pre.c)
+      const fa = mean(a.ft.c)
+      lines.push(
+        `| ${member} (${a.arch.width}x${a.arch.depth}) | ${headName(a.arch)} | ${(M.parameters(a.arch) / 1e6).toFixed(2)}M | pretrained, zero-shot | ` +
+          `${a.pre.s.toFixed(1)} (${a.pre.cpu.toFixed(1)}) | ${((pre.length * t.epochs) / a.pre.s).toFixed(0)} | ${pct(zs)} ± ${pct(se(zs))} | ${((100 * (zs - a.init)) / a.pre.s).toFixed(3)} |`
+      )
+      lines.push(
+        `| | | | + fine-tuned on weak | ${a.ft.s.toFixed(1)} (${a.ft.cpu.toFixed(1)}) | ${((weak.length * ft.epochs) / a.ft.s).toFixed(0)} | ` +
+          `${pct(fa)} ± ${pct(se(fa))} | ${((100 * (fa - a.init)) / (a.pre.s + a.ft.s)).toFixed(3)} |`
+      )
+    }
+  }
+  lines.push("")
+  lines.push("Each head against the full head of the same member, on the same validation puzzles (difference ± paired standard error):")
+  lines.push("")
+  for (const { member, arms } of rows) {
+    const full = arms.find((a) => a.arch.head !== "factored")
+    if (!full) continue
+    for (const a of arms.filter((x) => x !== full)) {
+      const d = (x: Array<number>, y: Array<number>) => `${(100 * (mean(x) - mean(y))).toFixed(1)} ± ${(100 * pairedSe(x, y)).toFixed(1)} points`
+      lines.push(
+        `- ${member} ${headName(a.arch)}: zero-shot ${d(a.pre.c, full.pre.c)}, fine-tuned ${d(a.ft.c, full.ft.c)}; ` +
+          `training time ${((a.pre.s + a.ft.s) / (full.pre.s + full.ft.s)).toFixed(2)}x the full head's (CPU ${((a.pre.cpu + a.ft.cpu) / (full.pre.cpu + full.ft.cpu)).toFixed(2)}x)`
+      )
+    }
+  }
 }
 console.log(lines.join("\n"))

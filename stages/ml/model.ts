@@ -1,8 +1,12 @@
 /**
  * The model family: MLPs over the 772 board features with a 4096-way move head, scored over legal
- * moves only (illegal moves get -1e9 before the softmax). Sizes differ in width and depth; see
- * `ladder.ts` for how pretraining grows with them. Weights initialise from a seed (He normal), and
- * training batches are drawn by a seeded shuffle, so a training node is deterministic on a backend.
+ * moves only (illegal moves get -1e9 before the softmax). Sizes differ in width and depth; see the
+ * ladder in pipelines/w2s-chess.ts for how pretraining grows with them. The head is `full` (the
+ * last layer gives all 4096 (from, to) scores) or `factored`: the last layer gives, per square, a
+ * from-score a, a to-score b and rank-k embeddings u (as a from-square) and v (as a to-square), and
+ * move (f, t) scores a_f + b_t + <u_f, v_t> / sqrt(k): 128 + 128k outputs instead of 4096.
+ * Weights initialise from a seed (He normal), and training batches are drawn by a seeded shuffle,
+ * so a training node is deterministic on a backend.
  */
 import type * as TF from "@tensorflow/tfjs-core"
 import type { Artifact } from "../../src/index.ts"
@@ -12,7 +16,19 @@ import { type Example, INPUTS, MOVES } from "./encode.ts"
 export interface Architecture {
   readonly width: number
   readonly depth: number
+  /** absent: full */
+  readonly head?: "full" | "factored" | undefined
+  /** the factored head's rank k (absent: DEFAULT_RANK) */
+  readonly rank?: number | undefined
 }
+
+export const DEFAULT_RANK = 8
+const SQUARES = 64
+
+const factored = (a: Architecture) => a.head === "factored"
+const rankOf = (a: Architecture) => a.rank ?? DEFAULT_RANK
+/** Outputs of the last layer: the 4096 move scores, or the factored head's per-square parts. */
+const headOutputs = (a: Architecture) => (factored(a) ? 2 * SQUARES + 2 * SQUARES * rankOf(a) : MOVES)
 
 export interface Mlp {
   readonly arch: Architecture
@@ -20,15 +36,19 @@ export interface Mlp {
 }
 
 const layerShapes = (a: Architecture): Array<[number, number]> => {
-  const dims = [INPUTS, ...Array.from({ length: a.depth }, () => a.width), MOVES]
+  const dims = [INPUTS, ...Array.from({ length: a.depth }, () => a.width), headOutputs(a)]
   return dims.slice(1).map((d, i) => [dims[i]!, d])
 }
 
 /** Parameter count of an architecture. */
 export const parameters = (a: Architecture): number => layerShapes(a).reduce((s, [i, o]) => s + i * o + o, 0)
 
-/** Multiply-adds x2 of one forward pass of one example; training costs about 3x this. */
-export const forwardFlops = (a: Architecture): number => layerShapes(a).reduce((s, [i, o]) => s + 2 * i * o, 0)
+/**
+ * Multiply-adds x2 of one forward pass of one example (the factored head's u.v products included);
+ * training costs about 3x this.
+ */
+export const forwardFlops = (a: Architecture): number =>
+  layerShapes(a).reduce((s, [i, o]) => s + 2 * i * o, 0) + (factored(a) ? 2 * MOVES * rankOf(a) : 0)
 
 /**
  * Seeded He-normal initialisation. TensorFlow.js treats a seed of 0 as "no seed" (random), so each
@@ -67,6 +87,15 @@ export const targetTensor = (tf: typeof TF, xs: ReadonlyArray<Example>) => {
   return tf.tensor2d(t, [xs.length, MOVES])
 }
 
+/** The factored head's 4096 scores from its outputs [n, 128 + 128k]: a_f + b_t + <u_f, v_t> / sqrt(k), at index f * 64 + t. */
+const factoredScores = (tf: typeof TF, h: TF.Tensor2D, k: number): TF.Tensor2D => {
+  const n = h.shape[0]
+  const [a, b, u, v] = tf.split(h, [SQUARES, SQUARES, SQUARES * k, SQUARES * k], 1)
+  const uv = tf.matMul(tf.reshape(u!, [n, SQUARES, k]) as TF.Tensor3D, tf.reshape(v!, [n, k, SQUARES]) as TF.Tensor3D)
+  const scores = tf.add(tf.add(tf.mul(uv, 1 / Math.sqrt(k)), tf.reshape(a!, [n, SQUARES, 1])), tf.reshape(b!, [n, 1, SQUARES]))
+  return tf.reshape(scores, [n, MOVES])
+}
+
 /** Masked logits: scores of illegal moves pushed to -1e9. */
 export const logits = (tf: typeof TF, m: Mlp, x: TF.Tensor2D, mask: TF.Tensor2D): TF.Tensor2D => {
   let h: TF.Tensor2D = x
@@ -74,7 +103,7 @@ export const logits = (tf: typeof TF, m: Mlp, x: TF.Tensor2D, mask: TF.Tensor2D)
     h = tf.add(tf.matMul(h, m.vars[l] as TF.Tensor2D), m.vars[l + 1]!)
     if (l + 2 < m.vars.length) h = tf.relu(h)
   }
-  return tf.add(h, mask)
+  return tf.add(factored(m.arch) ? factoredScores(tf, h, rankOf(m.arch)) : h, mask)
 }
 
 /** Mean over the batch of -sum_j target_j log softmax(logits)_j. */
@@ -103,7 +132,7 @@ export interface TrainOptions {
   readonly lr: number
   readonly seed: number
   readonly loss: Loss
-  /** Train only the head (the last layer), the body frozen. */
+  /** Train only the head (the last layer, which the factored head's parts come from), the body frozen. */
   readonly headOnly?: boolean
   readonly onBatch?: (done: number, total: number, loss: number) => void
   readonly onEpoch?: (epoch: number, meanLoss: number) => void | Promise<void>

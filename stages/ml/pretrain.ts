@@ -16,7 +16,11 @@ const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 export const Arch = Schema.Struct({
   width: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
-  depth: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+  depth: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  /** the move head (see model.ts); absent: full, so existing params and keys are unchanged */
+  head: Schema.optional(Schema.Literals(["full", "factored"])),
+  /** the factored head's rank (absent: model.ts's DEFAULT_RANK) */
+  rank: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
 })
 
 export const pretrain = Stage.make({

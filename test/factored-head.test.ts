@@ -1,0 +1,112 @@
+// The factored move head (from-square x to-square): its scores against a hand computation from the
+// last layer's outputs, masking, seeded init, the parameter count, save/load, training, and that
+// params without a head keep their encoding (the keys of existing nodes).
+import { assert, describe, it } from "@effect/vitest"
+import { Schema } from "effect"
+import { backend } from "../stages/ml/backend.ts"
+import { example, MOVES } from "../stages/ml/encode.ts"
+import * as M from "../stages/ml/model.ts"
+import { Arch } from "../stages/ml/pretrain.ts"
+
+const close = (a: number, b: number, tol = 1e-4) => assert.isBelow(Math.abs(a - b), tol, `${a} vs ${b}`)
+
+const examples = [
+  example("4k3/8/8/3q4/8/2N1N3/PPP5/4K3 w - - 0 1", ["c3d5", "e3d5", "e1d1"], "e3d5"),
+  example("rnbqkbnr/pppppppp/8/8/4P3/8/PPPP1PPP/RNBQKBNR b KQkq - 0 1", ["e7e5", "c7c5"], "c7c5")
+]
+const arch: M.Architecture = { width: 8, depth: 2, head: "factored", rank: 3 }
+
+const scores = async (m: M.Mlp, xs = examples) => {
+  const { tf } = await backend("cpu")
+  const { x, mask } = M.batchTensors(tf, xs)
+  const z = M.logits(tf, m, x, mask)
+  return { shape: z.shape, values: await z.data() }
+}
+
+describe("the factored move head", () => {
+  it("scores move (f, t) as a_f + b_t + <u_f, v_t> / sqrt(k) at index f * 64 + t, illegal moves masked", async () => {
+    const { tf } = await backend("cpu")
+    const m = M.init(tf, arch, 4)
+    const k = arch.rank!
+    const { x, mask } = M.batchTensors(tf, examples)
+    // the last layer's outputs, computed here without the head
+    let h = x
+    for (let l = 0; l < m.vars.length; l += 2) {
+      h = tf.add(tf.matMul(h, m.vars[l] as never), m.vars[l + 1]!)
+      if (l + 2 < m.vars.length) h = tf.relu(h)
+    }
+    assert.deepStrictEqual(h.shape, [2, 128 + 128 * k])
+    const out = await h.data()
+    const raw = await M.logits(tf, m, x, tf.zerosLike(mask)).data()
+    const { shape, values } = await scores(m)
+    assert.deepStrictEqual(shape, [2, MOVES])
+    const o = 128 + 128 * k
+    for (let n = 0; n < 2; n++) {
+      for (const [f, t] of [[0, 0], [18, 35], [63, 1], [5, 63]] as const) {
+        let dot = 0
+        for (let j = 0; j < k; j++) dot += out[n * o + 128 + f * k + j]! * out[n * o + 128 + 64 * k + j * 64 + t]!
+        close(raw[n * MOVES + f * 64 + t]!, out[n * o + f]! + out[n * o + 64 + t]! + dot / Math.sqrt(k))
+      }
+      const legal = new Set(examples[n]!.legal)
+      for (let i = 0; i < MOVES; i++) {
+        if (legal.has(i)) assert.isAbove(values[n * MOVES + i]!, -1e3)
+        else assert.isBelow(values[n * MOVES + i]!, -1e8)
+      }
+    }
+    const p = await M.predict(tf, m, examples)
+    close(p[0]!.reduce((a, b) => a + b, 0), 1, 1e-5)
+  })
+
+  it("initialises from its seed", async () => {
+    const { tf } = await backend("cpu")
+    const a = (await scores(M.init(tf, arch, 4))).values
+    const b = (await scores(M.init(tf, arch, 4))).values
+    const c = (await scores(M.init(tf, arch, 5))).values
+    assert.deepStrictEqual(a, b)
+    assert.notDeepEqual(a, c)
+  })
+
+  it("counts its parameters and FLOPs: the last layer has 128 + 128k outputs, the u.v products 2 x 4096k FLOPs", async () => {
+    const { tf } = await backend("cpu")
+    const [w, d, k] = [8, 2, 3]
+    const o = 128 + 128 * k
+    assert.strictEqual(M.parameters(arch), 772 * w + w + (d - 1) * (w * w + w) + w * o + o)
+    assert.strictEqual(M.init(tf, arch, 1).vars.reduce((s, v) => s + v.size, 0), M.parameters(arch))
+    assert.strictEqual(M.forwardFlops(arch), 2 * (772 * w + w * w + w * o) + 2 * MOVES * k)
+    // the full head as before; the rank defaults
+    assert.strictEqual(M.parameters({ width: w, depth: d }), 772 * w + w + w * w + w + w * MOVES + MOVES)
+    assert.strictEqual(M.parameters({ width: w, depth: d, head: "factored" }), M.parameters({ ...arch, rank: M.DEFAULT_RANK }))
+  })
+
+  it("saves and loads with its architecture", async () => {
+    const { tf } = await backend("cpu")
+    const m = M.init(tf, arch, 4)
+    const saved = await M.save(m)
+    const back = M.load(tf, saved)
+    assert.deepStrictEqual(back.arch, arch)
+    assert.deepStrictEqual((await scores(back)).values, (await scores(m)).values)
+  })
+
+  it("trains: a few steps, whole or head only, raise the target moves' probability", async () => {
+    const { tf } = await backend("cpu")
+    const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
+    const target = async (m: M.Mlp) => (await M.predict(tf, m, examples)).map((p, i) => p[examples[i]!.target]!)
+    for (const headOnly of [false, true]) {
+      const m = M.init(tf, arch, 4)
+      const before = await target(m)
+      const body = await m.vars[0]!.data()
+      await M.train(tf, m, examples, { epochs: 20, batch: 2, lr: 1e-2, seed: 1, loss, headOnly })
+      const after = await target(m)
+      after.forEach((p, i) => assert.isAbove(p, before[i]!))
+      assert.strictEqual((await m.vars[0]!.data()).every((v, i) => v === body[i]), headOnly)
+    }
+  })
+
+  it("params without a head encode as before, so existing nodes keep their keys", () => {
+    const decode = Schema.decodeUnknownSync(Arch)
+    const encode = Schema.encodeSync(Arch)
+    assert.deepStrictEqual(encode(decode({ width: 64, depth: 1 })), { width: 64, depth: 1 })
+    assert.deepStrictEqual(encode(decode({ width: 64, depth: 1, head: "factored", rank: 16 })), { width: 64, depth: 1, head: "factored", rank: 16 })
+    assert.throws(() => decode({ width: 64, depth: 1, head: "conv" }))
+  })
+})
