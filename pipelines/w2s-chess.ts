@@ -102,12 +102,12 @@ const base: Params = {
   },
   backend: "auto",
   ladder: [
-    { name: "s0", arch: { width: 64, depth: 1 }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
+    { name: "s0", arch: { width: 64, depth: 1, head: "factored" }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
     // Pretrained members read as many blunder positions as corpus positions: on seed 0's validation split
     // that took s3's zero-shot accuracy from 28.5% to 50.7% (docs/experiment.md, "The model family").
-    { name: "s1", arch: { width: 128, depth: 2 }, pretrain: { positions: 20_000, blunders: 20_000, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
-    { name: "s2", arch: { width: 256, depth: 2 }, pretrain: { positions: 60_000, blunders: 60_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
-    { name: "s3", arch: { width: 512, depth: 2 }, pretrain: { positions: 110_000, blunders: 110_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
+    { name: "s1", arch: { width: 128, depth: 2, head: "factored" }, pretrain: { positions: 20_000, blunders: 20_000, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
+    { name: "s2", arch: { width: 256, depth: 2, head: "factored" }, pretrain: { positions: 60_000, blunders: 60_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
+    { name: "s3", arch: { width: 512, depth: 2, head: "factored" }, pretrain: { positions: 110_000, blunders: 110_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
   ],
   // Five (weak, strong) pairs: s0, s1 and s2 supervise, s2 and s3 learn (s2 -> s2 is skipped). s1 is not a
   // student: on validation its ceiling was within 2 points of the s0 supervisor (docs/experiment.md).
@@ -135,9 +135,9 @@ export default Pipeline.make({
         puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 200, moveNodes: 100, screenNodes: 300, depth: 8 }
       },
       ladder: [
-        { name: "s0", arch: { width: 16, depth: 1 }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
-        { name: "s1", arch: { width: 32, depth: 1 }, pretrain: { positions: 900, blunders: 0, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
-        { name: "s2", arch: { width: 64, depth: 2 }, pretrain: { positions: 900, blunders: 600, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
+        { name: "s0", arch: { width: 16, depth: 1, head: "factored" }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
+        { name: "s1", arch: { width: 32, depth: 1, head: "factored" }, pretrain: { positions: 900, blunders: 0, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
+        { name: "s2", arch: { width: 64, depth: 2, head: "factored" }, pretrain: { positions: 900, blunders: 600, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
       ],
       sizes: { weak: ["s0"], strong: ["s2"] },
       weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
@@ -160,7 +160,7 @@ export default Pipeline.make({
       },
       ladder: [
         ...base.ladder,
-        { name: "s4", arch: { width: 1024, depth: 3 }, pretrain: { positions: 500_000, blunders: 500_000, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
+        { name: "s4", arch: { width: 1024, depth: 3, head: "factored" }, pretrain: { positions: 500_000, blunders: 500_000, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
       ],
       sizes: { weak: ["s0", "s1", "s2"], strong: ["s2", "s3", "s4"] }
     }
