@@ -67,12 +67,24 @@ const Params = Schema.Struct({
   probe: Schema.Struct({ training: Training }),
   /** naive, auxconf, bootstrap: the paper's methods; noise: the matched-noise control (naive on labels with the supervisor's accuracy, errors at random) */
   methods: NonEmpty(Schema.Literals(["naive", "auxconf", "bootstrap", "noise"])),
+  /**
+   * The ladder members a bootstrapping chain may pass through: weak -> each of these between weak and
+   * strong, in ladder order -> strong. A pair with none between its members is not bootstrapped.
+   */
+  bootstrap: Schema.Struct({ through: Schema.Array(Schema.String) }),
   /** replications: each seed re-draws the splits, the unpretrained members' initialisation and the batch order */
   seeds: NonEmpty(Schema.Int),
   /** How the figures look (size, colours, x axis in parameters or compute): re-renders figures only */
   figures: Style
 })
 type Params = typeof Params.Encoded
+
+/**
+ * Every member's move head: factored (a_from + b_to + <u_from, v_to>/sqrt(8)), which on seed 0's validation
+ * split fine-tuned 10.8 points above the full 4096-way head for s2 and s3 in no more CPU time
+ * (`npm run bench -- train`, docs/experiment.md).
+ */
+const HEAD = "factored" as const
 
 const base: Params = {
   data: {
@@ -102,12 +114,12 @@ const base: Params = {
   },
   backend: "auto",
   ladder: [
-    { name: "s0", arch: { width: 64, depth: 1, head: "factored" }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
+    { name: "s0", arch: { width: 64, depth: 1, head: HEAD }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
     // Pretrained members read as many blunder positions as corpus positions: on seed 0's validation split
     // that took s3's zero-shot accuracy from 28.5% to 50.7% (docs/experiment.md, "The model family").
-    { name: "s1", arch: { width: 128, depth: 2, head: "factored" }, pretrain: { positions: 20_000, blunders: 20_000, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
-    { name: "s2", arch: { width: 256, depth: 2, head: "factored" }, pretrain: { positions: 60_000, blunders: 60_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
-    { name: "s3", arch: { width: 512, depth: 2, head: "factored" }, pretrain: { positions: 110_000, blunders: 110_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
+    { name: "s1", arch: { width: 128, depth: 2, head: HEAD }, pretrain: { positions: 20_000, blunders: 20_000, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
+    { name: "s2", arch: { width: 256, depth: 2, head: HEAD }, pretrain: { positions: 60_000, blunders: 60_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
+    { name: "s3", arch: { width: 512, depth: 2, head: HEAD }, pretrain: { positions: 110_000, blunders: 110_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
   ],
   // Five (weak, strong) pairs: s0, s1 and s2 supervise, s2 and s3 learn (s2 -> s2 is skipped). s1 is not a
   // student: on validation its ceiling was within 2 points of the s0 supervisor (docs/experiment.md).
@@ -116,6 +128,7 @@ const base: Params = {
   strong: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false, aMax: 0.5 },
   probe: { training: { epochs: 4, lr: 1e-3, batch: 64 } },
   methods: ["naive", "auxconf", "bootstrap", "noise"],
+  bootstrap: { through: ["s2"] },
   seeds: [0, 1, 2, 3, 4],
   figures: { width: 420, height: 300, scheme: "tableau10", x: "params", scale: 2 }
 }
@@ -135,11 +148,12 @@ export default Pipeline.make({
         puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 200, moveNodes: 100, screenNodes: 300, depth: 8 }
       },
       ladder: [
-        { name: "s0", arch: { width: 16, depth: 1, head: "factored" }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
-        { name: "s1", arch: { width: 32, depth: 1, head: "factored" }, pretrain: { positions: 900, blunders: 0, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
-        { name: "s2", arch: { width: 64, depth: 2, head: "factored" }, pretrain: { positions: 900, blunders: 600, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
+        { name: "s0", arch: { width: 16, depth: 1, head: HEAD }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
+        { name: "s1", arch: { width: 32, depth: 1, head: HEAD }, pretrain: { positions: 900, blunders: 0, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
+        { name: "s2", arch: { width: 64, depth: 2, head: HEAD }, pretrain: { positions: 900, blunders: 600, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
       ],
       sizes: { weak: ["s0"], strong: ["s2"] },
+      bootstrap: { through: ["s1"] },
       weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
       strong: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false, aMax: 0.5 },
       probe: { training: { epochs: 1, lr: 1e-3, batch: 32 } },
@@ -160,9 +174,11 @@ export default Pipeline.make({
       },
       ladder: [
         ...base.ladder,
-        { name: "s4", arch: { width: 1024, depth: 3, head: "factored" }, pretrain: { positions: 500_000, blunders: 500_000, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
+        { name: "s4", arch: { width: 1024, depth: 3, head: HEAD }, pretrain: { positions: 500_000, blunders: 500_000, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
       ],
-      sizes: { weak: ["s0", "s1", "s2"], strong: ["s2", "s3", "s4"] }
+      sizes: { weak: ["s0", "s1", "s2"], strong: ["s2", "s3", "s4"] },
+      // the paper's chains pass through every member in between
+      bootstrap: { through: ["s1", "s2", "s3"] }
     }
   },
   defaultPreset: "default",
@@ -171,7 +187,7 @@ export default Pipeline.make({
   // With --executor slurm, the data shards run as jobs too (they drive Stockfish processes, not
   // worker threads, so they are not `heavy`); each engine alternates with the other, one core.
   resources: { games: { cpus: 1 }, puzzles: { cpus: 1 } },
-  build: ({ data, backend: choice, ladder, sizes, weak, strong, probe, methods, seeds, figures }) => {
+  build: ({ data, backend: choice, ladder, sizes, weak, strong, probe, methods, bootstrap, seeds, figures }) => {
     // The data nodes' and the learning nodes' params (and so their keys) name the engine and the
     // backend that will run, never "auto".
     const engine = resolveEngine(data.engine)
@@ -206,7 +222,7 @@ export default Pipeline.make({
       if (!m) throw new Error(`size '${name}' is not in the ladder (${order.join(", ")})`)
       return m
     }
-    for (const name of [...sizes.weak, ...sizes.strong]) member(name)
+    for (const name of [...sizes.weak, ...sizes.strong, ...bootstrap.through]) member(name)
     // Pretrained members are expensive and shared by every seed (initialised and sampled with
     // data.seed); members without pretraining are initialised afresh per seed.
     const pretrained = new Map<string, ReturnType<typeof pretrain>>()
@@ -275,8 +291,8 @@ export default Pipeline.make({
           return methods.flatMap((method) => {
             let student: Trained
             if (method === "bootstrap") {
-              // weak -> m1 -> m2 -> strong through the ladder members in between, each step labelling fresh puzzles
-              const mids = order.slice(order.indexOf(w) + 1, order.indexOf(s))
+              // weak -> m1 -> m2 -> strong through the chosen ladder members in between, each step labelling fresh puzzles
+              const mids = order.slice(order.indexOf(w) + 1, order.indexOf(s)).filter((m) => bootstrap.through.includes(m))
               if (mids.length === 0) return []
               if (mids.length * freshShare > 1 + 1e-9) {
                 throw new Error(

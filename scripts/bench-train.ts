@@ -127,7 +127,7 @@ if (!dir) {
     const order = heads.map((_, i) => (i + mi) % heads.length)
     const arms: Array<Arm> = []
     for (const h of order) {
-      const arch: M.Architecture = { ...member.arch, ...heads[h] }
+      const arch: M.Architecture = { width: member.arch.width, depth: member.arch.depth, ...heads[h] }
       const model = M.init(tf, arch, seed)
       const init = mean(await correct(model))
       const t = member.pretrain.training

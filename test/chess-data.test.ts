@@ -314,9 +314,13 @@ describe("bad input names the problem", () => {
       }
       // bootstrapping needs a fresh slice as large as the student split per step
       assert.match(
-        yield* Effect.map(Effect.result(Pipeline.graph(w2s, "default", ["data.split.fractions.fresh=0.3"])), (r) => (Result.isFailure(r) ? (r.failure as { message: string }).message : "")),
+        yield* Effect.map(Effect.result(Pipeline.graph(w2s, "default", ["data.split.fractions.fresh=0.3", 'bootstrap.through=["s1","s2"]'])), (r) => (Result.isFailure(r) ? (r.failure as { message: string }).message : "")),
         /bootstrapping s0 -> s3 takes 2 steps.*at least 2 times the strong split/
       )
+    }))
+  it.effect("a bootstrapping chain through a member the ladder lacks", () =>
+    Effect.gen(function*() {
+      assert.match(yield* failure(['bootstrap.through=["s9"]']), /size 's9' is not in the ladder \(s0, s1, s2\)/)
     }))
   it("a FEN that does not parse", () => {
     assert.throws(() => fromFen("rnbqkbnr/pppppppp/8/8 w KQkq"), /FEN 'rnbqkbnr\/pppppppp\/8\/8 w KQkq' does not parse/)

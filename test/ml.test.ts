@@ -243,6 +243,41 @@ describe("w2s-chess wiring", () => {
       }))
   }
 
+  it.effect("bootstrapping chains pass only through bootstrap.through, each step on its own fresh slice", () =>
+    Effect.gen(function*() {
+      const chains = (sets: ReadonlyArray<string>) =>
+        Effect.map(Pipeline.graph(w2s, "default", ["seeds=[0]", ...sets]), (g) => {
+          const steps = new Map<string, Array<string>>()
+          for (const n of g.nodes.filter((x) => /^train-strong\/.*\/bootstrap\//.test(x.id))) {
+            // walk the supervisors back to the weak model: each step's labels come from the step before
+            const path: Array<string> = []
+            // the last step labels the student split; every step before it a fresh slice of its own
+            let label = g.byId.get(n.inputs.labels!.node)!
+            assert.strictEqual(wire(label, "puzzles"), "split/sN.strong")
+            const parts = new Set<number>()
+            for (;;) {
+              const model = g.byId.get(label.inputs.model!.node)!
+              if (model.stage.name === "train-weak") break
+              path.unshift(model.inputs.base!.node)
+              label = g.byId.get(model.inputs.labels!.node)!
+              assert.strictEqual(wire(label, "puzzles"), "split/sN.fresh")
+              parts.add((label.params as { part: { index: number } }).part.index)
+            }
+            assert.strictEqual(parts.size, path.length, n.id)
+            steps.set(n.id.split("/")[1]!, path)
+          }
+          return Object.fromEntries(steps)
+        })
+      // the default: through s2 only, so s0 -> s2 is not bootstrapped and neither chain meets s1
+      assert.deepStrictEqual(yield* chains([]), { "s0-s3": ["pretrain/s2"], "s1-s3": ["pretrain/s2"] })
+      assert.deepStrictEqual(yield* chains(['bootstrap.through=["s1","s2"]']), {
+        "s0-s2": ["pretrain/s1"],
+        "s0-s3": ["pretrain/s1", "pretrain/s2"],
+        "s1-s3": ["pretrain/s2"]
+      })
+      assert.deepStrictEqual(yield* chains(["bootstrap.through=[]"]), {})
+    }))
+
   it.effect("seeds are replications: each has its own split and unpretrained members; pretrained bases are shared", () =>
     Effect.gen(function*() {
       const g = yield* Pipeline.graph(w2s, "default", [])
