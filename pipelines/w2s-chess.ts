@@ -128,6 +128,8 @@ const base: Params = {
   strong: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false, aMax: 0.5 },
   probe: { training: { epochs: 4, lr: 1e-3, batch: 64 } },
   methods: ["naive", "auxconf", "bootstrap", "noise"],
+  // Chains pass through s2 only: on seed 0's validation split s0 -> s1's own PGR was negative (-0.28),
+  // s0 -> s2's and s1 -> s2's positive (0.27, 0.19) (docs/experiment.md, "Decisions").
   bootstrap: { through: ["s2"] },
   seeds: [0, 1, 2, 3, 4],
   figures: { width: 420, height: 300, scheme: "tableau10", x: "params", scale: 2 }
