@@ -119,7 +119,8 @@ export const build = async () => {
       "check-labels": "scripts/check-labels.ts",
       "bench-data": "scripts/bench-data.ts",
       "bench-train": "scripts/bench-train.ts",
-      coverage: "scripts/coverage.ts"
+      coverage: "scripts/coverage.ts",
+      "val-score": "scripts/val-score.ts"
     },
     format: "esm",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }

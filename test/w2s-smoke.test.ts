@@ -4,6 +4,7 @@
 // re-renders the figures and trains nothing. Where Slurm is installed, the same preset through
 // `--executor slurm` gives the same keys and the same bytes for every node.
 import { assert, describe, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { rng } from "../stages/chess/rng.ts"
@@ -54,6 +55,28 @@ describe("w2s-chess smoke preset through the CLI", () => {
       assert.strictEqual(e.code, 0, e.stderr)
       assert.strictEqual(readFileSync(file).subarray(0, 4).toString(), "PAR1")
     }
+  }, LONG)
+
+  it("val-score gives a model's ground-truth validation accuracy: the supervisor's, as its own validation labels show it", () => {
+    // an independent count: the supervisor's hard labels of the val split against the split's answers
+    const json = (node: string, port: string) => {
+      const e = cli(["export", "w2s-chess", node, "--output", port, "--format", "json", ...base])
+      assert.strictEqual(e.code, 0, e.stderr)
+      return JSON.parse(e.stdout) as Array<{ fen: string; best?: string; hard?: string }>
+    }
+    const answers = new Map(json("split/s0", "val").map((p) => [p.fen, p.best]))
+    const labels = json("label/s0/s0/val", "labels")
+    assert.isAbove(labels.length, 0)
+    const right = labels.filter((l) => l.hard === answers.get(l.fen)).length
+    const r = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "backend=wasm", "train-weak/s0/s0", "pretrain/s2"], { encoding: "utf8", timeout: 120_000 })
+    assert.strictEqual(r.status, 0, r.stderr)
+    const row = r.stdout.split("\n").find((l) => l.startsWith("| train-weak/s0/s0 |"))
+    assert.strictEqual(row, `| train-weak/s0/s0 | ${((100 * right) / labels.length).toFixed(1)}% | ${(100 * Math.sqrt((right / labels.length) * (1 - right / labels.length) / labels.length)).toFixed(1)} | ${labels.length} |`)
+    assert.match(r.stdout, /\| pretrain\/s2 \| \d+\.\d% \|/)
+    // a node that is not computed for these params is an error naming it, exit 2
+    const missing = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "weak.training.epochs=9", "train-weak/s0/s0"], { encoding: "utf8", timeout: 120_000 })
+    assert.strictEqual(missing.status, 2)
+    assert.match(missing.stderr, /train-weak\/s0\/s0 is not computed for these params/)
   }, LONG)
 
   it.skipIf(slurmMissing() !== undefined)("through --executor slurm on a single-node cluster, the same keys and the same bytes for every node", () => {
