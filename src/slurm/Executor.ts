@@ -61,7 +61,7 @@ export const make = (options: SlurmOptions) =>
     const me = { host: hostname(), pid: process.pid }
 
     /** Under the claim's lock: the job already computing `key`, or a new one submitted now. */
-    const claimOrSubmit = (job: NodeJob, force: boolean) =>
+    const claimOrSubmit = (job: NodeJob, force: boolean, submitted: { id?: string | undefined }) =>
       Effect.acquireUseRelease(
         Effect.gen(function*() {
           const tryLock = io(paths.claim(job.key), async () => {
@@ -95,9 +95,17 @@ export const make = (options: SlurmOptions) =>
             yield* writeAtomic(dirname(paths.jobFile(job.key)), paths.jobFile(job.key), encodeJobFile(job, force))
             yield* io(paths.logsDir, () => fs.promises.mkdir(paths.logsDir, { recursive: true }))
             const args = sbatchArgs(resourcesOf(lookupStage(job.stage)!), { name: `w2s:${job.node}`, output: paths.logPattern(job.key), workdir: process.cwd() }, options)
-            const jobId = yield* Client.submit(args, script(options.cacheDir, paths.jobFile(job.key)))
-            const claim: Claim = { jobId, ...me, submittedAt: new Date().toISOString() }
-            yield* writeAtomic(dirname(paths.claim(job.key)), paths.claim(job.key), JSON.stringify(claim) + "\n")
+            // Submitting and claiming are one step that Ctrl-C cannot cut: a job Slurm accepted is either
+            // claimed and known to the caller (which cancels it if interrupted later), or cancelled here.
+            const jobId = yield* Effect.uninterruptible(Effect.gen(function*() {
+              const id = yield* Client.submit(args, script(options.cacheDir, paths.jobFile(job.key)))
+              const claim: Claim = { jobId: id, ...me, submittedAt: new Date().toISOString() }
+              yield* writeAtomic(dirname(paths.claim(job.key)), paths.claim(job.key), JSON.stringify(claim) + "\n").pipe(
+                Effect.onError(() => Client.cancel([id]).pipe(Effect.ignore))
+              )
+              submitted.id = id
+              return id
+            }))
             return { jobId, mine: true }
           }),
         (release) => Effect.promise(() => release().catch(() => {}))
@@ -118,9 +126,18 @@ export const make = (options: SlurmOptions) =>
       return r._tag === "Present" && r.record.host.job === jobId
     }
 
-    const remote = (job: NodeJob, { events, force }: Parameters<RebuilderShape["build"]>[1]) =>
+    const remote = (job: NodeJob, build: Parameters<RebuilderShape["build"]>[1], retried = false): Effect.Effect<Built, StageFailed | StoreError | Client.SlurmCallFailed> => {
+      // The job this driver submitted and still follows: cancelled (and unclaimed) if the node is interrupted.
+      const submitted: { id?: string | undefined } = {}
+      return followNode(job, build, retried, submitted).pipe(
+        Effect.onInterrupt(() => (submitted.id ? Effect.andThen(Client.cancel([submitted.id]), unclaim(job.key, submitted.id)) : Effect.void))
+      )
+    }
+
+    const followNode = (job: NodeJob, build: Parameters<RebuilderShape["build"]>[1], retried: boolean, submitted: { id?: string | undefined }): Effect.Effect<Built, StageFailed | StoreError | Client.SlurmCallFailed> =>
       Effect.gen(function*() {
-        const claimed = yield* claimOrSubmit(job, force)
+        const { events, force } = build
+        const claimed = yield* claimOrSubmit(job, force, submitted)
         if ("committed" in claimed) return { _tag: "Reused", record: claimed.committed } satisfies Built
         const { jobId, mine } = claimed
         const log = paths.log(job.key, jobId)
@@ -142,12 +159,13 @@ export const make = (options: SlurmOptions) =>
         report({ state: "SUBMITTED", reason: "" })
         const tail = logTail(log, events)
         const over = yield* watcher.follow(jobId, (s) => {
-          if (s && isGoing(s.state)) report(s)
+          if (!s || isGoing(s.state)) report(s)
           tail()
           // The record is what counts: once it is committed the node is done, whatever the job's state
           // (a job whose node lost its slurmd may stay COMPLETING for minutes after committing).
           return committedBy(job.key, force ? jobId : undefined)
-        }).pipe(Effect.onInterrupt(() => (mine ? Effect.andThen(Client.cancel([jobId]), unclaim(job.key, jobId)) : Effect.void)))
+        })
+        submitted.id = undefined
         tail()
         if (mine) yield* unclaim(job.key, jobId)
         let result = readJson<ExecResult>(paths.result(job.key, jobId))
@@ -162,6 +180,9 @@ export const make = (options: SlurmOptions) =>
         if (found._tag === "Present" && (!force || found.record.host.job === jobId)) {
           return (mine && found.record.host.job === jobId ? { _tag: "Ran", record: found.record } : { _tag: "Reused", record: found.record }) satisfies Built
         }
+        // Another driver's job that ended without a record (cancelled by that driver's Ctrl-C, or by
+        // hand): this node is still wanted here, so it is claimed or submitted afresh, once.
+        if (!mine && !retried && !result?.ok) return yield* followNode(job, build, true, submitted)
         const why = result?.ok
           ? `the job says it committed, but its record is not in ${options.cacheDir} here (is the cache shared with the compute nodes?)`
           : over.state === "COMPLETED" && !result

@@ -11,38 +11,65 @@ import type { Progress } from "../Stage.ts"
 import * as Client from "./Client.ts"
 import { ENGINE_PREFIX, isGoing, type JobStatus, PROGRESS_PREFIX } from "./Jobs.ts"
 
-/** The job-state watcher: one squeue call per tick for every job this driver follows. */
+interface Follower {
+  readonly onTick: (s: JobStatus | undefined) => boolean
+  readonly over: Deferred.Deferred<JobStatus>
+}
+
+/**
+ * The job-state watcher: one squeue call per tick for every job this driver follows. One job may have
+ * several followers (two nodes of one key, or a node followed again after a retry); each is resolved
+ * on its own. A follower's callback that throws ends that follower with the defect, never the watcher.
+ */
 export const makeWatcher = (pollMs: number) =>
   Effect.gen(function*() {
-    const watched = new Map<string, { readonly onTick: (s: JobStatus | undefined) => boolean; readonly over: Deferred.Deferred<JobStatus> }>()
+    const watched = new Map<string, Set<Follower>>()
+    const drop = (id: string, f: Follower) => {
+      const set = watched.get(id)
+      set?.delete(f)
+      if (set?.size === 0) watched.delete(id)
+    }
     const tick = Effect.gen(function*() {
       if (watched.size === 0) return
       const ids = [...watched.keys()]
       const got = yield* Client.statuses(ids).pipe(Effect.catch(() => Effect.succeed(undefined)))
       for (const id of ids) {
-        const w = watched.get(id)
-        if (!w) continue
         const s = got?.get(id)
-        if (w.onTick(s)) {
-          watched.delete(id)
-          yield* Deferred.succeed(w.over, s ?? { state: "UNKNOWN", reason: "" })
-        } else if (s && !isGoing(s.state)) {
-          watched.delete(id)
-          const exitCode = s.exitCode ?? (yield* Client.exitCodeOf(id))
-          yield* Deferred.succeed(w.over, { ...s, exitCode })
+        let exitCode: JobStatus["exitCode"]
+        for (const f of [...(watched.get(id) ?? [])]) {
+          let done: boolean
+          try {
+            done = f.onTick(s)
+          } catch (e) {
+            drop(id, f)
+            yield* Deferred.die(f.over, e)
+            continue
+          }
+          if (done) {
+            drop(id, f)
+            yield* Deferred.succeed(f.over, s ?? { state: "UNKNOWN", reason: "" })
+          } else if (s && !isGoing(s.state)) {
+            drop(id, f)
+            exitCode ??= s.exitCode ?? (yield* Client.exitCodeOf(id))
+            yield* Deferred.succeed(f.over, { ...s, exitCode })
+          }
         }
       }
     })
-    yield* Effect.forkScoped(Effect.forever(Effect.andThen(tick, Effect.sleep(pollMs))))
+    // A tick that fails (a defect in the status client) is dropped and the next tick tries again: the
+    // followers keep being polled rather than waiting on a dead watcher.
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.catchCause(tick, () => Effect.void), Effect.sleep(pollMs))))
     /**
      * Follows a job until it is over, or until `onTick` (which sees each status, undefined while
      * Slurm does not answer) says there is no need to wait any longer.
      */
     const follow = (id: string, onTick: (s: JobStatus | undefined) => boolean) =>
       Effect.gen(function*() {
-        const over = yield* Deferred.make<JobStatus>()
-        watched.set(id, { onTick, over })
-        return yield* Deferred.await(over).pipe(Effect.ensuring(Effect.sync(() => void watched.delete(id))))
+        const f: Follower = { onTick, over: yield* Deferred.make<JobStatus>() }
+        const set = watched.get(id) ?? new Set<Follower>()
+        set.add(f)
+        watched.set(id, set)
+        return yield* Deferred.await(f.over).pipe(Effect.ensuring(Effect.sync(() => drop(id, f))))
       })
     return { follow }
   })

@@ -1,0 +1,42 @@
+// The job watcher (src/slurm/Follow.ts) against a fake `squeue` on PATH: several followers of one job
+// each get its end, and a follower whose callback throws ends alone, not the watcher.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Fiber } from "effect"
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { delimiter, join } from "node:path"
+import { makeWatcher } from "../src/slurm/Follow.ts"
+
+const bin = mkdtempSync(join(tmpdir(), "w2s-fake-slurm-"))
+const states = join(bin, "states")
+// squeue -h -t all -j IDS -o '%i|%T|%r': prints the states file (one "id|STATE|reason" per line)
+writeFileSync(join(bin, "squeue"), `#!/bin/sh\ncat "${states}"\n`)
+chmodSync(join(bin, "squeue"), 0o755)
+const setStates = (text: string) => writeFileSync(states, text)
+
+describe("slurm job watcher", () => {
+  it.live("two followers of one job both see it end; a throwing callback fails only its own follower", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const path = process.env.PATH
+      process.env.PATH = `${bin}${delimiter}${path}`
+      yield* Effect.addFinalizer(() => Effect.sync(() => void (process.env.PATH = path)))
+      setStates("7|RUNNING|None\n8|RUNNING|None\n")
+      const watcher = yield* makeWatcher(20)
+      const seen: Array<string> = []
+      const a = yield* Effect.forkChild(watcher.follow("7", (s) => (seen.push(`a:${s?.state}`), false)))
+      const b = yield* Effect.forkChild(watcher.follow("7", (s) => (seen.push(`b:${s?.state}`), false)))
+      const c = yield* Effect.forkChild(watcher.follow("8", () => {
+        throw new Error("a reporter bug")
+      }))
+      const d = yield* Effect.forkChild(watcher.follow("8", (s) => s?.state === "COMPLETED"))
+      yield* Effect.sleep(200)
+      assert.include(seen, "a:RUNNING")
+      assert.include(seen, "b:RUNNING")
+      setStates("7|COMPLETED|None\n8|COMPLETED|None\n")
+      const ends = yield* Effect.all([a, b, c, d].map((f) => Fiber.await(f))).pipe(Effect.timeout(5000))
+      const [ea, eb, ec, ed] = [ends[0]!, ends[1]!, ends[2]!, ends[3]!]
+      assert.deepStrictEqual([ea, eb].map((e) => (Exit.isSuccess(e) ? e.value.state : "failed")), ["COMPLETED", "COMPLETED"])
+      assert.isTrue(Exit.isFailure(ec), "the throwing follower ends with its defect")
+      assert.isTrue(Exit.isSuccess(ed) && ed.value.state === "COMPLETED", "the other follower of that job still ends normally")
+    })))
+})
