@@ -245,7 +245,9 @@ export default Pipeline.make({
     }
     // Each bootstrapping step labels a slice of the fresh split as large as the strong split (the paper's fresh set per step).
     const sized = data.split.fractions ?? data.split.sizes
-    const freshShare = sized && sized.fresh > 0 ? Math.min(1, sized.strong / sized.fresh) : 1
+    // fresh / strong: how many steps the fresh split can feed (a label share cannot exceed the whole split)
+    const freshTimes = sized ? (sized.fresh > 0 ? sized.fresh / sized.strong : 0) : 1
+    const freshShare = freshTimes > 0 && Number.isFinite(freshTimes) ? Math.min(1, 1 / freshTimes) : 1
     const studentParams = (seed: number, method: "naive" | "auxconf") => ({ training: strong.training, headOnly: strong.headOnly, aMax: strong.aMax, seed, method, backend })
     const probes: Array<{ member: string; seed: number; base: ReturnType<typeof baseOf>; out: ReturnType<typeof probeStage>["outputs"]; test: ReturnType<typeof split>["outputs"]["test"] }> = []
     const members = order.filter((m) => sizes.weak.includes(m) || sizes.strong.includes(m))
@@ -296,10 +298,10 @@ export default Pipeline.make({
               // weak -> m1 -> m2 -> strong through the chosen ladder members in between, each step labelling fresh puzzles
               const mids = order.slice(order.indexOf(w) + 1, order.indexOf(s)).filter((m) => bootstrap.through.includes(m))
               if (mids.length === 0) return []
-              if (mids.length * freshShare > 1 + 1e-9) {
+              if (mids.length > freshTimes + 1e-9) {
                 throw new Error(
-                  `bootstrapping ${w} -> ${s} takes ${mids.length} steps, each labelling fresh puzzles as many as the student split's: ` +
-                    `the fresh split must be at least ${mids.length} times the strong split (data.split), it is ${(1 / freshShare).toFixed(2)} times`
+                  `bootstrapping ${w} -> ${s} takes ${mids.length} step${mids.length > 1 ? "s" : ""}, each labelling fresh puzzles as many as the student split's: ` +
+                    `the fresh split must be at least ${mids.length} times the strong split (data.split), it is ${freshTimes.toFixed(2)} times`
                 )
               }
               let supervisor = weakModel.model

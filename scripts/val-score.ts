@@ -2,8 +2,10 @@
  * `npm run val-score -- [--cache-dir DIR] [--preset P] [--set k=v]... [--seed N] NODE...`: the ground-truth
  * validation accuracy of computed w2s-chess models, for design decisions (docs/experiment.md, "How the
  * ladder was chosen"). Each NODE is a node with a `model` output (a pretrained base, a supervisor, a
- * ceiling, a probe or a student); it is scored on the validation puzzles of `split/s<N>` (`--seed`,
- * default 0: the seed's own split for its nodes), with the standard error of one accuracy. The
+ * ceiling, a probe or a student); it is scored on the validation puzzles of the split it descends
+ * from (a seed's nodes: `split/s<seed>`; a model that descends from no split, such as a pretrained
+ * base: `split/s<--seed>`, default 0), with the standard error of one accuracy. A `--seed` that names
+ * another split than the node's own is refused: that split's val may hold the model's training puzzles. The
  * pipeline's nodes never read these numbers; students still see no ground truth. Nothing is computed:
  * a node that is not in the store for these params is an error.
  */
@@ -21,7 +23,7 @@ import { Model } from "../stages/ml/tables.ts"
 const args = process.argv.slice(2)
 let dir = process.env.PIPELINE_CACHE_DIR ?? "cache"
 let preset: string | undefined
-let seed = 0
+let seed: number | undefined
 const sets: Array<string> = []
 const ids: Array<string> = []
 for (let i = 0; i < args.length; i++) {
@@ -34,7 +36,16 @@ for (let i = 0; i < args.length; i++) {
   if (a === "--cache-dir") dir = value()
   else if (a === "--preset") preset = value()
   else if (a === "--set") sets.push(value())
-  else if (a === "--seed") seed = Number(value())
+  else if (a === "--seed") {
+    seed = Number(value())
+    if (!Number.isInteger(seed) || seed < 0) {
+      console.error(`error: --seed wants a seed number, not '${args[i]}'`)
+      process.exit(2)
+    }
+  } else if (a.startsWith("--")) {
+    console.error(`error: unknown flag ${a} (flags: --cache-dir, --preset, --set, --seed; values as the next argument)`)
+    process.exit(2)
+  }
   else ids.push(a)
 }
 if (ids.length === 0) {
@@ -47,20 +58,41 @@ const program = Effect.gen(function*() {
   const records = yield* Store.Records
   const objects = yield* Store.Objects
   const plan = Planner.plan(graph, records)
-  const output = (id: string, port: string) =>
+  const canonical = (id: string) => graph.byId.has(id) ? id : graph.nodes.find((n) => n.aliases.includes(id))?.id
+  /** The splits a node descends from. */
+  const splitsAbove = (id: string) => {
+    const found = new Set<string>()
+    const seen = new Set<string>()
+    const walk = (n: string) => {
+      if (seen.has(n)) return
+      seen.add(n)
+      if (n.startsWith("split/")) found.add(n)
+      for (const w of Object.values(graph.byId.get(n)?.inputs ?? {})) walk(w.node)
+    }
+    walk(id)
+    return [...found]
+  }
+  const output = (name: string, port: string) =>
     Effect.gen(function*() {
+      const id = canonical(name)
       const node = plan.nodes.find((n) => n.id === id)
-      if (!node) return yield* Effect.fail(new Error(`no node '${id}' in w2s-chess for these params`))
+      if (!id || !node) return yield* Effect.fail(new Error(`no node '${name}' in w2s-chess for these params`))
       const found = node.key ? records.lookup(node.key) : undefined
       if (found?._tag !== "Present") return yield* Effect.fail(new Error(`${id} is not computed for these params (run it first)`))
       const ref = found.record.outputs[port]
       if (!ref) return yield* Effect.fail(new Error(`${id} has no '${port}' output`))
       return yield* objects.get(ref.hash)
     })
-  const val = (yield* Puzzles.decode(yield* output(`split/s${seed}`, "val"), "val")) as unknown as Parameters<typeof puzzleExamples>[0]
   const b = yield* Effect.promise(() => backend("wasm"))
-  console.log(`seed ${seed}'s validation split\n\n| node | validation accuracy | SE | puzzles |\n| --- | --- | --- | --- |`)
+  console.log("| node | validation split | validation accuracy | SE | puzzles |\n| --- | --- | --- | --- | --- |")
   for (const id of ids) {
+    const own = splitsAbove(canonical(id) ?? id)
+    if (own.length > 1) return yield* Effect.fail(new Error(`${id} descends from several splits (${own.join(", ")})`))
+    const splitId = own[0] ?? `split/s${seed ?? 0}`
+    if (seed !== undefined && splitId !== `split/s${seed}`) {
+      return yield* Effect.fail(new Error(`${id} descends from ${splitId}; --seed ${seed} would score it on another split's val, which may hold its training puzzles`))
+    }
+    const val = (yield* Puzzles.decode(yield* output(splitId, "val"), "val")) as unknown as Parameters<typeof puzzleExamples>[0]
     const weights = yield* Model.decode(yield* output(id, "model"), "model")
     const data = puzzleExamples(val)
     const acc = yield* Effect.promise(async () => {
@@ -70,7 +102,7 @@ const program = Effect.gen(function*() {
       return a
     })
     const se = Math.sqrt((acc * (1 - acc)) / data.length)
-    console.log(`| ${id} | ${(100 * acc).toFixed(1)}% | ${(100 * se).toFixed(1)} | ${data.length} |`)
+    console.log(`| ${id} | ${splitId} | ${(100 * acc).toFixed(1)}% | ${(100 * se).toFixed(1)} | ${data.length} |`)
   }
 })
 

@@ -317,6 +317,13 @@ describe("bad input names the problem", () => {
         yield* Effect.map(Effect.result(Pipeline.graph(w2s, "default", ["data.split.fractions.fresh=0.3", 'bootstrap.through=["s1","s2"]'])), (r) => (Result.isFailure(r) ? (r.failure as { message: string }).message : "")),
         /bootstrapping s0 -> s3 takes 2 steps.*at least 2 times the strong split/
       )
+      // the default chains (through s2) take one step, and still need a fresh split as large as the strong one
+      for (const fresh of ["0.1", "0"]) {
+        assert.match(
+          yield* Effect.map(Effect.result(Pipeline.graph(w2s, "default", [`data.split.fractions.fresh=${fresh}`])), (r) => (Result.isFailure(r) ? (r.failure as { message: string }).message : "")),
+          new RegExp(`bootstrapping s0 -> s3 takes 1 step,.*at least 1 times the strong split \\(data.split\\), it is ${fresh === "0" ? "0.00" : "0.50"} times`)
+        )
+      }
     }))
   it.effect("a bootstrapping chain through a member the ladder lacks", () =>
     Effect.gen(function*() {

@@ -71,8 +71,12 @@ describe("w2s-chess smoke preset through the CLI", () => {
     const r = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "backend=wasm", "train-weak/s0/s0", "pretrain/s2"], { encoding: "utf8", timeout: 120_000 })
     assert.strictEqual(r.status, 0, r.stderr)
     const row = r.stdout.split("\n").find((l) => l.startsWith("| train-weak/s0/s0 |"))
-    assert.strictEqual(row, `| train-weak/s0/s0 | ${((100 * right) / labels.length).toFixed(1)}% | ${(100 * Math.sqrt((right / labels.length) * (1 - right / labels.length) / labels.length)).toFixed(1)} | ${labels.length} |`)
-    assert.match(r.stdout, /\| pretrain\/s2 \| \d+\.\d% \|/)
+    assert.strictEqual(row, `| train-weak/s0/s0 | split/s0 | ${((100 * right) / labels.length).toFixed(1)}% | ${(100 * Math.sqrt((right / labels.length) * (1 - right / labels.length) / labels.length)).toFixed(1)} | ${labels.length} |`)
+    assert.match(r.stdout, /\| pretrain\/s2 \| split\/s0 \| \d+\.\d% \|/)
+    // a seed's model is scored on its own seed's split only
+    const other = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "backend=wasm", "--seed", "1", "train-weak/s0/s0"], { encoding: "utf8", timeout: 120_000 })
+    assert.strictEqual(other.status, 2)
+    assert.match(other.stderr, /train-weak\/s0\/s0 descends from split\/s0; --seed 1 would score it on another split's val/)
     // a node that is not computed for these params is an error naming it, exit 2
     const missing = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "weak.training.epochs=9", "train-weak/s0/s0"], { encoding: "utf8", timeout: 120_000 })
     assert.strictEqual(missing.status, 2)

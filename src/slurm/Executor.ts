@@ -127,10 +127,11 @@ export const make = (options: SlurmOptions) =>
     }
 
     const remote = (job: NodeJob, build: Parameters<RebuilderShape["build"]>[1], retried = false): Effect.Effect<Built, StageFailed | StoreError | Client.SlurmCallFailed> => {
-      // The job this driver submitted and still follows: cancelled (and unclaimed) if the node is interrupted.
+      // The job this driver submitted and still follows: cancelled (and unclaimed) if following it ends
+      // early, by an interrupt or a defect.
       const submitted: { id?: string | undefined } = {}
       return followNode(job, build, retried, submitted).pipe(
-        Effect.onInterrupt(() => (submitted.id ? Effect.andThen(Client.cancel([submitted.id]), unclaim(job.key, submitted.id)) : Effect.void))
+        Effect.onExit(() => (submitted.id ? Effect.andThen(Client.cancel([submitted.id]), unclaim(job.key, submitted.id)).pipe(Effect.ignore) : Effect.void))
       )
     }
 
@@ -180,9 +181,10 @@ export const make = (options: SlurmOptions) =>
         if (found._tag === "Present" && (!force || found.record.host.job === jobId)) {
           return (mine && found.record.host.job === jobId ? { _tag: "Ran", record: found.record } : { _tag: "Reused", record: found.record }) satisfies Built
         }
-        // Another driver's job that ended without a record (cancelled by that driver's Ctrl-C, or by
-        // hand): this node is still wanted here, so it is claimed or submitted afresh, once.
-        if (!mine && !retried && !result?.ok) return yield* followNode(job, build, true, submitted)
+        // Another driver's job that ended without a record and without a result (cancelled by that
+        // driver's Ctrl-C, or by hand, before its stage finished): this node is still wanted here, so
+        // it is claimed or submitted afresh, once. A stage that failed wrote its result: not retried.
+        if (!mine && !retried && !result) return yield* followNode(job, build, true, submitted)
         const why = result?.ok
           ? `the job says it committed, but its record is not in ${options.cacheDir} here (is the cache shared with the compute nodes?)`
           : over.state === "COMPLETED" && !result
