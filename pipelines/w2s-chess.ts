@@ -81,7 +81,7 @@ type Params = typeof Params.Encoded
 
 /**
  * Every member's move head: factored (a_from + b_to + <u_from, v_to>/sqrt(8)), which on seed 0's validation
- * split fine-tuned 10.8 points above the full 4096-way head for s2 and s3 in no more CPU time
+ * split fine-tuned 10.8 points above the full 4096-way head for s2 and s3, in 1.02x and 0.66x the CPU time
  * (`npm run bench -- train`, docs/experiment.md).
  */
 const HEAD = "factored" as const
@@ -161,7 +161,7 @@ export default Pipeline.make({
       probe: { training: { epochs: 1, lr: 1e-3, batch: 32 } },
       seeds: [0]
     },
-    // The real experiment on a 2-core CPU: 12,098 puzzles, 5 pairs, 5 seeds; 70.5 min from an empty cache here,
+    // The real experiment on a 2-core CPU: 12,098 puzzles, 5 pairs, 5 seeds; 52 min from an empty cache here,
     // data included (docs/experiment.md, "What came out").
     default: base,
     // The paper's split sizes: 50k weak / 50k strong / 5k test (and 5k validation), 3 x 50k fresh for the 3 steps from s0 to s4; for many cores.
