@@ -30,7 +30,10 @@ for (let i = 0; i < args.length; i++) {
   const a = args[i]!
   const value = () => {
     const v = args[++i]
-    if (v === undefined) throw new Error(`${a} needs a value`)
+    if (v === undefined) {
+      console.error(`error: ${a} needs a value`)
+      process.exit(2)
+    }
     return v
   }
   if (a === "--cache-dir") dir = value()
@@ -83,6 +86,7 @@ const program = Effect.gen(function*() {
       if (!ref) return yield* Effect.fail(new Error(`${id} has no '${port}' output`))
       return yield* objects.get(ref.hash)
     })
+  const vals = new Map<string, Parameters<typeof puzzleExamples>[0]>()
   const b = yield* Effect.promise(() => backend("wasm"))
   console.log("| node | validation split | validation accuracy | SE | puzzles |\n| --- | --- | --- | --- | --- |")
   for (const id of ids) {
@@ -92,7 +96,8 @@ const program = Effect.gen(function*() {
     if (seed !== undefined && splitId !== `split/s${seed}`) {
       return yield* Effect.fail(new Error(`${id} descends from ${splitId}; --seed ${seed} would score it on another split's val, which may hold its training puzzles`))
     }
-    const val = (yield* Puzzles.decode(yield* output(splitId, "val"), "val")) as unknown as Parameters<typeof puzzleExamples>[0]
+    const val = vals.get(splitId) ?? (yield* Puzzles.decode(yield* output(splitId, "val"), "val")) as unknown as Parameters<typeof puzzleExamples>[0]
+    vals.set(splitId, val)
     const weights = yield* Model.decode(yield* output(id, "model"), "model")
     const data = puzzleExamples(val)
     const acc = yield* Effect.promise(async () => {

@@ -12,6 +12,11 @@ const states = join(bin, "states")
 // squeue -h -t all -j IDS -o '%i|%T|%r': prints the states file (one "id|STATE|reason" per line)
 writeFileSync(join(bin, "squeue"), `#!/bin/sh\ncat "${states}"\n`)
 chmodSync(join(bin, "squeue"), 0o755)
+// a job that is over is asked for its exit code: these know nothing (no real cluster is queried)
+for (const cmd of ["scontrol", "sacct"]) {
+  writeFileSync(join(bin, cmd), "#!/bin/sh\nexit 1\n")
+  chmodSync(join(bin, cmd), 0o755)
+}
 const setStates = (text: string) => writeFileSync(states, text)
 
 describe("slurm job watcher", () => {

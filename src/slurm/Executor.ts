@@ -126,11 +126,11 @@ export const make = (options: SlurmOptions) =>
       return r._tag === "Present" && r.record.host.job === jobId
     }
 
-    const remote = (job: NodeJob, build: Parameters<RebuilderShape["build"]>[1], retried = false): Effect.Effect<Built, StageFailed | StoreError | Client.SlurmCallFailed> => {
+    const remote = (job: NodeJob, build: Parameters<RebuilderShape["build"]>[1]): Effect.Effect<Built, StageFailed | StoreError | Client.SlurmCallFailed> => {
       // The job this driver submitted and still follows: cancelled (and unclaimed) if following it ends
       // early, by an interrupt or a defect.
       const submitted: { id?: string | undefined } = {}
-      return followNode(job, build, retried, submitted).pipe(
+      return followNode(job, build, false, submitted).pipe(
         Effect.onExit(() => (submitted.id ? Effect.andThen(Client.cancel([submitted.id]), unclaim(job.key, submitted.id)).pipe(Effect.ignore) : Effect.void))
       )
     }
