@@ -1,7 +1,7 @@
 /**
  * The planner: a pure function from a graph and a view of the records to a plan that says, for every
  * node, whether it is `cached` or will `run`, and why (a `Reason`). Whether a keyed node is up to
- * date is the rebuilder's decision (`Rebuilder.freshness`), the same one a run makes. Keys are
+ * date is the rebuilder's decision (`Freshness.freshness`), the same one a run makes. Keys are
  * computed here from the content hashes of upstream outputs, so a node whose upstream must run
  * cannot be keyed yet: it is planned to run ("upstream X re-runs"), and the run may still find it
  * cached once the upstream has produced its bytes (early cutoff).
@@ -9,7 +9,7 @@
 import type { Graph, GraphNode } from "./Pipeline.ts"
 import { canonicalJson, nodeKeyFromText } from "./Key.ts"
 import { type Reason, New } from "./Reason.ts"
-import { freshness } from "./Rebuilder.ts"
+import { freshness } from "./Freshness.ts"
 import type { Committed } from "./Record.ts"
 import type { RecordView } from "./store/Records.ts"
 

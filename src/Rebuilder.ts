@@ -1,7 +1,7 @@
 /**
  * The rebuilder: the one place that decides whether a node's record can be trusted and, when not,
- * rebuilds it. `freshness` is the decision (pure, over a record view): the planner shows it, and a
- * run makes it again at run time. `Rebuilder.build` is the whole step for one keyed node: lookup ->
+ * rebuilds it. The decision is `Freshness.freshness` (pure): the planner shows it, and a run makes it
+ * again at run time. `Rebuilder.build` is the whole step for one keyed node: lookup ->
  * lock -> re-check (another run may have committed the key while this one waited) -> run -> commit,
  * returning the committed record. A node is buildable from a `NodeJob` (`Runner.ts`) alone: stage
  * name, params, input object hashes and key. This interface is the seam a remote executor (e.g.
@@ -10,35 +10,12 @@
 import { Context, Effect, Layer } from "effect"
 import { hostname } from "node:os"
 import { StageFailed, type StoreError } from "./Errors.ts"
-import { Cached, Forced, New, type Reason } from "./Reason.ts"
+import { freshness } from "./Freshness.ts"
 import type { Committed, NodeRecord } from "./Record.ts"
 import { type NodeEvents, type NodeJob, Runner } from "./Runner.ts"
 import { lookup as lookupStage } from "./Stage.ts"
 import { Locks } from "./store/Locks.ts"
-import { type RecordView, Records } from "./store/Records.ts"
-
-/** Whether the record under a key can be used as it is. */
-export type Freshness =
-  | { readonly _tag: "UpToDate"; readonly record: Committed; readonly reason: Reason }
-  | { readonly _tag: "Stale"; readonly reason: Reason }
-
-/**
- * The rebuild decision for `key`: up to date when its record is present and intact and the node is
- * not forced; else stale, `Forced`, `Damaged` (what is wrong) or `New` (no record: the planner
- * explains it further against the node's last record).
- */
-export const freshness = (view: Pick<RecordView, "lookup">, key: string, forced: boolean): Freshness => {
-  if (forced) return { _tag: "Stale", reason: Forced }
-  const found = view.lookup(key)
-  switch (found._tag) {
-    case "Present":
-      return { _tag: "UpToDate", record: found.record, reason: Cached }
-    case "Damaged":
-      return { _tag: "Stale", reason: { _tag: "Damaged", detail: found.reason } }
-    case "Absent":
-      return { _tag: "Stale", reason: New }
-  }
-}
+import { Records } from "./store/Records.ts"
 
 /** What a build reports while it goes, besides the lines and progress of the stage. */
 export interface BuildEvents extends NodeEvents {

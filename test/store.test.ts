@@ -127,6 +127,49 @@ const contract = (name: string, make: () => TestStore) =>
         assert.deepStrictEqual(order, ["first in", "first out", "second in"])
         assert.strictEqual(waits, 1)
       }), { timeout: 20_000 })
+
+    it.live("a waiter for a held lock is interrupted at once, and the holder keeps the lock; an interrupted holder releases it", () =>
+      Effect.gen(function*() {
+        const locks = Context.get(make(), Locks)
+        const inside = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const waiting = yield* Deferred.make<void>()
+        const order: Array<string> = []
+        const first = yield* Effect.forkChild(
+          locks.withLock(key, Effect.void, Effect.gen(function*() {
+            yield* Deferred.succeed(inside, undefined)
+            yield* Deferred.await(release)
+            order.push("first out")
+          }))
+        )
+        yield* Deferred.await(inside)
+        const waiter = yield* Effect.forkChild(
+          locks.withLock(key, Deferred.succeed(waiting, undefined).pipe(Effect.asVoid), Effect.sync(() => void order.push("waiter ran")))
+        )
+        yield* Deferred.await(waiting)
+        const t0 = Date.now()
+        const exit = yield* Fiber.interrupt(waiter).pipe(Effect.andThen(Fiber.await(waiter)))
+        const took = Date.now() - t0
+        assert.isTrue(Exit.hasInterrupts(exit), "the waiter ends interrupted")
+        // one poll of the disk layer at most (200 ms), never the holder's whole node
+        assert.isBelow(took, 1000, `the interrupt took ${took} ms`)
+        // the holder still holds it: a third taker waits until the holder is done
+        const third = yield* Effect.forkChild(locks.withLock(key, Effect.void, Effect.sync(() => void order.push("third in"))))
+        yield* Effect.sleep(300)
+        assert.deepStrictEqual(order, [])
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(first)
+        yield* Fiber.join(third)
+        assert.deepStrictEqual(order, ["first out", "third in"])
+        // a holder interrupted inside its hold releases the lock: the next taker does not wait
+        const held = yield* Deferred.make<void>()
+        const holder = yield* Effect.forkChild(locks.withLock(key, Effect.void, Deferred.succeed(held, undefined).pipe(Effect.andThen(Effect.never))))
+        yield* Deferred.await(held)
+        yield* Fiber.interrupt(holder)
+        let waitedAfter = 0
+        yield* locks.withLock(key, Effect.sync(() => void waitedAfter++), Effect.void)
+        assert.strictEqual(waitedAfter, 0)
+      }), { timeout: 20_000 })
   })
 
 contract("memory", () => memoryStore().store)

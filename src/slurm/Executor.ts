@@ -18,10 +18,12 @@ import { hostname } from "node:os"
 import * as fs from "node:fs"
 import { dirname, resolve } from "node:path"
 import { messageOf, StageFailed, type StoreError } from "../Errors.ts"
-import { type Built, freshness, make as makeLocal, Rebuilder, type RebuilderShape } from "../Rebuilder.ts"
+import { freshness } from "../Freshness.ts"
+import { type Built, make as makeLocal, Rebuilder, type RebuilderShape } from "../Rebuilder.ts"
 import type { NodeJob } from "../Runner.ts"
 import { type AnyStage, lookup as lookupStage, type Resources } from "../Stage.ts"
-import { io, lockfile, lockOptions, writeAtomic } from "../store/Disk.ts"
+import { io, tryLock, unlock, writeAtomic } from "../store/Disk.ts"
+import { withHold } from "../store/Hold.ts"
 import { Records } from "../store/Records.ts"
 import * as Client from "./Client.ts"
 import { logTail, makeWatcher } from "./Follow.ts"
@@ -62,24 +64,11 @@ export const make = (options: SlurmOptions) =>
 
     /** Under the claim's lock: the job already computing `key`, or a new one submitted now. */
     const claimOrSubmit = (job: NodeJob, force: boolean, submitted: { id?: string | undefined }) =>
-      Effect.acquireUseRelease(
-        Effect.gen(function*() {
-          const tryLock = io(paths.claim(job.key), async () => {
-            await fs.promises.mkdir(paths.claimsDir, { recursive: true })
-            try {
-              return await lockfile().lock(paths.claim(job.key), { ...lockOptions, retries: 0 })
-            } catch (e) {
-              if ((e as NodeJS.ErrnoException).code === "ELOCKED") return undefined
-              throw e
-            }
-          })
-          // Held only while one driver submits: a short wait, interruptible.
-          for (;;) {
-            const release = yield* tryLock
-            if (release) return release
-            yield* Effect.sleep(100)
-          }
-        }),
+      withHold(
+        tryLock(paths.claimsDir, paths.claim(job.key)),
+        unlock,
+        // Held only while one driver submits: a short wait, interruptible.
+        { pollMs: 100 },
         () =>
           Effect.gen(function*() {
             const prior = readClaim(paths.claim(job.key))
@@ -107,8 +96,7 @@ export const make = (options: SlurmOptions) =>
               return id
             }))
             return { jobId, mine: true }
-          }),
-        (release) => Effect.promise(() => release().catch(() => {}))
+          })
       )
 
     const resourcesOf = (stage: AnyStage): Resources | undefined => options.resources?.[stage.name] ?? stage.resources

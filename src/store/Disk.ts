@@ -97,6 +97,24 @@ export const lockOptions = {
   onCompromised: () => {}
 } as const
 
+/**
+ * One attempt at the lock of `target` (its directory `dir` made first): the release, or `undefined`
+ * when a live holder has it. `Hold.withHold` polls this.
+ */
+export const tryLock = (dir: string, target: string) =>
+  io(target, async () => {
+    await fsp.mkdir(dir, { recursive: true })
+    try {
+      return await lockfile().lock(target, { ...lockOptions, retries: 0 })
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ELOCKED") return undefined
+      throw e
+    }
+  })
+
+/** Releases a lock taken by `tryLock`; a lock already lost is no error. */
+export const unlock = (release: () => Promise<void>) => Effect.promise(() => release().catch(() => {}))
+
 /** Whether `target` is locked by a live holder (the options `check` takes). */
 export const checkOptions = { realpath: false, stale: LOCK_STALE_MS } as const
 

@@ -5,13 +5,15 @@
  * killed process goes stale and is taken over. Staleness is judged by that heartbeat (the lock's
  * mtime), never by a pid, so a lock is valid across the hosts of a shared cache (a Slurm job's
  * `exec-node` and a driver or local run elsewhere) provided their clocks agree within
- * `LOCK_STALE_MS`. Layers: `layerDisk(root)` and `layerMemory`.
+ * `LOCK_STALE_MS`. On both layers the wait is interruptible and the hold is always released (see
+ * `Hold.ts`): Ctrl-C while another process computes the key ends the wait at once. Layers:
+ * `layerDisk(root)` and `layerMemory`.
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
-import * as fsp from "node:fs/promises"
 import { join } from "node:path"
 import type { StoreError } from "../Errors.ts"
-import { io, layout, lockfile, lockOptions } from "./Disk.ts"
+import { layout, tryLock, unlock } from "./Disk.ts"
+import { withHold } from "./Hold.ts"
 
 export interface LocksShape {
   /** Runs `use` holding the lock of `key`; runs `onWait` once if another holder has it. */
@@ -26,33 +28,7 @@ const makeDisk = (root: string): LocksShape => {
   const { locksDir } = layout(root)
   return {
     withLock: (key, onWait, use) => {
-      const target = join(locksDir, key)
-      const tryLock = io(locksDir, async () => {
-        await fsp.mkdir(locksDir, { recursive: true })
-        try {
-          return await lockfile().lock(target, { ...lockOptions, retries: 0 })
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === "ELOCKED") return undefined
-          throw e
-        }
-      })
-      const acquire = Effect.gen(function*() {
-        let waited = false
-        for (;;) {
-          const release = yield* tryLock
-          if (release) return release
-          if (!waited) {
-            waited = true
-            yield* onWait
-          }
-          yield* Effect.sleep(200)
-        }
-      })
-      return Effect.acquireUseRelease(
-        acquire,
-        () => use,
-        (release) => Effect.promise(() => release().catch(() => {}))
-      )
+      return withHold(tryLock(locksDir, join(locksDir, key)), unlock, { onWait, pollMs: 200 }, () => use)
     }
   }
 }
