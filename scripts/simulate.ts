@@ -4,9 +4,13 @@
  * `seedSd`), and each puzzle's outcome is drawn from a joint law in which the student copies its
  * supervisor's outcome with probability `copy` and the ceiling copies the student's with
  * probability `copy`, so that paired differences are less noisy than the accuracies themselves.
+ * Puzzles come in games (`games`): each game has 1 to `maxPerGame` puzzles (uniform), and each of
+ * its puzzles repeats the game's first outcome with probability `rho` (else is drawn afresh), so the
+ * marginals stay as they are and two puzzles of one game are correlated by `rho`: as a tactical
+ * sequence that one model reads and another does not.
  */
 import { rng } from "../stages/chess/rng.ts"
-import { AGREE, CEILING, type Outcomes, STUDENT, WEAK, ZERO } from "../stages/ml/stats.ts"
+import { AGREE, CEILING, type SeedOutcomes, STUDENT, WEAK, ZERO } from "../stages/ml/stats.ts"
 
 export interface World {
   readonly weak: number
@@ -17,13 +21,15 @@ export interface World {
   readonly seedSd: number
   readonly puzzles: number
   readonly seeds: number
+  /** puzzles in games; absent: every puzzle is a game of its own */
+  readonly games?: { readonly maxPerGame: number; readonly rho: number } | undefined
 }
 
 export const truePgr = (w: World) => (w.student - w.weak) / (w.ceiling - w.weak)
 
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
 
-export const simulate = (w: World, dataset: number): Array<Outcomes> => {
+export const simulate = (w: World, dataset: number): Array<SeedOutcomes> => {
   const r = rng("simulate", dataset, JSON.stringify(w))
   return Array.from({ length: w.seeds }, () => {
     const e = () => w.seedSd * normal(r)
@@ -36,16 +42,25 @@ export const simulate = (w: World, dataset: number): Array<Outcomes> => {
       qs = (ps - w.copy * pw) / (1 - w.copy)
       qc = (pc - w.copy * ps) / (1 - w.copy)
     }
-    const out = new Uint8Array(w.puzzles)
-    for (let i = 0; i < w.puzzles; i++) {
+    const draw = () => {
       const wr = r() < pw
       const sr = r() < w.copy ? wr : r() < qs
       const cr = r() < w.copy ? sr : r() < qc
       const zr = r() < pz
       // agreement: a right student agrees with a right supervisor; two wrong ones agree half the time
       const agree = wr === sr && (wr || r() < 0.5)
-      out[i] = (wr ? WEAK : 0) | (sr ? STUDENT : 0) | (cr ? CEILING : 0) | (zr ? ZERO : 0) | (agree ? AGREE : 0)
+      return (wr ? WEAK : 0) | (sr ? STUDENT : 0) | (cr ? CEILING : 0) | (zr ? ZERO : 0) | (agree ? AGREE : 0)
     }
-    return out
+    const outcomes = new Uint8Array(w.puzzles)
+    const games = new Int32Array(w.puzzles)
+    for (let i = 0, game = 0; i < w.puzzles; game++) {
+      const size = w.games ? 1 + Math.floor(r() * w.games.maxPerGame) : 1
+      const first = draw()
+      for (let j = 0; j < size && i < w.puzzles; j++, i++) {
+        outcomes[i] = j === 0 || r() < w.games!.rho ? first : draw()
+        games[i] = game
+      }
+    }
+    return { outcomes, games }
   })
 }

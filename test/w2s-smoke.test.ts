@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
+import jstat from "jstat"
 import { rng } from "../stages/chess/rng.ts"
 import { cli, tempCache } from "./cli-helpers.ts"
 import { outputsOf, slurmMissing, startCluster } from "./slurm-helpers.ts"
@@ -157,20 +158,55 @@ describe("w2s-chess smoke preset through the CLI", () => {
       assert.closeTo(row.accWeak as number, mean(w), 1e-12)
       assert.closeTo(row.accStudent as number, mean(st), 1e-12)
       assert.closeTo(row.studentMinusWeak as number, mean(st) - mean(w), 1e-12)
-      // an independent percentile bootstrap of (student - weak) over the same puzzles (one seed)
+      // one seed: the interval of (student - weak) from its test games, recomputed here from the
+      // predictions and their games (cluster-robust variance, t on games - 1 df) ...
+      const d = st.map((x, i) => x - w[i]!)
+      const md = mean(d)
+      const byGame = new Map<number, number>()
+      preds.forEach((p, i) => byGame.set(Number(p.game), (byGame.get(Number(p.game)) ?? 0) + d[i]! - md))
+      const G = byGame.size
+      const v = (G / (G - 1)) * [...byGame.values()].reduce((a, x) => a + x * x, 0) / (n * n)
+      const t = jstat.jStat.studentt.inv(0.975, G - 1)
+      assert.closeTo(row.studentMinusWeakLo95 as number, md - t * Math.sqrt(v), 1e-9, JSON.stringify(row))
+      assert.closeTo(row.studentMinusWeakHi95 as number, md + t * Math.sqrt(v), 1e-9, JSON.stringify(row))
+      assert.closeTo(row.studentMinusWeakVarPuzzles as number, v, 1e-12)
+      assert.isNull(row.studentMinusWeakVarSeeds)
+      // ... and agrees with a percentile bootstrap that resamples whole games
+      const gameList = [...new Set(preds.map((p) => Number(p.game)))]
+      const members = new Map<number, Array<number>>(gameList.map((g) => [g, []]))
+      preds.forEach((p, i) => members.get(Number(p.game))!.push(i))
       const r = rng("independent check", String(row.checkpoint), String(row.method))
       const diffs = Array.from({ length: 4000 }, () => {
-        let d = 0
-        for (let i = 0; i < n; i++) {
-          const j = Math.floor(r() * n)
-          d += st[j]! - w[j]!
+        let sum = 0, count = 0
+        for (let k = 0; k < G; k++) {
+          for (const i of members.get(gameList[Math.floor(r() * G)]!)!) (sum += d[i]!), count++
         }
-        return d / n
+        return sum / count
       }).sort((a, b) => a - b)
       const width = Math.max(1 / n, (row.studentMinusWeakHi95 as number) - (row.studentMinusWeakLo95 as number))
       assert.closeTo(row.studentMinusWeakLo95 as number, diffs[100]!, 0.25 * width + 1 / n, JSON.stringify(row))
       assert.closeTo(row.studentMinusWeakHi95 as number, diffs[3899]!, 0.25 * width + 1 / n, JSON.stringify(row))
       assert.strictEqual(row.pgrReadable, (row.ceilingMinusWeakLo95 as number) > 0)
+    }
+    // families: at each checkpoint every cell's gain over max(weak, zero-shot), and every method
+    // against naive, Holm-adjusted over their family (recomputed here from the per-comparison p-values)
+    for (const [rows, prefix] of [[summary, "studentMinusMaxWeakZeroShot"], [versus, "methodMinusVersus"]] as const) {
+      for (const cp of ["final", "weak-val", "oracle-test"]) {
+        const fam = (rows as Array<Record<string, unknown>>).filter((x) => x.checkpoint === cp)
+        assert.isAbove(fam.length, 1)
+        const order = [...fam].sort((a, b) => (a[`${prefix}P`] as number) - (b[`${prefix}P`] as number))
+        let running = 0
+        order.forEach((x, j) => {
+          running = Math.max(running, Math.min(1, (fam.length - j) * (x[`${prefix}P`] as number)))
+          assert.isNumber(x[`${prefix}P`], JSON.stringify(x))
+          assert.closeTo(x[`${prefix}PHolm`] as number, running, 1e-12)
+          assert.strictEqual(x[`${prefix}Survives`], running < 0.05)
+          assert.match(String(x[`${prefix}Family`]), new RegExp(`${cp} checkpoint \\(${fam.length} comparisons\\)`))
+          // the simultaneous interval is wider than the per-comparison one
+          const lo95 = prefix === "methodMinusVersus" ? x.methodMinusVersusLo95 : x.studentMinusMaxWeakZeroShotLo95
+          assert.isAtMost(x[`${prefix}LoFamily`] as number, (lo95 as number) + 1e-12)
+        })
+      }
     }
   })
 

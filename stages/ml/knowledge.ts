@@ -4,15 +4,15 @@
  * the move head trained on the student split's ground truth and stopped on ground-truth
  * validation). A student can only be elicited to know what its base holds, so a ladder in which the
  * strong members' probes are not clearly above the supervisors' accuracy gives weak-to-strong
- * generalization little room. Seed means with 95% intervals from the same hierarchical bootstrap as
- * `results` (seeds, then test puzzles).
+ * generalization little room. Seed means with 95% intervals computed as `results`'s (stats.ts: t over
+ * seeds; one seed: its test games).
  */
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
 import { Puzzles } from "../chess/tables.ts"
 import { parameters } from "./model.ts"
 import type * as M from "./model.ts"
-import { bootstrap, outcome } from "./stats.ts"
+import { intervals, outcome } from "./stats.ts"
 import { Model, TestCurve, TrainReport } from "./tables.ts"
 
 const C = Artifact.Column
@@ -32,7 +32,7 @@ export const Knowledge = Artifact.table("Knowledge", {
 
 export const ladderKnowledge = Stage.make({
   name: "ladder-knowledge",
-  version: 1,
+  version: 2,
   source: import.meta.url,
   description: "zero-shot and linear-probe test accuracy of every ladder member",
   params: Schema.Struct({
@@ -54,12 +54,15 @@ export const ladderKnowledge = Stage.make({
             const test = inputs.tests[i]!
             const zero = inputs.curves[i]!.find((c) => c.epoch === 0)!.top
             const probe = inputs.curves[i]!.find((c) => c.epoch === inputs.reports[i]!.chosenEpoch)!.top
-            return Uint8Array.from(test, (p, j) => {
-              const truth = p.legal.indexOf(p.best)
-              return outcome({ weak: zero[j] === truth, student: probe[j] === truth, ceiling: false, zero: false, agree: false })
-            })
+            return {
+              outcomes: Uint8Array.from(test, (p, j) => {
+                const truth = p.legal.indexOf(p.best)
+                return outcome({ weak: zero[j] === truth, student: probe[j] === truth, ceiling: false, zero: false, agree: false })
+              }),
+              games: Int32Array.from(test, (p) => p.game)
+            }
           })
-          const b = bootstrap(seeds, { seed: 1 })
+          const b = intervals(seeds)
           const base = inputs.bases[idx[0]!]!
           return {
             member,

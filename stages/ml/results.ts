@@ -2,16 +2,18 @@
  * `results`: every evaluation as rows, one per (weak size, strong size, method, seed, student
  * checkpoint), and a summary per (weak, strong, method, checkpoint): the seed means of the
  * accuracies, of (student - weak), (ceiling - weak), PGR, the student's gain over the better of its
- * supervisor and its own zero-shot base, and the agreement rates, each with a 95% interval from the
- * hierarchical paired bootstrap over seeds and test puzzles (stats.ts), computed from the exported
- * per-puzzle predictions; `checkpoints`, the three student checkpoints side by side; and `methods`,
- * each method's student against the naive one (paired, same bootstrap). PGR is
- * marked readable only where the (ceiling - weak) interval lies above 0; an interval end that is
- * unbounded (PGR past a gap of 0) is null.
+ * supervisor and its own zero-shot base, and the agreement rates, each with a 95% interval (stats.ts:
+ * t over seeds, Fieller for PGR; one seed: its test games), computed from the exported per-puzzle
+ * predictions with their games; `checkpoints`, the three student checkpoints side by side; and
+ * `methods`, each method's student against the naive one (paired, same puzzles). Two families of
+ * claims are adjusted (families.ts), each per checkpoint: every student's gain over max(weak,
+ * zero-shot), and every method against naive. PGR is marked readable only where the (ceiling -
+ * weak) interval lies above 0; an interval end that is unbounded (PGR past a gap of 0) is null.
  */
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
-import { bootstrap, type Outcomes, outcome, type Statistic } from "./stats.ts"
+import { adjust } from "./families.ts"
+import { intervals, type Interval, outcome, type SeedOutcomes, type Statistic } from "./stats.ts"
 import { type CheckpointName, CheckpointNames, checkpointSuffix, Checkpoints, MethodComparisons, Metrics, Predictions, Results, Summary, SummaryStatistics } from "./tables.ts"
 
 /** The median (NaN for no values). */
@@ -21,21 +23,48 @@ export const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-export const REPLICATES = 2000
 const INTERVAL = (seeds: number) =>
   seeds > 1
-    ? `95% percentile interval, hierarchical paired bootstrap: ${seeds} seeds resampled (seed level shrunk, Davison-Hinkley), then test puzzles within each seed, ${REPLICATES} replicates`
-    : `95% percentile interval, paired bootstrap of the test puzzles (one seed: its training variation is not covered), ${REPLICATES} replicates`
+    ? `95% interval: Student's t over ${seeds} seeds (${seeds - 1} df), Fieller's for PGR; paired, the same test puzzles for every model`
+    : `95% interval from one seed's test games (cluster-robust, t on games - 1 df; its training variation is not covered); paired`
+
+/** The names of the families of claims, per checkpoint. */
+export const FAMILY = {
+  gainOverBest: (checkpoint: string) => `student - max(weak, zero-shot), ${checkpoint} checkpoint`,
+  methods: (checkpoint: string) => `method - naive, ${checkpoint} checkpoint`
+} as const
 
 type Prediction = Artifact.ValueOf<typeof Predictions>[number]
 /** The predictions column of a checkpoint's student: studentFinal, studentWeakVal, studentOracleTest. */
 const studentColumn = (c: CheckpointName) => `student${checkpointSuffix[c]}` as const
 
-/** One seed's outcomes for one student checkpoint, from its predictions table. */
-export const outcomesOf = (rows: ReadonlyArray<Prediction>, checkpoint: CheckpointName): Outcomes => {
+/** One seed's outcomes for one student checkpoint, with each puzzle's game, from its predictions table. */
+export const outcomesOf = (rows: ReadonlyArray<Prediction>, checkpoint: CheckpointName): SeedOutcomes => {
   const col = studentColumn(checkpoint)
-  return Uint8Array.from(rows, (r) =>
-    outcome({ weak: r.weak === r.truth, student: r[col] === r.truth, ceiling: r.ceiling === r.truth, zero: r.zeroShot === r.truth, agree: r[col] === r.weak }))
+  return {
+    outcomes: Uint8Array.from(rows, (r) =>
+      outcome({ weak: r.weak === r.truth, student: r[col] === r.truth, ceiling: r.ceiling === r.truth, zero: r.zeroShot === r.truth, agree: r[col] === r.weak })),
+    games: Int32Array.from(rows, (r) => r.game)
+  }
+}
+
+/** The statistics whose variance is split into puzzles and seeds in the summary. */
+export const COMPONENTS = ["studentMinusWeak", "ceilingMinusWeak", "studentMinusMaxWeakZeroShot"] as const
+
+/** Fills `row`'s family columns for `prefix` from one family's members, in order. */
+const familyColumns = (rows: ReadonlyArray<Record<string, unknown>>, members: ReadonlyArray<Interval>, prefix: string, family: string) => {
+  const adjusted = adjust(members.map((m) => ({ est: m.est, se: m.se, df: m.df })))
+  rows.forEach((row, i) => {
+    const a = adjusted[i]!
+    Object.assign(row, {
+      [`${prefix}Family`]: `${family} (${members.length} comparisons)`,
+      [`${prefix}P`]: finite(a.p),
+      [`${prefix}PHolm`]: finite(a.pHolm),
+      [`${prefix}LoFamily`]: finite(a.lo),
+      [`${prefix}HiFamily`]: finite(a.hi),
+      [`${prefix}Survives`]: a.survives
+    })
+  })
 }
 
 const column: Record<(typeof SummaryStatistics)[number], Statistic> = {
@@ -54,9 +83,9 @@ const finite = (x: number) => (Number.isFinite(x) ? x : null)
 
 export const results = Stage.make({
   name: "results",
-  version: 2,
+  version: 3,
   source: import.meta.url,
-  description: "all evaluations as rows, and seed means with hierarchical-bootstrap intervals",
+  description: "all evaluations as rows, seed means with t / Fieller intervals, and families of claims adjusted",
   params: Schema.Struct({}),
   inputs: { metrics: Artifact.many(Metrics), predictions: Artifact.many(Predictions) },
   outputs: { rows: Results, summary: Summary, checkpoints: Checkpoints, methods: MethodComparisons },
@@ -76,11 +105,12 @@ export const results = Stage.make({
         groups.set(k, [...(groups.get(k) ?? []), i])
       })
       const summary: Array<Record<string, any>> = []
+      const gainOverBest: Array<Interval> = []
       let done = 0
       for (const idx of groups.values()) {
         const first = inputs.metrics[idx[0]!]!
         for (const checkpoint of CheckpointNames) {
-          const b = bootstrap(idx.map((i) => outcomesOf(inputs.predictions[i]!, checkpoint)), { replicates: REPLICATES, seed: 1 })
+          const b = intervals(idx.map((i) => outcomesOf(inputs.predictions[i]!, checkpoint)))
           const row: Record<string, any> = {
             weak: first.weak,
             strong: first.strong,
@@ -96,11 +126,20 @@ export const results = Stage.make({
             row[`${k}Lo95`] = finite(v.lo)
             row[`${k}Hi95`] = finite(v.hi)
           }
+          for (const k of COMPONENTS) {
+            row[`${k}VarPuzzles`] = finite(b[column[k]].varPuzzles)
+            row[`${k}VarSeeds`] = finite(b[column[k]].varSeeds)
+          }
           row.pgrReadable = b.gap.lo > 0
           row.interval = INTERVAL(idx.length)
+          gainOverBest.push(b.gainOverBest)
           summary.push(row)
         }
         progress({ done: ++done, total: groups.size, unit: "groups" })
+      }
+      for (const checkpoint of CheckpointNames) {
+        const at = summary.flatMap((row, i) => (row.checkpoint === checkpoint ? [i] : []))
+        familyColumns(at.map((i) => summary[i]!), at.map((i) => gainOverBest[i]!), "studentMinusMaxWeakZeroShot", FAMILY.gainOverBest(checkpoint))
       }
       // the checkpoints side by side
       const side = new Map<string, Record<string, unknown>>()
@@ -113,6 +152,7 @@ export const results = Stage.make({
       }
       // every method against naive on the same (weak, strong) and seeds, paired puzzle by puzzle
       const methods: Array<Record<string, unknown>> = []
+      const methodGains: Array<Interval> = []
       const key = (m: (typeof inputs.metrics)[number]) => `${m.weak}\u0000${m.strong}\u0000${m.method}`
       for (const idx of groups.values()) {
         const first = inputs.metrics[idx[0]!]!
@@ -130,15 +170,23 @@ export const results = Stage.make({
             const a = inputs.predictions[i]!, b = inputs.predictions[j]!
             if (a.length !== b.length || a.some((r, k) => r.fen !== b[k]!.fen)) throw new Error(`the ${first.method} and naive evaluations of seed ${inputs.metrics[i]!.seed} scored different test puzzles`)
             // naive in the "weak" bit, the method in the "student" bit: gain = method - naive
-            return Uint8Array.from(a, (r, k) => outcome({ weak: b[k]![col] === r.truth, student: r[col] === r.truth, ceiling: false, zero: false, agree: false }))
+            return {
+              outcomes: Uint8Array.from(a, (r, k) => outcome({ weak: b[k]![col] === r.truth, student: r[col] === r.truth, ceiling: false, zero: false, agree: false })),
+              games: Int32Array.from(a, (r) => r.game)
+            }
           })
-          const b = bootstrap(seeds, { replicates: REPLICATES, seed: 1 })
+          const b = intervals(seeds)
+          methodGains.push(b.gain)
           methods.push({
             weak: first.weak, strong: first.strong, method: first.method, versus: "naive", checkpoint, seeds: pairs.length,
             accMethod: finite(b.accStudent.est), accVersus: finite(b.accWeak.est),
             methodMinusVersus: finite(b.gain.est), methodMinusVersusLo95: finite(b.gain.lo), methodMinusVersusHi95: finite(b.gain.hi)
           })
         }
+      }
+      for (const checkpoint of CheckpointNames) {
+        const at = methods.flatMap((row, i) => (row.checkpoint === checkpoint ? [i] : []))
+        familyColumns(at.map((i) => methods[i]!), at.map((i) => methodGains[i]!), "methodMinusVersus", FAMILY.methods(checkpoint))
       }
       return {
         rows,

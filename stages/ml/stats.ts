@@ -1,26 +1,38 @@
 /**
- * The experiment's statistics: a hierarchical, paired bootstrap over seeds and test puzzles.
+ * The experiment's statistics: estimates over seeds with 95% intervals that hold for the data's real
+ * structure, test puzzles that come in games, and few seeds.
  *
- * Each seed contributes one outcome per test puzzle, packed as bits: the weak supervisor right, the
+ * Each seed contributes one outcome per test puzzle, packed as bits (the weak supervisor right, the
  * student right, the ceiling right, the strong base zero-shot right, the student agreeing with the
- * supervisor. Per seed the primary quantities are: the weak accuracy, (student - weak), (ceiling -
- * weak), the zero-shot accuracy and the two agreement rates; every reported statistic is a function of
- * their seed means (PGR = mean gain / mean gap).
+ * supervisor), and the game each puzzle comes from. Per seed every statistic is a mean over its
+ * puzzles (accuracies, student - weak, ceiling - weak, student - max(weak, zero-shot)) or a ratio of
+ * two such means (the agreement rates); the reported estimate is the mean over seeds. PGR is the
+ * ratio of the seed means of (student - weak) and (ceiling - weak).
  *
- * A replicate resamples the seeds with replacement, then, within each drawn seed, its puzzles with
- * replacement; the same drawn puzzles score weak, student, ceiling and zero-shot (paired), so the
- * differences keep only the noise of the puzzles on which the models disagree. Resampling both levels
- * as they are would count the puzzle noise twice (the seeds' spread already holds it), so the seed
- * level is shrunk first, as in Davison & Hinkley's two-stage bootstrap (Bootstrap Methods and their
- * Application, 1997, section 3.8): each drawn seed's resampled quantity q* is moved to
- * q* - q_k + mean + c (q_k - mean), with c^2 = S/(S-1) (1 - V_within / V_between) (0 when negative),
- * V_between the seeds' sample variance of q and V_within the mean within-seed variance of q, so that
- * the replicates' variance of the seed mean matches its unbiased estimate. The interval is the
- * replicates' 2.5% and 97.5% percentiles.
+ * Intervals:
+ * - **Several seeds**: Student's t over the per-seed values, with S - 1 degrees of freedom. A seed's
+ *   value carries all of its noise (its training run and its test puzzles, games and all), so the
+ *   seeds' spread estimates the variance of their mean without a model of either, and the t quantile
+ *   pays for estimating it from a few seeds. This is exact for normal per-seed values (means of
+ *   about a thousand puzzles are), whatever the share of seed and puzzle noise; the simulation in
+ *   test/stats.test.ts checks it with clustered puzzles and seed effects of 0-2 points. PGR's
+ *   interval is Fieller's for a ratio of two means, from the same per-seed pairs: unbounded when the
+ *   (ceiling - weak) interval reaches 0, as it must be.
+ * - **One seed**: the per-seed variance from its test games (a cluster-robust variance: the puzzles
+ *   of one game are one unit, CR1), with t on G - 1 degrees of freedom. It covers only that seed's
+ *   test noise, not a training run's.
  *
- * What the interval covers is checked by simulation (test/stats.test.ts, `npm run coverage`).
+ * Beside each interval, the variance of the seed mean is split into the part that test puzzles (by
+ * games) explain and the part seeds add beyond it (`varPuzzles`, `varSeeds`: method of moments,
+ * the seed part clamped at 0). Comparisons are grouped in families with `families.ts`.
+ *
+ * The previous scheme (a two-stage bootstrap over seeds and single puzzles) is kept in
+ * scripts/puzzle-bootstrap.ts only to show, by simulation, where it fails.
  */
-import { rng } from "../chess/rng.ts"
+import jstat from "jstat"
+
+// jstat is CommonJS: its one export, read from the default import under Node and in the bundle alike.
+const { jStat } = jstat
 
 export const WEAK = 1
 export const STUDENT = 2
@@ -28,219 +40,219 @@ export const CEILING = 4
 export const ZERO = 8
 /** the student's top move equals the supervisor's */
 export const AGREE = 16
-const CELLS = 32
 
 /** One seed's test outcomes: a bit pattern per puzzle. */
 export type Outcomes = Uint8Array
+
+/** One seed's outcomes with the game of each puzzle (the unit puzzles are independent in). */
+export interface SeedOutcomes {
+  readonly outcomes: Outcomes
+  readonly games: ArrayLike<number>
+}
 
 /** Packs one puzzle's outcome. */
 export const outcome = (o: { weak: boolean; student: boolean; ceiling: boolean; zero: boolean; agree: boolean }): number =>
   (o.weak ? WEAK : 0) | (o.student ? STUDENT : 0) | (o.ceiling ? CEILING : 0) | (o.zero ? ZERO : 0) | (o.agree ? AGREE : 0)
 
-/** The seed-averaged statistics of one (weak, strong, method). */
-export interface Estimates {
-  readonly accWeak: number
-  readonly accStudent: number
-  readonly accCeiling: number
-  readonly accZeroShot: number
+export type Statistic =
+  | "accWeak"
+  | "accStudent"
+  | "accCeiling"
+  | "accZeroShot"
   /** student - weak */
-  readonly gain: number
+  | "gain"
   /** ceiling - weak: the gap PGR divides by */
-  readonly gap: number
-  /** (student - weak) / (ceiling - weak) of the seed means; +Infinity (gain >= 0) or -Infinity where the gap is not positive */
-  readonly pgr: number
-  /** student - max(weak, zero-shot): what the student adds beyond both its supervisor and its own base */
-  readonly gainOverBest: number
-  readonly agreeWhenWeakRight: number
-  readonly agreeWhenWeakWrong: number
-}
+  | "gap"
+  /** gain / gap of the seed means; +-Infinity where the gap is not positive */
+  | "pgr"
+  /** student - max(weak, zero-shot), the larger of the two chosen by their seed means */
+  | "gainOverBest"
+  | "agreeWhenWeakRight"
+  | "agreeWhenWeakWrong"
 
-export type Statistic = keyof Estimates
 export const STATISTICS: ReadonlyArray<Statistic> = [
   "accWeak", "accStudent", "accCeiling", "accZeroShot", "gain", "gap", "pgr", "gainOverBest", "agreeWhenWeakRight", "agreeWhenWeakWrong"
 ]
 
-/** An estimate with its 95% interval. */
+/** An estimate with its interval, standard error and the split of its variance. */
 export interface Interval {
   readonly est: number
   readonly lo: number
   readonly hi: number
+  /** the standard error of `est` (NaN for PGR, a ratio: its interval is Fieller's) */
+  readonly se: number
+  /** the degrees of freedom of `se`: seeds - 1, or test games - 1 with one seed */
+  readonly df: number
+  /** variance of `est` explained by test puzzles, game-clustered (NaN for PGR) */
+  readonly varPuzzles: number
+  /** variance of `est` that seeds add beyond their puzzles (method of moments, >= 0); NaN with one seed */
+  readonly varSeeds: number
 }
 
-/** The primary quantities of one seed, in this order: weak, gain, gap, zero-shot, agree when right, agree when wrong. */
-const Q = 6
-
-/** One seed's primary quantities (into out[0..5]) and their within-seed variances (into v[0..5]), from its cell counts. */
-const seedQuantities = (counts: Int32Array, base: number, out: Float64Array, v: Float64Array | undefined) => {
-  let n = 0, cw = 0, cs = 0, cc = 0, cz = 0, ar = 0, aw = 0, sw2 = 0, cw2 = 0
-  for (let p = 0; p < CELLS; p++) {
-    const m = counts[base + p]!
-    if (m === 0) continue
-    n += m
-    const w = p & WEAK ? 1 : 0, st = p & STUDENT ? 1 : 0, ce = p & CEILING ? 1 : 0
-    cw += w * m
-    cs += st * m
-    cc += ce * m
-    if (p & ZERO) cz += m
-    // squared paired differences, for their variances
-    sw2 += (st - w) * (st - w) * m
-    cw2 += (ce - w) * (ce - w) * m
-    if (p & AGREE) {
-      if (w) ar += m
-      else aw += m
-    }
-  }
-  const d = Math.max(1, n)
-  const pw = cw / d, gain = (cs - cw) / d, gap = (cc - cw) / d, pz = cz / d
-  out[0] = pw
-  out[1] = gain
-  out[2] = gap
-  out[3] = pz
-  out[4] = cw > 0 ? ar / cw : Number.NaN
-  out[5] = n - cw > 0 ? aw / (n - cw) : Number.NaN
-  if (v) {
-    // the variance of a mean of n values: their sample variance over n, i.e. (E[x^2] - mean^2) / (n - 1)
-    const nn = Math.max(1, n - 1)
-    v[0] = (pw * (1 - pw)) / nn
-    v[1] = (sw2 / d - gain * gain) / nn
-    v[2] = (cw2 / d - gap * gap) / nn
-    v[3] = (pz * (1 - pz)) / nn
-    v[4] = cw > 1 ? (out[4] * (1 - out[4])) / (cw - 1) : 0
-    v[5] = n - cw > 1 ? (out[5] * (1 - out[5])) / (n - cw - 1) : 0
-  }
-}
-
-/** The statistics of seed-mean quantities. */
-const derive = (m: Float64Array): Estimates => {
-  const [w, gain, gap, z, agreeR, agreeW] = [m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, m[5]!]
-  const s = w + gain
-  return {
-    accWeak: w,
-    accStudent: s,
-    accCeiling: w + gap,
-    accZeroShot: z,
-    gain,
-    gap,
-    // a replicate whose gap is not positive has no finite PGR: it lies beyond either end, by the gain's sign
-    pgr: gap > 0 ? gain / gap : gain >= 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
-    gainOverBest: s - Math.max(w, z),
-    agreeWhenWeakRight: agreeR,
-    agreeWhenWeakWrong: agreeW
-  }
-}
-
-/** Mean over seeds of each quantity, skipping seeds where it is undefined (NaN). */
-const seedMeans = (q: Float64Array, seeds: number, out: Float64Array) => {
-  for (let j = 0; j < Q; j++) {
-    let sum = 0, k = 0
-    for (let s = 0; s < seeds; s++) {
-      const x = q[s * Q + j]!
-      if (Number.isNaN(x)) continue
-      sum += x
-      k++
-    }
-    out[j] = k ? sum / k : Number.NaN
-  }
-}
-
-/** A fast seeded generator for the resampling loop (mulberry32, seeded from the project's rng). */
-const fast = (seed: number) => {
-  let a = Math.floor(rng(seed, "bootstrap")() * 4294967296) >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const quantile = (sorted: Float64Array, q: number): number => {
-  // linear interpolation between order statistics (type 7); the nearer one where either is infinite
-  const h = (sorted.length - 1) * q
-  const lo = Math.floor(h)
-  const hi = Math.min(sorted.length - 1, lo + 1)
-  const a = sorted[lo]!
-  const b = sorted[hi]!
-  if (a === b) return a
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return h - lo < 0.5 ? a : b
-  return a + (h - lo) * (b - a)
-}
-
-export interface BootstrapOptions {
-  /** replicates (default 2000) */
-  readonly replicates?: number
-  readonly seed?: number
+export interface IntervalOptions {
   /** interval level (default 0.95) */
   readonly level?: number
 }
 
+/** The two-sided t quantile for `level` on `df` degrees of freedom. */
+export const tQuantile = (level: number, df: number): number => jStat.studentt.inv(1 - (1 - level) / 2, df)
+
+/** The two-sided p-value of `t` on `df` degrees of freedom. */
+export const tPValue = (t: number, df: number): number =>
+  Number.isNaN(t) ? Number.NaN : !Number.isFinite(t) ? 0 : 2 * (1 - jStat.studentt.cdf(Math.abs(t), df))
+
+// Per-seed statistics, in this order (PGR is derived from gain and gap).
+const LINEAR = ["accWeak", "accStudent", "accCeiling", "accZeroShot", "gain", "gap", "gainOverBest", "agreeWhenWeakRight", "agreeWhenWeakWrong"] as const
+type Linear = (typeof LINEAR)[number]
+
+interface SeedValues {
+  readonly value: Record<Linear, number>
+  /** the cluster-robust variance of each value (over test games) */
+  readonly within: Record<Linear, number>
+  /** the cluster-robust covariance of gain and gap */
+  readonly gainGap: number
+  readonly games: number
+}
+
 /**
- * The estimates of one (weak, strong, method) with hierarchical paired-bootstrap intervals: seeds
- * resampled, then puzzles within each drawn seed. With one seed only puzzles are resampled.
+ * One seed's statistics and their variances over its test games. Each statistic's residual is summed
+ * within a game and the game sums are treated as independent: V = G/(G-1) sum_g (sum_i e_i)^2 / n^2.
  */
-export const bootstrap = (seeds: ReadonlyArray<Outcomes>, options: BootstrapOptions = {}): Record<Statistic, Interval> => {
-  const S = seeds.length
-  const B = options.replicates ?? 2000
-  const alpha = (1 - (options.level ?? 0.95)) / 2
-  const counts = new Int32Array(S * CELLS)
-  seeds.forEach((o, k) => {
-    for (let i = 0; i < o.length; i++) counts[k * CELLS + o[i]!]!++
-  })
-  // per seed: quantities and their within-seed variances; the seed means; the shrink factors
-  const q = new Float64Array(S * Q)
-  const within = new Float64Array(Q)
-  const v = new Float64Array(Q)
-  const one = new Float64Array(Q)
-  for (let k = 0; k < S; k++) {
-    seedQuantities(counts, k * CELLS, one, v)
-    q.set(one, k * Q)
-    for (let j = 0; j < Q; j++) within[j] = within[j]! + v[j]! / S
+const seedValues = (seed: SeedOutcomes, baselineZero: boolean): SeedValues => {
+  const { outcomes, games } = seed
+  if (outcomes.length !== games.length) throw new Error(`${outcomes.length} outcomes but ${games.length} game numbers`)
+  const index = new Map<number, number>()
+  const gameOf = new Int32Array(outcomes.length)
+  for (let i = 0; i < outcomes.length; i++) {
+    let g = index.get(games[i]!)
+    if (g === undefined) index.set(games[i]!, g = index.size)
+    gameOf[i] = g
   }
-  const mean = new Float64Array(Q)
-  seedMeans(q, S, mean)
-  const shrink = new Float64Array(Q)
-  for (let j = 0; j < Q && S > 1; j++) {
-    let ss = 0, k = 0
-    for (let s = 0; s < S; s++) {
-      const x = q[s * Q + j]!
-      if (Number.isNaN(x)) continue
-      ss += (x - mean[j]!) ** 2
-      k++
+  const G = index.size
+  // per game: puzzles, and the count of each bit (agreement split by the supervisor being right)
+  const cnt = new Float64Array(G), w = new Float64Array(G), s = new Float64Array(G), c = new Float64Array(G), z = new Float64Array(G)
+  const ar = new Float64Array(G), aw = new Float64Array(G)
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!, g = gameOf[i]!
+    cnt[g]!++
+    if (o & WEAK) w[g]!++
+    if (o & STUDENT) s[g]!++
+    if (o & CEILING) c[g]!++
+    if (o & ZERO) z[g]!++
+    if (o & AGREE) {
+      if (o & WEAK) ar[g]!++
+      else aw[g]!++
     }
-    const between = k > 1 ? ss / (k - 1) : 0
-    shrink[j] = between > 0 ? Math.sqrt(Math.max(0, (S / (S - 1)) * (1 - within[j]! / between))) : 0
   }
-  const point = derive(mean)
-  const draws = Object.fromEntries(STATISTICS.map((k) => [k, new Float64Array(B)])) as Record<Statistic, Float64Array>
-  const r = fast(options.seed ?? 1)
-  const rep = new Int32Array(CELLS)
-  const repQ = new Float64Array(S * Q)
-  const repMean = new Float64Array(Q)
-  for (let b = 0; b < B; b++) {
-    for (let k = 0; k < S; k++) {
-      const from = S === 1 ? 0 : Math.floor(r() * S)
-      const o = seeds[from]!
-      const n = o.length
-      rep.fill(0)
-      for (let i = 0; i < n; i++) rep[o[Math.floor(r() * n)]!]!++
-      seedQuantities(rep, 0, one, undefined)
-      for (let j = 0; j < Q; j++) {
-        const qk = q[from * Q + j]!
-        // the drawn seed's puzzle noise around its own value, re-centred on its shrunk seed effect
-        repQ[k * Q + j] = S === 1 ? one[j]! : one[j]! - qk + mean[j]! + shrink[j]! * (qk - mean[j]!)
-      }
+  const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0)
+  const n = outcomes.length, N = Math.max(1, n)
+  const W = sum(w), Sx = sum(s), C = sum(c), Z = sum(z), AR = sum(ar), AW = sum(aw)
+  const value: Record<Linear, number> = {
+    accWeak: W / N,
+    accStudent: Sx / N,
+    accCeiling: C / N,
+    accZeroShot: Z / N,
+    gain: (Sx - W) / N,
+    gap: (C - W) / N,
+    gainOverBest: (Sx - (baselineZero ? Z : W)) / N,
+    agreeWhenWeakRight: W > 0 ? AR / W : Number.NaN,
+    agreeWhenWeakWrong: n - W > 0 ? AW / (n - W) : Number.NaN
+  }
+  // each game's summed residual of every statistic, and the statistic's denominator
+  const residual: Record<Linear, (g: number) => number> = {
+    accWeak: (g) => w[g]! - cnt[g]! * value.accWeak,
+    accStudent: (g) => s[g]! - cnt[g]! * value.accStudent,
+    accCeiling: (g) => c[g]! - cnt[g]! * value.accCeiling,
+    accZeroShot: (g) => z[g]! - cnt[g]! * value.accZeroShot,
+    gain: (g) => s[g]! - w[g]! - cnt[g]! * value.gain,
+    gap: (g) => c[g]! - w[g]! - cnt[g]! * value.gap,
+    gainOverBest: (g) => s[g]! - (baselineZero ? z[g]! : w[g]!) - cnt[g]! * value.gainOverBest,
+    agreeWhenWeakRight: (g) => ar[g]! - w[g]! * value.agreeWhenWeakRight,
+    agreeWhenWeakWrong: (g) => aw[g]! - (cnt[g]! - w[g]!) * value.agreeWhenWeakWrong
+  }
+  const denominator: Record<Linear, number> = {
+    accWeak: N, accStudent: N, accCeiling: N, accZeroShot: N, gain: N, gap: N, gainOverBest: N,
+    agreeWhenWeakRight: W, agreeWhenWeakWrong: n - W
+  }
+  const scale = G > 1 ? G / (G - 1) : Number.NaN
+  const within = {} as Record<Linear, number>
+  for (const k of LINEAR) {
+    if (Number.isNaN(value[k])) {
+      within[k] = Number.NaN
+      continue
     }
-    seedMeans(repQ, S, repMean)
-    const e = derive(repMean)
-    for (const k of STATISTICS) draws[k][b] = e[k]
+    let ss = 0
+    for (let g = 0; g < G; g++) ss += residual[k](g) ** 2
+    within[k] = (scale * ss) / denominator[k] ** 2
   }
+  let cov = 0
+  for (let g = 0; g < G; g++) cov += residual.gain(g) * residual.gap(g)
+  return { value, within, gainGap: (scale * cov) / (N * N), games: G }
+}
+
+const mean = (xs: ReadonlyArray<number>) => xs.reduce((a, x) => a + x, 0) / xs.length
+const sampleVar = (xs: ReadonlyArray<number>) => {
+  const m = mean(xs)
+  return xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)
+}
+
+/**
+ * Fieller's interval for a / b from estimates with variances vaa, vbb and covariance vab, at the t
+ * quantile `t`: the set of r with (a - r b)^2 <= t^2 (vaa - 2 r vab + r^2 vbb). Unbounded (both
+ * ends infinite) when b is not distinguishable from 0 at that level.
+ */
+export const fieller = (a: number, b: number, vaa: number, vbb: number, vab: number, t: number): { lo: number; hi: number } => {
+  const t2 = t * t
+  const qa = b * b - t2 * vbb, qb = a * b - t2 * vab, qc = a * a - t2 * vaa
+  if (!(qa > 0)) return { lo: Number.NEGATIVE_INFINITY, hi: Number.POSITIVE_INFINITY }
+  const root = Math.sqrt(Math.max(0, qb * qb - qa * qc))
+  return { lo: (qb - root) / qa, hi: (qb + root) / qa }
+}
+
+/**
+ * The estimates of one (weak, strong, method) over its seeds, each with its interval (see the
+ * module's header). Seeds where a rate has no puzzle of its kind are left out of that rate.
+ */
+export const intervals = (seeds: ReadonlyArray<SeedOutcomes>, options: IntervalOptions = {}): Record<Statistic, Interval> => {
+  if (seeds.length === 0) throw new Error("no seeds to estimate from")
+  const level = options.level ?? 0.95
+  // the better baseline of the two, chosen on the seed means (pooled over seeds, equally weighted)
+  const pre = seeds.map((s) => seedValues(s, false).value)
+  const baselineZero = mean(pre.map((v) => v.accZeroShot)) > mean(pre.map((v) => v.accWeak))
+  const per = seeds.map((s) => seedValues(s, baselineZero))
   const out = {} as Record<Statistic, Interval>
-  for (const k of STATISTICS) {
-    // NaN (a rate with no puzzle of its kind) is left out of the quantiles
-    const xs = draws[k].filter((x) => !Number.isNaN(x)).sort()
-    out[k] = xs.length
-      ? { est: point[k], lo: quantile(xs, alpha), hi: quantile(xs, 1 - alpha) }
-      : { est: point[k], lo: Number.NaN, hi: Number.NaN }
+  for (const k of LINEAR) {
+    const defined = per.filter((p) => !Number.isNaN(p.value[k]))
+    if (defined.length === 0) {
+      out[k] = { est: Number.NaN, lo: Number.NaN, hi: Number.NaN, se: Number.NaN, df: Number.NaN, varPuzzles: Number.NaN, varSeeds: Number.NaN }
+      continue
+    }
+    const S = defined.length
+    const est = mean(defined.map((p) => p.value[k]))
+    const varPuzzles = mean(defined.map((p) => p.within[k])) / S
+    const [variance, df, varSeeds] = S > 1
+      ? (() => {
+        const v = sampleVar(defined.map((p) => p.value[k])) / S
+        return [v, S - 1, Math.max(0, v - varPuzzles)] as const
+      })()
+      : [varPuzzles, defined[0]!.games - 1, Number.NaN] as const
+    const se = Math.sqrt(variance)
+    const t = df >= 1 ? tQuantile(level, df) : Number.NaN
+    out[k] = { est, lo: est - t * se, hi: est + t * se, se, df, varPuzzles, varSeeds }
   }
+  // PGR: Fieller on the seed means of gain and gap, with their covariance from the same source as theirs
+  const S = per.length
+  const g = out.gain.est, d = out.gap.est
+  const [vgg, vdd, vgd, df] = S > 1
+    ? (() => {
+      const gs = per.map((p) => p.value.gain), ds = per.map((p) => p.value.gap)
+      const mg = mean(gs), md = mean(ds)
+      const cov = gs.reduce((a, x, i) => a + (x - mg) * (ds[i]! - md), 0) / (S - 1)
+      return [sampleVar(gs) / S, sampleVar(ds) / S, cov / S, S - 1] as const
+    })()
+    : [per[0]!.within.gain, per[0]!.within.gap, per[0]!.gainGap, per[0]!.games - 1] as const
+  const pgr = d > 0 ? g / d : g >= 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
+  const f = df >= 1 ? fieller(g, d, vgg, vdd, vgd, tQuantile(level, df)) : { lo: Number.NaN, hi: Number.NaN }
+  out.pgr = { est: pgr, lo: f.lo, hi: f.hi, se: Number.NaN, df, varPuzzles: Number.NaN, varSeeds: Number.NaN }
   return out
 }

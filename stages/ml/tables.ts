@@ -133,10 +133,27 @@ export const SummaryStatistics = [
 
 const nullableFloat = () => C.nullable(C.float64)
 
+/** The columns of one family-adjusted comparison `prefix` (families.ts). */
+const familyColumns = <P extends string>(prefix: P) => ({
+  [`${prefix}Family`]: C.utf8,
+  [`${prefix}P`]: nullableFloat(),
+  [`${prefix}PHolm`]: nullableFloat(),
+  [`${prefix}LoFamily`]: nullableFloat(),
+  [`${prefix}HiFamily`]: nullableFloat(),
+  [`${prefix}Survives`]: C.bool
+}) as Record<`${P}${"Family"}`, typeof C.utf8> & Record<`${P}${"P" | "PHolm" | "LoFamily" | "HiFamily"}`, ReturnType<typeof nullableFloat>> & Record<`${P}Survives`, typeof C.bool>
+
+/** The statistics whose variance the summary splits into test puzzles and seeds. */
+const Components = ["studentMinusWeak", "ceilingMinusWeak", "studentMinusMaxWeakZeroShot"] as const
+
 /**
- * Per (weak, strong, method, student checkpoint): seed means of every statistic with a 95% interval
- * from the hierarchical paired bootstrap (stats.ts). `pgrReadable`: the (ceiling - weak) interval
- * lies above 0, so PGR has a denominator known to be positive.
+ * Per (weak, strong, method, student checkpoint): seed means of every statistic with its
+ * per-comparison 95% interval (stats.ts: t over seeds, Fieller's for PGR). `pgrReadable`: the
+ * (ceiling - weak) interval lies above 0, so PGR has a denominator known to be positive.
+ * `...VarPuzzles` / `...VarSeeds`: the variance of the seed mean explained by test puzzles (by games)
+ * and added by seeds. `studentMinusMaxWeakZeroShot...`: that gain as a member of its family (every
+ * cell at this checkpoint): p-value, Holm-adjusted p-value, simultaneous interval, and whether it
+ * survives the family.
  */
 export const Summary = Artifact.table("Summary", {
   weak: C.utf8,
@@ -150,6 +167,11 @@ export const Summary = Artifact.table("Summary", {
     `${(typeof SummaryStatistics)[number]}${"" | "Lo95" | "Hi95"}`,
     ReturnType<typeof nullableFloat>
   >,
+  ...Object.fromEntries(Components.flatMap((k) => [[`${k}VarPuzzles`, nullableFloat()], [`${k}VarSeeds`, nullableFloat()]])) as Record<
+    `${(typeof Components)[number]}${"VarPuzzles" | "VarSeeds"}`,
+    ReturnType<typeof nullableFloat>
+  >,
+  ...familyColumns("studentMinusMaxWeakZeroShot"),
   pgrReadable: C.bool,
   interval: C.utf8
 })
@@ -178,7 +200,8 @@ export const Checkpoints = Artifact.table("Checkpoints", {
 /**
  * Each method against naive fine-tuning on the same supervisor, student size and seeds: the paired
  * difference of their students' test accuracy (method - naive) at each checkpoint, with the same
- * hierarchical bootstrap (the same resampled puzzles score both students).
+ * intervals (the same puzzles score both students), and as a member of the family of every method
+ * comparison at that checkpoint (`methodMinusVersus...`, families.ts).
  */
 export const MethodComparisons = Artifact.table("MethodComparisons", {
   weak: C.utf8,
@@ -191,5 +214,6 @@ export const MethodComparisons = Artifact.table("MethodComparisons", {
   accVersus: nullableFloat(),
   methodMinusVersus: nullableFloat(),
   methodMinusVersusLo95: nullableFloat(),
-  methodMinusVersusHi95: nullableFloat()
+  methodMinusVersusHi95: nullableFloat(),
+  ...familyColumns("methodMinusVersus")
 })
