@@ -120,6 +120,7 @@ export const build = async () => {
       "bench-data": "scripts/bench-data.ts",
       "bench-train": "scripts/bench-train.ts",
       coverage: "scripts/coverage.ts",
+      families: "scripts/families.ts",
       "val-score": "scripts/val-score.ts"
     },
     format: "esm",

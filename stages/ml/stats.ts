@@ -209,6 +209,26 @@ export const fieller = (a: number, b: number, vaa: number, vbb: number, vab: num
   return { lo: (qb - root) / qa, hi: (qb + root) / qa }
 }
 
+/** A mean over seeds with Student's t interval (S - 1 df), from the per-seed values alone. */
+export const overSeeds = (values: ReadonlyArray<number>, level = 0.95): Pick<Interval, "est" | "lo" | "hi" | "se" | "df"> => {
+  const S = values.length
+  const est = mean(values)
+  if (S < 2) return { est, lo: Number.NaN, hi: Number.NaN, se: Number.NaN, df: Number.NaN }
+  const se = Math.sqrt(sampleVar(values) / S)
+  const t = tQuantile(level, S - 1)
+  return { est, lo: est - t * se, hi: est + t * se, se, df: S - 1 }
+}
+
+/** PGR of the seed means of `gains` and `gaps` (paired by seed), with Fieller's interval on S - 1 df. */
+export const pgrOverSeeds = (gains: ReadonlyArray<number>, gaps: ReadonlyArray<number>, level = 0.95): { est: number; lo: number; hi: number } => {
+  const S = gains.length
+  const g = mean(gains), d = mean(gaps)
+  const est = d > 0 ? g / d : g >= 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
+  if (S < 2) return { est, lo: Number.NaN, hi: Number.NaN }
+  const cov = gains.reduce((a, x, i) => a + (x - g) * (gaps[i]! - d), 0) / (S - 1)
+  return { est, ...fieller(g, d, sampleVar(gains) / S, sampleVar(gaps) / S, cov / S, tQuantile(level, S - 1)) }
+}
+
 /**
  * The estimates of one (weak, strong, method) over its seeds, each with its interval (see the
  * module's header). Seeds where a rate has no puzzle of its kind are left out of that rate.
@@ -228,31 +248,26 @@ export const intervals = (seeds: ReadonlyArray<SeedOutcomes>, options: IntervalO
       continue
     }
     const S = defined.length
-    const est = mean(defined.map((p) => p.value[k]))
     const varPuzzles = mean(defined.map((p) => p.within[k])) / S
-    const [variance, df, varSeeds] = S > 1
-      ? (() => {
-        const v = sampleVar(defined.map((p) => p.value[k])) / S
-        return [v, S - 1, Math.max(0, v - varPuzzles)] as const
-      })()
-      : [varPuzzles, defined[0]!.games - 1, Number.NaN] as const
-    const se = Math.sqrt(variance)
-    const t = df >= 1 ? tQuantile(level, df) : Number.NaN
-    out[k] = { est, lo: est - t * se, hi: est + t * se, se, df, varPuzzles, varSeeds }
+    if (S > 1) {
+      const i = overSeeds(defined.map((p) => p.value[k]), level)
+      out[k] = { ...i, varPuzzles, varSeeds: Math.max(0, i.se * i.se - varPuzzles) }
+    } else {
+      const est = defined[0]!.value[k], se = Math.sqrt(varPuzzles), df = defined[0]!.games - 1
+      const t = df >= 1 ? tQuantile(level, df) : Number.NaN
+      out[k] = { est, lo: est - t * se, hi: est + t * se, se, df, varPuzzles, varSeeds: Number.NaN }
+    }
   }
   // PGR: Fieller on the seed means of gain and gap, with their covariance from the same source as theirs
-  const S = per.length
-  const g = out.gain.est, d = out.gap.est
-  const [vgg, vdd, vgd, df] = S > 1
-    ? (() => {
-      const gs = per.map((p) => p.value.gain), ds = per.map((p) => p.value.gap)
-      const mg = mean(gs), md = mean(ds)
-      const cov = gs.reduce((a, x, i) => a + (x - mg) * (ds[i]! - md), 0) / (S - 1)
-      return [sampleVar(gs) / S, sampleVar(ds) / S, cov / S, S - 1] as const
-    })()
-    : [per[0]!.within.gain, per[0]!.within.gap, per[0]!.gainGap, per[0]!.games - 1] as const
-  const pgr = d > 0 ? g / d : g >= 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
-  const f = df >= 1 ? fieller(g, d, vgg, vdd, vgd, tQuantile(level, df)) : { lo: Number.NaN, hi: Number.NaN }
-  out.pgr = { est: pgr, lo: f.lo, hi: f.hi, se: Number.NaN, df, varPuzzles: Number.NaN, varSeeds: Number.NaN }
+  if (per.length > 1) {
+    const f = pgrOverSeeds(per.map((p) => p.value.gain), per.map((p) => p.value.gap), level)
+    out.pgr = { ...f, se: Number.NaN, df: per.length - 1, varPuzzles: Number.NaN, varSeeds: Number.NaN }
+  } else {
+    const [one] = per as [SeedValues]
+    const g = one.value.gain, d = one.value.gap, df = one.games - 1
+    const est = d > 0 ? g / d : g >= 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
+    const f = df >= 1 ? fieller(g, d, one.within.gain, one.within.gap, one.gainGap, tQuantile(level, df)) : { lo: Number.NaN, hi: Number.NaN }
+    out.pgr = { est, ...f, se: Number.NaN, df, varPuzzles: Number.NaN, varSeeds: Number.NaN }
+  }
   return out
 }
