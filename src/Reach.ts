@@ -4,13 +4,14 @@
  *
  * A node whose key the plan can compute needs exactly the record of that key. A node whose key
  * cannot be computed yet (an upstream record is missing or damaged, so the upstream must run
- * first) needs every record that its key could turn out to name: a record whose stage, version,
- * code fingerprint and canonical params are the node's, whose input ports are the node's, and whose
- * inputs agree with every input hash that is known (those of upstream nodes that are cached). Only
- * the unknown input hashes are left open, so a record that differs in anything the node can already
- * see is never kept for it.
- * The record's pipeline and node id are not compared: a key does not hold them, and a record
- * committed by another pipeline (or under another id of an identical node) serves this one too.
+ * first) needs every record that its key could turn out to name: a record of the same node id (or
+ * one of its aliases) whose stage, version, code fingerprint and canonical params are the node's,
+ * whose input ports are the node's, and whose inputs agree with every input hash that is known
+ * (those of upstream nodes that are cached). Only the unknown input hashes are left open, so a record
+ * that differs in anything the node can already see is never kept for it. The node id keeps a stage
+ * whose params do not tell its nodes apart (the toy's `square`) from keeping every record of that
+ * stage; the pipeline is not compared, since a record committed by another pipeline with the same
+ * node serves this one too (keys do not hold the pipeline).
  */
 import { canonicalJson } from "./Key.ts"
 import type { Graph, GraphNode } from "./Pipeline.ts"
@@ -21,7 +22,8 @@ import type { RecordView } from "./store/Records.ts"
 /** What a node of unknown key would hold in its record, its known input hashes included. */
 export interface Pattern {
   readonly pipeline: string
-  readonly node: string
+  /** the node's id and aliases */
+  readonly ids: ReadonlyArray<string>
   readonly stage: string
   readonly version: number | string
   readonly fingerprint: string
@@ -47,7 +49,7 @@ const patternOf = (graph: Graph, node: GraphNode, known: (id: string) => NodeRec
   }
   return {
     pipeline: graph.pipeline,
-    node: node.id,
+    ids: [node.id, ...node.aliases],
     stage: node.stage.name,
     version: node.stage.version,
     fingerprint: node.stage.fingerprint(),
@@ -73,6 +75,7 @@ export const reach = (graph: Graph, view: RecordView): Reached => {
 /** Whether a record is one a node of this pattern could need (see the module header). */
 export const matches = (pattern: Pattern, record: NodeRecord): boolean => {
   if (record.stage !== pattern.stage || record.version !== pattern.version || record.fingerprint !== pattern.fingerprint) return false
+  if (!pattern.ids.includes(record.node)) return false
   const ports = Object.keys(record.inputs)
   if (ports.length !== pattern.ports.length || ports.sort().some((p, i) => p !== pattern.ports[i])) return false
   for (const port in pattern.inputs) if (record.inputs[port] !== pattern.inputs[port]) return false
