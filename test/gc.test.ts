@@ -3,7 +3,7 @@
 // it claims nothing it did not do. Also the run summaries gc takes as roots.
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { bytes } from "../src/cli/format.ts"
@@ -72,6 +72,13 @@ describe("runs are roots: every run leaves a summary, and gc keeps what recent r
     assert.strictEqual(kept.code, 0, kept.stderr)
     assert.match(kept.stdout, /removed 0 records and 0 objects \(0 B\); kept 11 records reached by presets, 9 more used by 2 runs of the last 30 days/)
     assert.match(cli(["plan", "toy", "--set", "clip=40", "--cache-dir", cache]).stdout, /0 to run, 11 cached/)
+
+    // A summary that does not decode is named, and its run is not taken as a root; gc goes on.
+    writeFileSync(join(cache, "history", "20260101T000000Z-1-0badbad0.json"), "{ truncated")
+    const warned = cli(["gc", "--dry-run", "--grace", "0", "--cache-dir", cache])
+    assert.strictEqual(warned.code, 0, warned.stderr)
+    assert.match(warned.stderr, /^warning: run summary 20260101T000000Z-1-0badbad0 is unreadable \(.+\): what that run used is not kept for it\n$/)
+    assert.match(warned.stdout, /would remove 0 records/)
 
     // Within the grace period nothing goes, and gc says that is why.
     assert.match(cli(["gc", "--dry-run", "--keep-runs", "0", "--cache-dir", cache]).stdout, /would remove 0 records.*9 more written within the grace period/)
