@@ -174,7 +174,7 @@ export const makeLive = (stream: NodeJS.WriteStream) => {
   }
 }
 
-/** `reporter`, closed when the layer's scope closes (on success, failure or interruption alike). */
+/** A reporter closed when the layer's scope closes (on success, failure or interruption alike). */
 const scoped = (make: () => ReporterShape) => Layer.effect(Reporter, Effect.acquireRelease(Effect.sync(make), (r) => r.close))
 
 /** The live view on `stream`, its timer tied to the layer's scope. */
