@@ -136,7 +136,7 @@ export const make = (options: { readonly recheck?: boolean } = {}) =>
       return body.pipe(
         Effect.mapError((e: StageFailed | StoreError) => (e._tag === "StageFailed" ? e : failed(e))),
         // The log of a failure is kept (a failed node has no record): `pipeline show` prints it.
-        Effect.tapError((e) => records.saveFailure(job.pipeline, job.node, [...lines, `FAILED: ${e.message}`].join("\n") + "\n").pipe(Effect.ignore))
+        Effect.tapError((e) => records.saveFailure(job.pipeline, job.node, job.key, [...lines, `FAILED: ${e.message}`].join("\n") + "\n").pipe(Effect.ignore))
       )
     }
     return Rebuilder.of({ build })

@@ -1,9 +1,13 @@
 /**
  * Run reporting. The scheduler emits events; a reporter turns them into what a person sees: on a
  * terminal a live view of the running nodes (progress, rate, ETA) above which finished nodes scroll,
- * otherwise plain timestamped lines (CI logs, files). `layerCollect` keeps events for tests.
+ * otherwise plain timestamped lines (CI logs, files). The console reporter heeds the minimum log
+ * level (`--log-level`, effect/cli's global flag): failures are errors, skipped, cancelled and
+ * repaired nodes warnings, everything else info; above info there is no live view, and `none`
+ * prints nothing. A live view's redraw timer lives in the layer's scope, so it is stopped however
+ * the run ends. `layerCollect` keeps events for tests.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, LogLevel, References } from "effect"
 import { type Reason, reasonText } from "./Reason.ts"
 import type { Progress } from "./Stage.ts"
 
@@ -22,11 +26,27 @@ export type RunEvent =
   | { readonly _tag: "Cancelled"; readonly node: string }
   | { readonly _tag: "Repaired"; readonly node: string; readonly object: string }
 
-export class Reporter extends Context.Service<Reporter, {
+export interface ReporterShape {
   readonly emit: (e: RunEvent) => void
-  /** Stops any live display (called once at the end of a run). */
+  /** Stops any live display (at the end of a run; the console layers also do it when their scope closes). */
   readonly close: Effect.Effect<void>
-}>()("w2s/Reporter") {}
+}
+
+export class Reporter extends Context.Service<Reporter, ReporterShape>()("w2s/Reporter") {}
+
+/** How severe an event is, for the minimum log level. */
+export const levelOf = (e: RunEvent): LogLevel.LogLevel => {
+  switch (e._tag) {
+    case "Failed":
+      return "Error"
+    case "Skipped":
+    case "Cancelled":
+    case "Repaired":
+      return "Warn"
+    default:
+      return "Info"
+  }
+}
 
 const clock = () => new Date().toISOString().slice(11, 19)
 const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`)
@@ -154,10 +174,23 @@ export const makeLive = (stream: NodeJS.WriteStream) => {
   }
 }
 
-/** Plain lines on stderr, or the live view when stderr is a terminal. */
-export const layerConsole = Layer.sync(Reporter, () =>
-  process.stderr.isTTY && !process.env.CI ? makeLive(process.stderr) : makeLines((l) => process.stderr.write(l + "\n"))
-)
+/** A reporter closed when the layer's scope closes (on success, failure or interruption alike). */
+const scoped = (make: () => ReporterShape) => Layer.effect(Reporter, Effect.acquireRelease(Effect.sync(make), (r) => r.close))
+
+/** The live view on `stream`, its timer tied to the layer's scope. */
+export const layerLive = (stream: NodeJS.WriteStream) => scoped(() => makeLive(stream))
+
+/**
+ * Plain lines on stderr, or the live view when stderr is a terminal, showing the events at or above
+ * the minimum log level (info unless `--log-level` says otherwise).
+ */
+export const layerConsole = Layer.unwrap(Effect.map(References.MinimumLogLevel, (minimum) => {
+  const shown = LogLevel.isGreaterThanOrEqualTo(minimum)
+  if (minimum === "None") return layerSilent
+  if (process.stderr.isTTY && !process.env.CI && LogLevel.isLessThanOrEqualTo(minimum, "Info")) return layerLive(process.stderr)
+  const lines = makeLines((l) => process.stderr.write(l + "\n"))
+  return Layer.succeed(Reporter, { emit: (e) => void (shown(levelOf(e)) && lines.emit(e)), close: lines.close })
+}))
 
 /** Reports nothing. */
 export const layerSilent = Layer.succeed(Reporter, { emit: () => {}, close: Effect.void })

@@ -27,6 +27,11 @@ export interface RunOptions {
   readonly jobs: number
   readonly force?: (id: string) => boolean
   readonly keepGoing?: boolean
+  /**
+   * Told each node's outcome as soon as it is known (a node repaired and run again is told twice):
+   * what a run that is interrupted or fails still knows of what it used and committed.
+   */
+  readonly onOutcome?: (outcome: NodeOutcome) => void
 }
 
 export type Outcome = "cached" | "ran" | "reused" | "failed" | "skipped" | "cancelled"
@@ -113,6 +118,7 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
       cached: thePlan.nodes.filter((n) => n.status === "cached").map((n) => n.id)
     })
     const outcomes = new Map<string, NodeOutcome>()
+    const told = options.onOutcome ?? (() => {})
     // Nodes cached at planning time are settled here, without a fiber each: a no-op run stays cheap.
     const settled = new Map<string, Committed | undefined>()
     const toRun: Array<GraphNode> = []
@@ -120,7 +126,9 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
       const p = planned.get(n.id)!
       if (p.status === "cached") {
         settled.set(n.id, p.record)
-        outcomes.set(n.id, { id: n.id, stage: n.stage.name, outcome: "cached", key: p.key })
+        const o: NodeOutcome = { id: n.id, stage: n.stage.name, outcome: "cached", key: p.key }
+        outcomes.set(n.id, o)
+        told(o)
       } else {
         toRun.push(n)
       }
@@ -130,7 +138,11 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
     const upstreamRecord = (id: string) => (settled.has(id) ? Effect.succeed(settled.get(id)) : Deferred.await(done.get(id)!))
     const jobs = yield* Semaphore.make(Math.max(1, options.jobs))
     const slot = jobs.withPermits(1)
-    const record = (o: NodeOutcome) => Effect.sync(() => void outcomes.set(o.id, o))
+    const record = (o: NodeOutcome) =>
+      Effect.sync(() => {
+        outcomes.set(o.id, o)
+        told(o)
+      })
 
     const runNode = (node: GraphNode) =>
       Effect.gen(function*() {

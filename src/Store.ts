@@ -1,8 +1,8 @@
 /**
  * The content-addressed store, as four services (see `store/`): `Objects` (immutable blobs named by
  * their sha256), `Records` (one record per node key, the commit point; refs; failure logs; the
- * record index), `Locks` (one per key) and `Runs` (the runs `gc` must respect, and the sweep of dead
- * processes' leftovers). This module composes them into the layers the CLI and tests provide:
+ * record index), `Locks` (one per key) and `Runs` (the runs `gc` must respect, the history of run
+ * summaries that are `gc`'s roots beside the presets, and the sweep of dead processes' leftovers). This module composes them into the layers the CLI and tests provide:
  * `layerDisk(root)` (the default, `./cache`) and `layerMemory` (tests). Both give the same guarantees:
  *
  * - objects are written whole or not at all (temp file, fsync, rename); records last;

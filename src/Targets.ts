@@ -43,6 +43,35 @@ export const nearest = (name: string, ids: Iterable<string>, count = 3, cutoff =
   return scored.sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : 1)).slice(0, count).map(([, id]) => id)
 }
 
+/** The ids of the nodes whose id or alias matches one of `globs`; a glob that matches none fails. */
+const matching = (graph: Graph, globs: ReadonlyArray<string>, what: string): Result.Result<ReadonlySet<string>, NotFound> => {
+  const ids = new Set<string>()
+  for (const g of globs) {
+    const one = matcher([g])
+    let any = false
+    for (const n of graph.nodes) {
+      if (one(n.id) || n.aliases.some(one)) {
+        ids.add(n.id)
+        any = true
+      }
+    }
+    if (!any) {
+      const near = nearest(g, graph.byId.keys())
+      const known = near.length ? near : nearest(g, graph.byId.keys(), 3, Infinity)
+      return Result.fail(new NotFound({ what, name: g, known, nearest: true }))
+    }
+  }
+  return Result.succeed(ids)
+}
+
+/**
+ * Which nodes of `graph` the `--force` globs name, by id or alias as targets are named. A glob that
+ * matches no node of the graph fails with `NotFound`, as a target glob does: forcing nothing is a
+ * typo, not a request.
+ */
+export const forced = (graph: Graph, globs: ReadonlyArray<string>): Result.Result<(id: string) => boolean, NotFound> =>
+  Result.map(matching(graph, globs, `node of ${graph.pipeline} (--force)`), (ids) => (id: string) => ids.has(id))
+
 /**
  * The graph restricted to the nodes that match `globs` and everything upstream of them, in the
  * graph's (topological) order; the whole graph when `globs` is empty. A glob that matches no node
@@ -50,22 +79,9 @@ export const nearest = (name: string, ids: Iterable<string>, count = 3, cutoff =
  */
 export const select = (graph: Graph, globs: ReadonlyArray<string>): Result.Result<Graph, NotFound> => {
   if (globs.length === 0) return Result.succeed(graph)
-  const wanted = new Set<string>()
-  for (const g of globs) {
-    const one = matcher([g])
-    let any = false
-    for (const n of graph.nodes) {
-      if (one(n.id) || n.aliases.some(one)) {
-        wanted.add(n.id)
-        any = true
-      }
-    }
-    if (!any) {
-      const near = nearest(g, graph.byId.keys())
-      const known = near.length ? near : nearest(g, graph.byId.keys(), 3, Infinity)
-      return Result.fail(new NotFound({ what: `node of ${graph.pipeline}`, name: g, known, nearest: true }))
-    }
-  }
+  const matched = matching(graph, globs, `node of ${graph.pipeline}`)
+  if (Result.isFailure(matched)) return Result.fail(matched.failure)
+  const wanted = new Set(matched.success)
   // Upstream closure: walk back from the wanted nodes.
   const stack = [...wanted]
   while (stack.length) {

@@ -358,16 +358,16 @@ describe("verify and gc", () => {
     assert.strictEqual(v.stdout.match(/does not match its hash/g)?.length, objects.length)
   })
 
-  it("gc keeps what presets reach and removes the rest", () => {
+  it("gc keeps what presets reach and removes the rest (runs not taken as roots: --keep-runs 0)", () => {
     const cache = tempCache()
     assert.strictEqual(cli(["run", "toy", "--cache-dir", cache]).code, 0)
     assert.strictEqual(cli(["run", "toy", "--set", "clip=40", "--cache-dir", cache]).code, 0)
-    const dry = cli(["gc", "--dry-run", "--grace", "0", "--cache-dir", cache])
+    const before = snapshot(cache)
+    const dry = cli(["gc", "--dry-run", "--grace", "0", "--keep-runs", "0", "--cache-dir", cache])
     assert.strictEqual(dry.code, 0, dry.stderr)
     assert.match(dry.stdout, /would remove 9 records/)
-    const before = snapshot(cache)
-    assert.deepStrictEqual(snapshot(cache), before)
-    const real = cli(["gc", "--grace", "0", "--cache-dir", cache])
+    assert.deepStrictEqual(snapshot(cache), before, "a dry run removes nothing")
+    const real = cli(["gc", "--grace", "0", "--keep-runs", "0", "--cache-dir", cache])
     assert.match(real.stdout, /removed 9 records/)
     assert.match(cli(["run", "toy", "--cache-dir", cache]).stdout, /0 ran, 11 cached/)
     assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
@@ -377,8 +377,8 @@ describe("verify and gc", () => {
   it("gc's roots are the users' pipelines: a fixture's results are not kept", () => {
     const cache = tempCache()
     assert.strictEqual(cli(["run", "bench-dag", "--cache-dir", cache], FIXTURES).code, 0) // its default preset, 200 nodes
-    assert.match(cli(["gc", "--dry-run", "--grace", "0", "--cache-dir", cache], FIXTURES).stdout, /would remove 0 records/)
-    assert.match(cli(["gc", "--grace", "0", "--cache-dir", cache]).stdout, /removed 200 records/)
+    assert.match(cli(["gc", "--dry-run", "--grace", "0", "--keep-runs", "0", "--cache-dir", cache], FIXTURES).stdout, /would remove 0 records/)
+    assert.match(cli(["gc", "--grace", "0", "--keep-runs", "0", "--cache-dir", cache]).stdout, /removed 200 records/)
   })
 })
 
@@ -430,8 +430,8 @@ describe("gc while a run is active", () => {
     assert.notMatch(err, /repaired/, "gc removed something the run still needed")
     assert.match(cli(["verify", "--cache-dir", cache]).stdout, /no damage found/)
     assert.match(cli(slow).stdout, / 0 ran, 16 cached/)
-    // Once no run is active, gc removes what no preset reaches: the clip=40 results.
-    assert.match(cli(["gc", "--grace", "0", "--cache-dir", cache]).stdout, /removed [1-9]\d* records/)
+    // Once no run is active, gc removes what no preset reaches (runs not taken as roots): the clip=40 results.
+    assert.match(cli(["gc", "--grace", "0", "--keep-runs", "0", "--cache-dir", cache]).stdout, /removed [1-9]\d* records/)
   }, 60_000)
 })
 

@@ -46,9 +46,16 @@ describe("the backend in keys", () => {
     assert.deepStrictEqual(keys("auto"), keys(here))
   })
 
-  it("a backend that does not load fails, naming it, rather than another computing under its key", async () => {
-    if (installedHere("node")) return // here it would load
+  // `backend` loads one backend per process: each of the two cases below is this file's only call,
+  // and which one runs depends on whether @tensorflow/tfjs-node is installed here.
+  it.skipIf(installedHere("node"))("a backend that does not load fails, naming it, rather than another computing under its key (skipped where tfjs-node is installed: it loads)", async () => {
     const e = await backend("node").then(() => undefined, (e: unknown) => e as Error)
     assert.match(String(e?.message), /^backend node \(what auto means where @tensorflow\/tfjs-node is installed\) does not load here: .*; --set backend=wasm chooses another$/)
+  })
+
+  it.runIf(installedHere("node"))("where tfjs-node is installed, backend node is tfjs-node itself, never a stand-in under its key (runs only there)", async () => {
+    const b = await backend("node")
+    assert.strictEqual(b.via, "@tensorflow/tfjs-node")
+    assert.strictEqual(b.name, "tensorflow")
   })
 })

@@ -9,6 +9,7 @@ import { TEMP_LEASE_MS, tempLeftOver } from "../src/store/Disk.ts"
 import { sha256 } from "../src/Key.ts"
 import type { NodeRecord } from "../src/Record.ts"
 import { Locks, Runs } from "../src/Store.ts"
+import { newRunId, type RunSummary } from "../src/store/Runs.ts"
 import { damage, diskStore, memoryStore, objects, records, type TestStore } from "./helpers.ts"
 
 const recordFor = (key: string, outputs: NodeRecord["outputs"]): NodeRecord => ({
@@ -28,6 +29,24 @@ const recordFor = (key: string, outputs: NodeRecord["outputs"]): NodeRecord => (
   facts: {},
   log: ["hello"],
   host: { hostname: "h", pid: 1, node: "v20" }
+})
+
+const summaryFor = (id: string): RunSummary => ({
+  format: 1,
+  id,
+  pipeline: "p",
+  preset: "default",
+  sets: ["clip=40"],
+  paramsFiles: [],
+  targets: [],
+  force: [],
+  startedAt: new Date(0).toISOString(),
+  durationMs: 12,
+  counts: { ran: 1, cached: 2, reused: 0, failed: 0, skipped: 0, cancelled: 0 },
+  exit: 0,
+  interrupted: false,
+  keys: [sha256("a"), sha256("b")],
+  host: { hostname: "h", pid: 1 }
 })
 
 const contract = (name: string, make: () => TestStore) =>
@@ -72,13 +91,31 @@ const contract = (name: string, make: () => TestStore) =>
         assert.strictEqual(rec.lookup(key)._tag, "Absent")
       }))
 
-    it.effect("a node's failure log is kept until the next failure", () =>
+    it.effect("a node's failure log is kept until the next failure, and only for the key that failed", () =>
       Effect.gen(function*() {
         const rec = records(make())
-        assert.strictEqual(rec.failure("p", "a/b"), undefined)
-        yield* rec.saveFailure("p", "a/b", "one\n")
-        yield* rec.saveFailure("p", "a/b", "two\n")
-        assert.strictEqual(rec.failure("p", "a/b"), "two\n")
+        const [k1, k2] = [sha256("one"), sha256("two")]
+        assert.strictEqual(rec.failure("p", "a/b", k1), undefined)
+        yield* rec.saveFailure("p", "a/b", k1, "one\n")
+        assert.strictEqual(rec.failure("p", "a/b", k1), "one\n")
+        yield* rec.saveFailure("p", "a/b", k2, "two\n")
+        assert.strictEqual(rec.failure("p", "a/b", k2), "two\n")
+        // the node under other params (another key) has no failure of its own
+        assert.strictEqual(rec.failure("p", "a/b", k1), undefined)
+      }))
+
+    it.effect("run summaries are kept in the history, oldest first, read back as written", () =>
+      Effect.gen(function*() {
+        const runs = Context.get(make(), Runs)
+        assert.deepStrictEqual(yield* runs.history, [])
+        const later = summaryFor(newRunId(new Date(2026, 0, 2)))
+        const earlier = { ...summaryFor(newRunId(new Date(2026, 0, 1))), interrupted: true, exit: 130 }
+        yield* runs.record(later)
+        yield* runs.record(earlier)
+        assert.deepStrictEqual(yield* runs.history, [
+          { _tag: "Read", id: earlier.id, summary: earlier },
+          { _tag: "Read", id: later.id, summary: later }
+        ])
       }))
 
     it.effect("a record whose output is missing, or that is truncated, is damaged, never present", () =>
@@ -294,6 +331,21 @@ describe("the run registry and the leftovers sweep (disk)", () => {
       assert.strictEqual(yield* runs.sweepLeftovers, 2)
       assert.deepStrictEqual(readdirSync(join(dir, "tmp")), [`${process.pid}-in-flight`])
       assert.deepStrictEqual(readdirSync(join(dir, "locks")), [])
+    }))
+
+  it.live("a run summary that does not decode is reported unreadable, with why, never trusted", () =>
+    Effect.gen(function*() {
+      const { dir, store } = diskStore()
+      const runs = Context.get(store, Runs)
+      const good = summaryFor(newRunId(new Date()))
+      yield* runs.record(good)
+      const bad = newRunId(new Date(0))
+      writeFileSync(join(dir, "history", `${bad}.json`), JSON.stringify({ ...good, id: bad, keys: ["not-a-key"] }))
+      const truncated = newRunId(new Date(1000))
+      writeFileSync(join(dir, "history", `${truncated}.json`), readFileSync(join(dir, "history", `${good.id}.json`), "utf8").slice(0, 40))
+      const h = yield* runs.history
+      assert.deepStrictEqual(h.map((e) => [e.id, e._tag]), [[bad, "Unreadable"], [truncated, "Unreadable"], [good.id, "Read"]])
+      assert.match((h[0] as { reason: string }).reason, /keys/)
     }))
 
   it.live("on a cache shared by hosts, another host's temp file is judged by its age, never by a pid here", () =>

@@ -36,7 +36,8 @@ export const plan = Command.make(
   },
   Effect.fn(function*(a) {
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
-    const p = Planner.plan(graph, yield* Records, { force: Targets.matcher(a.force) })
+    const force = yield* Effect.fromResult(Targets.forced(graph, a.force))
+    const p = Planner.plan(graph, yield* Records, { force })
     yield* Effect.yieldNow // a signal that came while planning a huge graph stops it here
     if (a.json) return yield* Console.log(JSON.stringify(planJson(p)))
     yield* Console.log(columns(p.nodes.map((n) => [n.status === "run" ? "run" : "cached", n.id, n.status === "run" ? reasonText(n.reason) : ""])))

@@ -1,4 +1,7 @@
-/** `pipeline run`: plan, then execute what is not cached. */
+/**
+ * `pipeline run`: plan, then execute what is not cached; the run's summary goes to the cache's run
+ * history however it ends (`history.ts`).
+ */
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { availableParallelism } from "node:os"
@@ -6,16 +9,30 @@ import * as Scheduler from "../Scheduler.ts"
 import * as SlurmClient from "../slurm/Client.ts"
 import { UsageError } from "../Errors.ts"
 import * as Targets from "../Targets.ts"
+import { statSync } from "node:fs"
 import { isAbsolute, join, relative, resolve } from "node:path"
 import { findPipeline, presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
 import { figurePorts, writeFigures } from "./figures.ts"
 import { duration } from "./format.ts"
+import { recorded } from "./history.ts"
 
 /** A folder as the user would type it: relative below the working directory, else absolute. */
 const shown = (dir: string) => {
   const rel = relative(process.cwd(), dir)
   return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? resolve(dir) : rel
 }
+
+/** `--out` names a folder: an existing file there (or a file on its path) is bad usage, found before anything runs. */
+const checkOutDir = (dir: string) =>
+  Effect.suspend(() => {
+    try {
+      if (!statSync(dir).isDirectory()) return Effect.fail(new UsageError({ message: `--out ${dir} is a file; it names the folder figures are written to` }))
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === "ENOTDIR") return Effect.fail(new UsageError({ message: `--out ${dir}: a part of the path is a file` }))
+    }
+    return Effect.void
+  })
 
 export const run = Command.make(
   "run",
@@ -47,32 +64,38 @@ export const run = Command.make(
     // With Slurm, --jobs bounds the jobs this driver has in the queue at once.
     const jobs = a.jobs._tag === "Some" ? a.jobs.value : slurm ? 64 : availableParallelism()
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
+    if (a.out._tag === "Some") yield* checkOutDir(a.out.value)
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
+    const force = yield* Effect.fromResult(Targets.forced(graph, a.force))
     const partition = a.partition._tag === "Some" ? a.partition.value : undefined
     if (slurm) {
       yield* SlurmClient.preflight()
       if (partition !== undefined || a.slurmArgs.length > 0) yield* SlurmClient.checkFlags([...(partition ? [`--partition=${partition}`] : []), ...a.slurmArgs])
     }
     const layer = yield* runLayer(slurm ? { resources: (yield* findPipeline(a.pipeline)).resources, partition, extra: a.slurmArgs } : undefined)
-    const summary = yield* Scheduler.run(graph, { jobs, force: Targets.matcher(a.force), keepGoing: a.keepGoing }).pipe(
-      Effect.provide(layer)
-    )
-    const t = Scheduler.tally(summary)
-    const parts = [`${t.ran} ran`, `${t.cached} cached`]
-    if (t.reused) parts.push(`${t.reused} computed by another run`)
-    if (t.failed) parts.push(`${t.failed} failed`)
-    if (t.skipped) parts.push(`${t.skipped} skipped`)
-    if (t.cancelled) parts.push(`${t.cancelled} cancelled`)
-    yield* Console.log(`${graph.pipeline} (preset ${graph.preset}): ${parts.join(", ")} in ${duration(summary.wallMs)}`)
-    for (const n of summary.nodes) if (n.outcome === "failed") yield* Console.error(`failed: ${n.id}: ${n.message}`)
-    if (figurePorts(graph).length > 0) {
-      const dir = a.out._tag === "Some" ? a.out.value : join("figures", graph.pipeline)
-      const { files, skipped } = yield* writeFigures(graph, dir)
-      if (files.length) yield* Console.log(`figures: ${files.filter((f) => f.endsWith(".svg")).length} written to ${shown(dir)}/`)
-      if (skipped.length) {
-        yield* Console.error(`figures not written: ${skipped.join(", ")}; files of those names in ${shown(dir)}/ are from an earlier run`)
+    const asked = { pipeline: graph.pipeline, preset: graph.preset, sets: a.set, paramsFiles: a.params, targets: a.targets, force: a.force, nodes: graph.nodes.length }
+    yield* recorded(asked, (onOutcome) => Effect.gen(function*() {
+      const summary = yield* Scheduler.run(graph, { jobs, force, keepGoing: a.keepGoing, onOutcome }).pipe(
+        Effect.provide(layer)
+      )
+      const t = Scheduler.tally(summary)
+      const parts = [`${t.ran} ran`, `${t.cached} cached`]
+      if (t.reused) parts.push(`${t.reused} computed by another run`)
+      if (t.failed) parts.push(`${t.failed} failed`)
+      if (t.skipped) parts.push(`${t.skipped} skipped`)
+      if (t.cancelled) parts.push(`${t.cancelled} cancelled`)
+      yield* Console.log(`${graph.pipeline} (preset ${graph.preset}): ${parts.join(", ")} in ${duration(summary.wallMs)}`)
+      for (const n of summary.nodes) if (n.outcome === "failed") yield* Console.error(`failed: ${n.id}: ${n.message}`)
+      if (figurePorts(graph).length > 0) {
+        const dir = a.out._tag === "Some" ? a.out.value : join("figures", graph.pipeline)
+        const { files, skipped } = yield* writeFigures(graph, dir)
+        if (files.length) yield* Console.log(`figures: ${files.filter((f) => f.endsWith(".svg")).length} written to ${shown(dir)}/`)
+        if (skipped.length) {
+          yield* Console.error(`figures not written: ${skipped.join(", ")}; files of those names in ${shown(dir)}/ are from an earlier run`)
+        }
       }
-    }
-    if (t.failed) process.exitCode = 1
+      if (t.failed) process.exitCode = 1
+      return t.failed
+    }), (failed) => (failed ? 1 : 0))
   })
 ).pipe(Command.provide(storeLayer), Command.withDescription("Run a pipeline: compute what is not cached"))

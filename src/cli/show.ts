@@ -43,7 +43,8 @@ export const show = Command.make(
       // A node a Slurm job is computing now: its claim names the job.
       const claim = entry.key ? readClaim(slurmLayout(yield* cacheDir).claim(entry.key)) : undefined
       if (claim) out.push(`slurm     job ${claim.jobId} computing it (submitted ${claim.submittedAt} from ${claim.host}), log ${slurmLayout(yield* cacheDir).log(entry.key!, claim.jobId)}`)
-      const failed = records.failure(graph.pipeline, node.id)
+      // Only a failure of this very key: one under other params or inputs is another computation.
+      const failed = entry.key ? records.failure(graph.pipeline, node.id, entry.key) : undefined
       if (failed) out.push("last failure log", ...failed.trimEnd().split("\n").map((l) => `  ${l}`))
     }
     yield* Console.log(out.join("\n"))

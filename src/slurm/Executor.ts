@@ -186,7 +186,7 @@ export const make = (options: SlurmOptions) =>
             return ""
           }
         })()
-        yield* records.saveFailure(job.pipeline, job.node, `slurm job ${jobId}, log ${log}\n${text}FAILED: ${message}\n`).pipe(Effect.ignore)
+        yield* records.saveFailure(job.pipeline, job.node, job.key, `slurm job ${jobId}, log ${log}\n${text}FAILED: ${message}\n`).pipe(Effect.ignore)
         return yield* Effect.fail(new StageFailed({ node: job.node, cause: new Error(message), damagedInput: result?.damagedInput }))
       })
 

@@ -1,8 +1,8 @@
 /**
  * The on-disk layout of a store directory and the file operations every disk layer shares: where
- * objects, records, refs, failure logs, locks, run markers, the record index and temp files live,
- * and the atomic write (temp file in `tmp/`, fsync, rename) that makes a file appear whole or not at
- * all. Nothing is created until something is written. Also the lockfile options, written once for
+ * objects, records, refs, failure logs, locks, run markers, run summaries, the record index and
+ * temp files live, and the atomic write (temp file in `tmp/`, fsync, rename) that makes a file
+ * appear whole or not at all. Nothing is created until something is written. Also the lockfile options, written once for
  * the key locks and the run markers.
  */
 import { Effect } from "effect"
@@ -32,7 +32,8 @@ export const layout = (root: string) => {
     index: join(root, "index", "records.json"),
     tmpDir: join(root, "tmp"),
     locksDir: join(root, "locks"),
-    runsDir: join(root, "runs")
+    runsDir: join(root, "runs"),
+    historyDir: join(root, "history")
   }
 }
 export type Layout = ReturnType<typeof layout>

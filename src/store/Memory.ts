@@ -21,8 +21,10 @@ export interface MemoryStateShape {
   readonly records: Map<string, MemoryRecord>
   /** `pipeline\0node` -> key */
   readonly refs: Map<string, string>
-  /** `pipeline\0node` -> log of the latest failure */
-  readonly failures: Map<string, string>
+  /** `pipeline\0node` -> the latest failure: the key it was for, and its log */
+  readonly failures: Map<string, { readonly key: string; readonly text: string }>
+  /** run id -> the run's summary as the disk store would hold it */
+  readonly history: Map<string, string>
 }
 
 export class MemoryState extends Context.Service<MemoryState, MemoryStateShape>()("w2s/store/MemoryState") {
@@ -30,7 +32,8 @@ export class MemoryState extends Context.Service<MemoryState, MemoryStateShape>(
     objects: new Map(),
     records: new Map(),
     refs: new Map(),
-    failures: new Map()
+    failures: new Map(),
+    history: new Map()
   }))
 }
 

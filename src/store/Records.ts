@@ -1,8 +1,9 @@
 /**
  * Records: one small document per node key, the commit point of a node (see `Record.ts`), plus
  * per-pipeline refs to the key last committed for each node (so a plan can say *why* a node
- * re-runs) and the log of a node's latest failure (a failed node has no record to hold it). A record
- * is trusted only when its digest checks and its outputs exist at their recorded size. The planner
+ * re-runs) and the log of a node's latest failure with the key it was for (a failed node has no
+ * record to hold it). A record is trusted only when its digest checks and its outputs exist at
+ * their recorded size. The planner
  * sees only `RecordView` (synchronous lookups); `gc` and `verify` list and remove. Layers:
  * `layerDisk(root)`, which keeps the record index (`RecordIndex.ts`), and `layerMemory`.
  */
@@ -56,10 +57,13 @@ export interface RecordsShape extends RecordView {
   readonly remove: (key: string) => Effect.Effect<void, StoreError>
   readonly listRefs: Effect.Effect<ReadonlyArray<RefInfo>, StoreError>
   readonly removeRef: (ref: RefInfo) => Effect.Effect<void, StoreError>
-  /** Keeps the log of a node's latest failure. */
-  readonly saveFailure: (pipeline: string, node: string, text: string) => Effect.Effect<void, StoreError>
-  /** The log of a node's latest failure, if it has one. */
-  readonly failure: (pipeline: string, node: string) => string | undefined
+  /** Keeps the log of a node's latest failure, with the key it failed to compute. */
+  readonly saveFailure: (pipeline: string, node: string, key: string, text: string) => Effect.Effect<void, StoreError>
+  /**
+   * The log of a node's latest failure when that failure was for `key` (the node under other params
+   * or inputs is another computation: its failure is not this one's).
+   */
+  readonly failure: (pipeline: string, node: string, key: string) => string | undefined
   /** Saves what speeds up the next plan (the disk layer's record index); best effort. */
   readonly saveIndex: Effect.Effect<void>
 }
@@ -75,6 +79,13 @@ const checkOutputs = <R extends Record.Committed>(record: R, sizeOf: (hash: stri
 }
 
 const KEY = /^[0-9a-f]{64}$/
+
+// A failure log on disk: this header line, naming the key that failed, then the log.
+const FAILURE_HEADER = "w2s-failure key="
+const failureLog = (text: string, key: string): string | undefined => {
+  const nl = text.indexOf("\n")
+  return nl > 0 && text.slice(0, nl) === FAILURE_HEADER + key ? text.slice(nl + 1) : undefined
+}
 
 /** The disk records of the store at `root`; outputs are checked against `sizeOf` of its objects. */
 const makeDisk = (root: string, sizeOf: (hash: string) => number | undefined): RecordsShape => {
@@ -171,10 +182,10 @@ const makeDisk = (root: string, sizeOf: (hash: string) => number | undefined): R
     remove: (key) => rm(paths.record(key)),
     listRefs,
     removeRef: (ref) => rm(paths.ref(ref.pipeline, ref.node)),
-    saveFailure: (pipeline, node, text) => writeAtomic(paths.tmpDir, paths.failure(pipeline, node), text),
-    failure: (pipeline, node) => {
+    saveFailure: (pipeline, node, key, text) => writeAtomic(paths.tmpDir, paths.failure(pipeline, node), `${FAILURE_HEADER}${key}\n${text}`),
+    failure: (pipeline, node, key) => {
       try {
-        return fs.readFileSync(paths.failure(pipeline, node), "utf8")
+        return failureLog(fs.readFileSync(paths.failure(pipeline, node), "utf8"), key)
       } catch {
         return undefined
       }
@@ -211,8 +222,11 @@ const makeMemory = (state: MemoryStateShape, sizeOf: (hash: string) => number | 
       })
     ),
     removeRef: (ref) => Effect.sync(() => void refs.delete(nodeKey(ref.pipeline, ref.node))),
-    saveFailure: (pipeline, node, text) => Effect.sync(() => void failures.set(nodeKey(pipeline, node), text)),
-    failure: (pipeline, node) => failures.get(nodeKey(pipeline, node)),
+    saveFailure: (pipeline, node, key, text) => Effect.sync(() => void failures.set(nodeKey(pipeline, node), { key, text })),
+    failure: (pipeline, node, key) => {
+      const f = failures.get(nodeKey(pipeline, node))
+      return f?.key === key ? f.text : undefined
+    },
     saveIndex: Effect.void
   }
 }

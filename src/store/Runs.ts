@@ -1,19 +1,75 @@
 /**
  * Runs: the registry of runs in progress that `gc` consults (nothing written since the start of a
- * run still active is collected), and the sweep of what dead processes left behind (temp files of
- * interrupted writes, locks nobody refreshes). On disk a run is a marker file under `runs/`, locked
- * for the life of the run; a marker whose lock went stale belongs to a dead run. Every judgement
+ * run still active is collected), the history of runs that ended (one `RunSummary` per run, which
+ * `gc` takes as roots and a run-history command can list), and the sweep of what dead processes
+ * left behind (temp files of interrupted writes, locks nobody refreshes). On disk a run in progress
+ * is a marker file under `runs/`, locked for the life of the run; a marker whose lock went stale
+ * belongs to a dead run. A summary is `history/<id>.json`, written atomically (whole or not at all)
+ * and decoded with its Schema when read: a file that does not decode is reported, never trusted. Every judgement
  * holds on a cache shared by several hosts: locks are judged by their heartbeat (the holder
  * refreshes the lock's mtime), and a temp file by its writer's pid only on the writer's own host
- * (`tempLeftOver`), elsewhere by its age. The memory layer
- * has no other processes: nothing to register or sweep.
+ * (`tempLeftOver`), elsewhere by its age. The memory layer has no other processes (nothing to
+ * register or sweep) but keeps summaries as text, decoded like the disk layer's.
  */
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Context, Effect, Layer, Result, Schema, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import * as fsp from "node:fs/promises"
 import { join } from "node:path"
 import type { StoreError } from "../Errors.ts"
-import { checkOptions, io, layout, listDir, lockfile, lockOptions, rm, tempLeftOver } from "./Disk.ts"
+import { checkOptions, io, layout, listDir, lockfile, lockOptions, rm, tempLeftOver, writeAtomic } from "./Disk.ts"
+import { MemoryState } from "./Memory.ts"
+
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/**
+ * What a run leaves in the cache when it ends, however it ends (done, a stage failed, interrupted):
+ * what was asked (pipeline, preset, overrides, targets, forced globs), when and how long, what
+ * happened (counts, exit code), and `keys`, the node keys it used or committed, which `gc` keeps
+ * while the run is recent.
+ */
+export const RunSummary = Schema.Struct({
+  format: Schema.Literal(1),
+  /** `<start, compact ISO>-<pid>-<random>`: sorts by start; the file is `history/<id>.json` */
+  id: Schema.String.check(Schema.isPattern(/^[0-9TZ]+-\d+-[0-9a-f]+$/)),
+  pipeline: Schema.String,
+  preset: Schema.String,
+  /** the `--set` overrides, as typed */
+  sets: Schema.Array(Schema.String),
+  /** the `--params` files, as typed (applied before `sets`) */
+  paramsFiles: Schema.Array(Schema.String),
+  /** the node globs the run was restricted to (none: the whole graph) */
+  targets: Schema.Array(Schema.String),
+  force: Schema.Array(Schema.String),
+  startedAt: Schema.String,
+  durationMs: Schema.Number,
+  counts: Schema.Struct({ ran: Count, cached: Count, reused: Count, failed: Count, skipped: Count, cancelled: Count }),
+  /** the process's exit code (0 ok, 1 a stage or the store failed, 130 interrupted) */
+  exit: Schema.Int,
+  interrupted: Schema.Boolean,
+  keys: Schema.Array(Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/))),
+  host: Schema.Struct({ hostname: Schema.String, pid: Schema.Int })
+})
+export type RunSummary = typeof RunSummary.Type
+
+/** One summary of the history: decoded, or why it could not be. */
+export type HistoryEntry =
+  | { readonly _tag: "Read"; readonly id: string; readonly summary: RunSummary }
+  | { readonly _tag: "Unreadable"; readonly id: string; readonly reason: string }
+
+/** A new summary id for a run that started at `startedAt`. */
+export const newRunId = (startedAt: Date): string =>
+  `${startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${process.pid}-${randomUUID().slice(0, 8)}`
+
+const decodeSummary = Schema.decodeUnknownResult(Schema.fromJsonString(RunSummary))
+
+const entryOf = (id: string, text: string): HistoryEntry => {
+  const r = decodeSummary(text)
+  if (Result.isSuccess(r) && r.success.id === id) return { _tag: "Read", id, summary: r.success }
+  const reason = Result.isFailure(r) ? r.failure.message.replace(/\n\s*/g, " ") : `holds id ${r.success.id}`
+  return { _tag: "Unreadable", id, reason }
+}
+
+const encodeSummary = (s: RunSummary): string => JSON.stringify(s, null, 1) + "\n"
 
 export interface RunsShape {
   /** Marks a run as active for the life of the scope (what `gc` must not pull out from under). */
@@ -22,10 +78,14 @@ export interface RunsShape {
   readonly activeSince: Effect.Effect<number | undefined, StoreError>
   /** Removes temp files and locks left by processes that are gone; returns how many. */
   readonly sweepLeftovers: Effect.Effect<number, StoreError>
+  /** Adds a run's summary to the history (atomically; a summary with the same id is replaced). */
+  readonly record: (summary: RunSummary) => Effect.Effect<void, StoreError>
+  /** Every summary of the history, oldest first. */
+  readonly history: Effect.Effect<ReadonlyArray<HistoryEntry>, StoreError>
 }
 
 const makeDisk = (root: string): RunsShape => {
-  const { runsDir, tmpDir, locksDir } = layout(root)
+  const { runsDir, tmpDir, locksDir, historyDir } = layout(root)
 
   const register = Effect.acquireRelease(
     io(runsDir, async () => {
@@ -50,7 +110,8 @@ const makeDisk = (root: string): RunsShape => {
       const held = yield* io(marker, () => lockfile().check(marker, checkOptions))
       const started = Number(name.split("-")[0])
       if (held && Number.isFinite(started)) earliest = Math.min(earliest ?? started, started)
-      else if (!held) yield* io(marker, () => fsp.rm(marker, { force: true }))
+      // best effort: on a read-only cache the dead marker stays, and is judged dead again next time
+      else if (!held) yield* io(marker, () => fsp.rm(marker, { force: true })).pipe(Effect.ignore)
     }
     return earliest
   })
@@ -76,15 +137,33 @@ const makeDisk = (root: string): RunsShape => {
     return n
   })
 
-  return { register, activeSince, sweepLeftovers }
+  const record = (summary: RunSummary) => writeAtomic(tmpDir, join(historyDir, `${summary.id}.json`), encodeSummary(summary))
+
+  const history = Effect.gen(function*() {
+    const out: Array<HistoryEntry> = []
+    for (const name of (yield* listDir(historyDir)).sort()) {
+      if (!name.endsWith(".json")) continue
+      const path = join(historyDir, name)
+      const text = yield* io(path, () => fsp.readFile(path, "utf8"))
+      out.push(entryOf(name.slice(0, -5), text))
+    }
+    return out
+  })
+
+  return { register, activeSince, sweepLeftovers, record, history }
 }
 
 /** The run registry service. */
 export class Runs extends Context.Service<Runs, RunsShape>()("w2s/store/Runs") {
   static readonly layerDisk = (root: string) => Layer.sync(Runs, () => makeDisk(root))
-  static readonly layerMemory = Layer.succeed(Runs, {
-    register: Effect.void,
-    activeSince: Effect.succeed(undefined),
-    sweepLeftovers: Effect.succeed(0)
-  })
+  static readonly layerMemory = Layer.effect(
+    Runs,
+    Effect.map(MemoryState, ({ history }) => ({
+      register: Effect.void,
+      activeSince: Effect.succeed(undefined),
+      sweepLeftovers: Effect.succeed(0),
+      record: (summary: RunSummary) => Effect.sync(() => void history.set(summary.id, encodeSummary(summary))),
+      history: Effect.sync(() => [...history].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, text]) => entryOf(id, text)))
+    }))
+  )
 }
