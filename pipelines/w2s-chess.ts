@@ -27,6 +27,7 @@ import { ladderKnowledge } from "../stages/ml/knowledge.ts"
 import { label } from "../stages/ml/label.ts"
 import { noisyLabels } from "../stages/ml/noise.ts"
 import { Arch, pretrain } from "../stages/ml/pretrain.ts"
+import { pretrainSeed, replicateOf } from "../stages/ml/replicates.ts"
 import { results } from "../stages/ml/results.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -74,6 +75,12 @@ const Params = Schema.Struct({
   bootstrap: Schema.Struct({ through: Schema.Array(Schema.String) }),
   /** replications: each seed re-draws the splits, the unpretrained members' initialisation and the batch order */
   seeds: NonEmpty(Schema.Int),
+  /**
+   * Pretraining runs: every pretrained member is pretrained this many times afresh (its own
+   * initialisation and corpus sample); seed s uses run s mod replicates. Intervals treat a run as the
+   * unit when it serves several seeds, so they cover another pretraining run.
+   */
+  replicates: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   /** How the figures look (size, colours, x axis in parameters or compute): re-renders figures only */
   figures: Style
 })
@@ -132,7 +139,9 @@ const base: Params = {
   // Chains pass through s2 only: on seed 0's validation split s0 -> s1's own PGR was negative (-0.28),
   // s0 -> s2's and s1 -> s2's positive (0.27, 0.19) (docs/experiment.md, "Decisions").
   bootstrap: { through: ["s2"] },
-  seeds: [0, 1, 2, 3, 4],
+  // Six seeds on three pretraining runs, two seeds each: the intervals' unit is the run (2 df).
+  seeds: [0, 1, 2, 3, 4, 5],
+  replicates: 3,
   figures: { width: 420, height: 300, scheme: "tableau10", x: "params", scale: 2 }
 }
 
@@ -160,7 +169,8 @@ export default Pipeline.make({
       weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
       strong: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false, aMax: 0.5 },
       probe: { training: { epochs: 1, lr: 1e-3, batch: 32 } },
-      seeds: [0]
+      seeds: [0],
+      replicates: 1
     },
     // The real experiment on a 2-core CPU: 12,098 puzzles, 5 pairs, 5 seeds; 52 min from an empty cache here,
     // data included (docs/experiment.md, "What came out").
@@ -190,7 +200,7 @@ export default Pipeline.make({
   // With --executor slurm, the data shards run as jobs too (they drive Stockfish processes, not
   // worker threads, so they are not `heavy`); each engine alternates with the other, one core.
   resources: { games: { cpus: 1 }, puzzles: { cpus: 1 } },
-  build: ({ data, backend: choice, ladder, sizes, weak, strong, probe, methods, bootstrap, seeds, figures }) => {
+  build: ({ data, backend: choice, ladder, sizes, weak, strong, probe, methods, bootstrap, seeds, replicates, figures }) => {
     // The data nodes' and the learning nodes' params (and so their keys) name the engine and the
     // backend that will run, never "auto".
     const engine = resolveEngine(data.engine)
@@ -226,18 +236,19 @@ export default Pipeline.make({
       return m
     }
     for (const name of [...sizes.weak, ...sizes.strong, ...bootstrap.through]) member(name)
-    // Pretrained members are expensive and shared by every seed (initialised and sampled with
-    // data.seed); members without pretraining are initialised afresh per seed.
+    // Pretrained members are expensive: each is pretrained `replicates` times and shared by the seeds
+    // of its run (replicates.ts); members without pretraining are initialised afresh per seed.
     const pretrained = new Map<string, ReturnType<typeof pretrain>>()
     const baseOf = (name: string, seed: number) => {
       const m = member(name)
       const fixed = (m.pretrain.positions > 0 || m.pretrain.blunders > 0) && m.pretrain.training.epochs > 0
-      const id = fixed ? `pretrain/${m.name}` : `pretrain/${m.name}/s${seed}`
+      const run = replicateOf(seed, replicates)
+      const id = !fixed ? `pretrain/${m.name}/s${seed}` : replicates === 1 ? `pretrain/${m.name}` : `pretrain/${m.name}/r${run}`
       let node = pretrained.get(id)
       if (!node) {
         node = pretrain({
           id,
-          params: { arch: m.arch, positions: m.pretrain.positions, blunders: m.pretrain.blunders, training: m.pretrain.training, seed: fixed ? data.seed : seed, backend },
+          params: { arch: m.arch, positions: m.pretrain.positions, blunders: m.pretrain.blunders, training: m.pretrain.training, seed: fixed ? pretrainSeed(data.seed, run) : seed, backend },
           inputs: { corpus: corpusOut, blunders: m.pretrain.blunders > 0 && blunders ? [blunders] : [] }
         })
         pretrained.set(id, node)
@@ -357,10 +368,10 @@ export default Pipeline.make({
       })
     })
     const metrics = evaluations.map((e) => e.metrics)
-    const table = results({ id: "results", params: {}, inputs: { metrics, predictions: evaluations.map((e) => e.predictions) } })
+    const table = results({ id: "results", params: { replicates }, inputs: { metrics, predictions: evaluations.map((e) => e.predictions) } })
     const knowledge = ladderKnowledge({
       id: "ladder-knowledge",
-      params: { entries: probes.map((p) => ({ member: p.member, seed: p.seed })) },
+      params: { entries: probes.map((p) => ({ member: p.member, seed: p.seed })), replicates },
       inputs: { bases: probes.map((p) => p.base), curves: probes.map((p) => p.out.curve), reports: probes.map((p) => p.out.report), tests: probes.map((p) => p.test) }
     })
     return {

@@ -23,7 +23,12 @@ export interface World {
   readonly seeds: number
   /** puzzles in games; absent: every puzzle is a game of its own */
   readonly games?: { readonly maxPerGame: number; readonly rho: number } | undefined
+  /** pretraining runs shared by seeds (seed k uses run k mod runs), each shifting the strong models' accuracies by its own effect (sd) */
+  readonly pretraining?: { readonly runs: number; readonly sd: number } | undefined
 }
+
+/** The pretraining run of each simulated seed. */
+export const runsOf = (w: World): Array<number> => Array.from({ length: w.seeds }, (_, k) => (w.pretraining ? k % w.pretraining.runs : 0))
 
 export const truePgr = (w: World) => (w.student - w.weak) / (w.ceiling - w.weak)
 
@@ -31,14 +36,17 @@ const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos
 
 export const simulate = (w: World, dataset: number): Array<SeedOutcomes> => {
   const r = rng("simulate", dataset, JSON.stringify(w))
-  return Array.from({ length: w.seeds }, () => {
+  // a run's effect moves its student, ceiling and zero-shot base together (they share the base)
+  const runEffect = w.pretraining ? Array.from({ length: w.pretraining.runs }, () => w.pretraining!.sd * normal(r)) : []
+  return Array.from({ length: w.seeds }, (_, k) => {
+    const shift = w.pretraining ? runEffect[k % w.pretraining.runs]! : 0
     const e = () => w.seedSd * normal(r)
     // the share not copied is drawn so that each marginal is right: q = (p - copy * p_other) / (1 - copy);
     // seed effects that would need a q outside [0, 1] are drawn again (rare below a 3-point seed sd)
     let pw = 0, ps = 0, pc = 0, pz = 0, qs = -1, qc = -1
     for (let tries = 0; !(qs >= 0 && qs <= 1 && qc >= 0 && qc <= 1); tries++) {
       if (tries === 10_000) throw new Error(`no joint law gives these accuracies with copy ${w.copy}: lower it (${JSON.stringify(w)})`)
-      pw = w.weak + e(), ps = w.student + e(), pc = w.ceiling + e(), pz = w.zero + e()
+      pw = w.weak + e(), ps = w.student + shift + e(), pc = w.ceiling + shift + e(), pz = w.zero + shift + e()
       qs = (ps - w.copy * pw) / (1 - w.copy)
       qc = (pc - w.copy * ps) / (1 - w.copy)
     }

@@ -10,6 +10,7 @@ import { matchedNoise } from "../stages/ml/noise.ts"
 import * as M from "../stages/ml/model.ts"
 import { pretrain } from "../stages/ml/pretrain.ts"
 import { Model } from "../stages/ml/tables.ts"
+import { memoryStore, planPipeline } from "./helpers.ts"
 import { pgr } from "../stages/ml/evaluate.ts"
 
 const close = (a: number, b: number, tol = 1e-4) => assert.isBelow(Math.abs(a - b), tol, `${a} vs ${b}`)
@@ -246,7 +247,7 @@ describe("w2s-chess wiring", () => {
   it.effect("bootstrapping chains pass only through bootstrap.through, each step on its own fresh slice", () =>
     Effect.gen(function*() {
       const chains = (sets: ReadonlyArray<string>) =>
-        Effect.map(Pipeline.graph(w2s, "default", ["seeds=[0]", ...sets]), (g) => {
+        Effect.map(Pipeline.graph(w2s, "default", ["seeds=[0]", "replicates=1", ...sets]), (g) => {
           const steps = new Map<string, Array<string>>()
           for (const n of g.nodes.filter((x) => /^train-strong\/.*\/bootstrap\//.test(x.id))) {
             // walk the supervisors back to the weak model: each step's labels come from the step before
@@ -278,16 +279,37 @@ describe("w2s-chess wiring", () => {
       assert.deepStrictEqual(yield* chains(["bootstrap.through=[]"]), {})
     }))
 
-  it.effect("seeds are replications: each has its own split and unpretrained members; pretrained bases are shared", () =>
+  it.effect("seeds are replications: each has its own split and unpretrained members; pretrained bases are shared by the seeds of a pretraining run", () =>
     Effect.gen(function*() {
       const g = yield* Pipeline.graph(w2s, "default", [])
       const ids = g.nodes.map((n) => n.id)
-      assert.includeMembers(ids, ["split/s0", "split/s1", "split/s2", "pretrain/s0/s0", "pretrain/s0/s1", "pretrain/s0/s2", "pretrain/s1", "pretrain/s3"])
+      assert.includeMembers(ids, ["split/s0", "split/s1", "split/s2", "pretrain/s0/s0", "pretrain/s0/s1", "pretrain/s0/s2", "pretrain/s1/r0", "pretrain/s3/r2"])
       assert.notInclude(ids, "pretrain/s1/s0")
       const seedOf = (id: string) => (g.byId.get(id)!.params as { seed: number }).seed
       assert.deepStrictEqual([seedOf("split/s0"), seedOf("split/s1"), seedOf("pretrain/s0/s0"), seedOf("pretrain/s0/s2")], [0, 1, 0, 2])
-      // the pretrained base ignores the seed: one node for every seed's students
-      const bases = new Set(g.nodes.filter((n) => n.id.startsWith("train-strong/s0-s3/naive/")).map((n) => n.inputs.base!.node))
-      assert.deepStrictEqual([...bases], ["pretrain/s3"])
+      // seed s uses pretraining run s mod 3
+      const basesOf = (seed: number) => new Set(g.nodes.filter((n) => n.id.startsWith("train-strong/s0-s3/") && n.id.endsWith(`/s${seed}`)).map((n) => n.inputs.base!.node))
+      assert.deepStrictEqual([0, 1, 2, 3, 4, 5].map((s) => [...basesOf(s)]), [["pretrain/s3/r0"], ["pretrain/s3/r1"], ["pretrain/s3/r2"], ["pretrain/s3/r0"], ["pretrain/s3/r1"], ["pretrain/s3/r2"]])
+    }))
+
+  it.effect("pretraining replicates: R runs per pretrained member with their own seeds (so keys); run 0 is the single run's node", () =>
+    Effect.gen(function*() {
+      const g = yield* Pipeline.graph(w2s, "default", ["data.engine=wasm", "backend=wasm"])
+      const seedOf = (graph: typeof g, id: string) => (graph.byId.get(id)!.params as { seed: number }).seed
+      for (const m of ["s1", "s2", "s3"]) {
+        const runs = g.nodes.filter((n) => n.id.startsWith(`pretrain/${m}/r`)).map((n) => n.id).sort()
+        assert.deepStrictEqual(runs, [0, 1, 2].map((r) => `pretrain/${m}/r${r}`))
+        assert.strictEqual(new Set(runs.map((id) => seedOf(g, id))).size, 3, `${m}: three seeds`)
+      }
+      assert.isFalse(g.nodes.some((n) => /^pretrain\/s0\/r/.test(n.id)), "an unpretrained member has no runs")
+      // run 0 is the node a single run makes: same stage, params and inputs, so the same key
+      const single = yield* Pipeline.graph(w2s, "default", ["data.engine=wasm", "backend=wasm", "replicates=1"])
+      const r0 = g.byId.get("pretrain/s3/r0")!, one = single.byId.get("pretrain/s3")!
+      assert.deepStrictEqual(r0.params, one.params)
+      assert.deepStrictEqual(Object.values(r0.inputs).map((i) => i.node), Object.values(one.inputs).map((i) => i.node))
+      // in a plan, once the inputs are committed, the three runs have three keys: shown on the toy-sized smoke ladder
+      const plan = yield* planPipeline(memoryStore().store, w2s, ["replicates=3", "seeds=[0,1,2]"], "smoke")
+      const smokeRuns = plan.nodes.filter((n) => /^pretrain\/s[12]\/r\d$/.test(n.id))
+      assert.strictEqual(smokeRuns.length, 6)
     }))
 })

@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { adjust, holm } from "../stages/ml/families.ts"
 import { AGREE, CEILING, fieller, intervals, outcome, type SeedOutcomes, STUDENT, tPValue, tQuantile, WEAK, ZERO } from "../stages/ml/stats.ts"
 import { puzzleBootstrap } from "../scripts/puzzle-bootstrap.ts"
-import { simulate, truePgr, type World } from "../scripts/simulate.ts"
+import { runsOf, simulate, truePgr, type World } from "../scripts/simulate.ts"
 
 const close = (a: number, b: number, tol = 1e-12) => assert.isBelow(Math.abs(a - b), tol, `${a} vs ${b}`)
 /** every puzzle a game of its own */
@@ -46,6 +46,27 @@ describe("estimates", () => {
     close(r.gain.hi, m + 4.302652729749464 * se, 1e-9)
     // seeds add what the puzzles do not explain: var of the mean = puzzle part + seed part
     close(r.gain.varPuzzles + r.gain.varSeeds, se * se, 1e-12)
+  })
+
+  it("seeds nested in pretraining runs: t over the runs' means, R - 1 degrees of freedom, and the variance split three ways", () => {
+    // four seeds on two runs: student - weak 0.1, 0.2 (run 0) and 0.4, 0.6 (run 1), 1000 puzzles each
+    const seed = (k: number) => single(Uint8Array.from({ length: 1000 }, (_, i) => (i < 100 * k ? STUDENT : 0)))
+    const r = intervals([seed(1), seed(2), seed(4), seed(6)], { groups: [0, 0, 1, 1] })
+    const m = 0.325
+    const se = Math.sqrt(((0.15 - m) ** 2 + (0.5 - m) ** 2) / 1 / 2)
+    close(r.gain.est, m)
+    close(r.gain.se, se)
+    assert.strictEqual(r.gain.df, 1)
+    close(r.gain.hi, m + 12.706204736174698 * se, 1e-9)
+    // pooled within-run seed variance: ((0.05^2 * 2) + (0.1^2 * 2)) / 2 = 0.0125; the seeds' share of
+    // the mean's variance: mean over runs of 0.0125 / 2, over 2 runs
+    const seedPart = 0.0125 / 2 / 2
+    assert.isBelow(r.gain.varPuzzles, seedPart / 10)
+    close(r.gain.varPuzzles + r.gain.varSeeds, seedPart, 1e-12)
+    close(r.gain.varPretraining, se * se - seedPart, 1e-12)
+    // every seed its own run, or one run for all: the interval is over seeds
+    assert.strictEqual(intervals([seed(1), seed(2), seed(4), seed(6)], { groups: [0, 1, 2, 3] }).gain.df, 3)
+    assert.strictEqual(intervals([seed(1), seed(2), seed(4), seed(6)], { groups: [0, 0, 0, 0] }).gain.df, 3)
   })
 
   it("one seed: the variance comes from its test games, the puzzles of a game counted as one unit", () => {
@@ -140,6 +161,21 @@ describe("coverage of the 95% intervals, puzzles in games of 1-4 (within-game co
 
   it("one seed: its test games alone", () => {
     within(coverage({ ...base, seeds: 1, seedSd: 0 }, "t"))
+  }, 120_000)
+
+  it("six seeds on three pretraining runs with a 2-point run effect: over the runs, 93-97%; over the seeds as if independent, far less", () => {
+    const w = { ...base, seeds: 6, seedSd: 0.01, pretraining: { runs: 3, sd: 0.02 } }
+    let nested = 0, flat = 0
+    const truth = w.student - w.weak
+    for (let d = 0; d < N; d++) {
+      const data = simulate(w, d)
+      const a = intervals(data, { groups: runsOf(w) })
+      if (a.gain.lo <= truth && truth <= a.gain.hi) nested++
+      const b = intervals(data)
+      if (b.gain.lo <= truth && truth <= b.gain.hi) flat++
+    }
+    assert.isTrue(nested / N >= 0.93 && nested / N <= 0.97, `over runs: ${nested / N}`)
+    assert.isBelow(flat / N, 0.9, `over seeds: ${flat / N}`)
   }, 120_000)
 
   it("the previous scheme, resampling single puzzles, fails the clustered rows (300 experiments each)", () => {

@@ -12,6 +12,7 @@ import { Artifact, Stage } from "../../src/index.ts"
 import { Puzzles } from "../chess/tables.ts"
 import { parameters } from "./model.ts"
 import type * as M from "./model.ts"
+import { replicateOf } from "./replicates.ts"
 import { intervals, outcome } from "./stats.ts"
 import { Model, TestCurve, TrainReport } from "./tables.ts"
 
@@ -37,7 +38,9 @@ export const ladderKnowledge = Stage.make({
   description: "zero-shot and linear-probe test accuracy of every ladder member",
   params: Schema.Struct({
     /** the member and seed of each probe, in the order of the inputs */
-    entries: Schema.Array(Schema.Struct({ member: Schema.String, seed: Schema.Int }))
+    entries: Schema.Array(Schema.Struct({ member: Schema.String, seed: Schema.Int })),
+    /** pretraining runs: seed s used run s mod replicates (replicates.ts) */
+    replicates: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
   }),
   inputs: { bases: Artifact.many(Model), curves: Artifact.many(TestCurve), reports: Artifact.many(TrainReport), tests: Artifact.many(Puzzles) },
   outputs: { members: Knowledge },
@@ -62,7 +65,7 @@ export const ladderKnowledge = Stage.make({
               games: Int32Array.from(test, (p) => p.game)
             }
           })
-          const b = intervals(seeds)
+          const b = intervals(seeds, { groups: idx.map((i) => replicateOf(params.entries[i]!.seed, params.replicates)) })
           const base = inputs.bases[idx[0]!]!
           return {
             member,

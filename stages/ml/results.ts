@@ -13,6 +13,7 @@
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
 import { adjust } from "./families.ts"
+import { replicateOf } from "./replicates.ts"
 import { intervals, type Interval, outcome, type SeedOutcomes, type Statistic } from "./stats.ts"
 import { type CheckpointName, CheckpointNames, checkpointSuffix, Checkpoints, MethodComparisons, Metrics, Predictions, Results, Summary, SummaryStatistics } from "./tables.ts"
 
@@ -23,9 +24,11 @@ export const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-const INTERVAL = (seeds: number) =>
-  seeds > 1
-    ? `95% interval: Student's t over ${seeds} seeds (${seeds - 1} df), Fieller's for PGR; paired, the same test puzzles for every model`
+const INTERVAL = (seeds: number, runs: number) =>
+  runs > 1 && runs < seeds
+    ? `95% interval: Student's t over ${runs} pretraining runs' means of ${seeds} seeds (${runs - 1} df), Fieller's for PGR; paired, the same test puzzles for every model`
+    : seeds > 1
+    ? `95% interval: Student's t over ${seeds} seeds (${seeds - 1} df), Fieller's for PGR; paired, the same test puzzles for every model${runs === 1 ? "; one pretraining run shared by every seed (another run is not covered)" : ""}`
     : `95% interval from one seed's test games (cluster-robust, t on games - 1 df; its training variation is not covered); paired`
 
 /** The names of the families of claims, per checkpoint. */
@@ -86,10 +89,13 @@ export const results = Stage.make({
   version: 3,
   source: import.meta.url,
   description: "all evaluations as rows, seed means with t / Fieller intervals, and families of claims adjusted",
-  params: Schema.Struct({}),
+  params: Schema.Struct({
+    /** pretraining runs: seed s used run s mod replicates (replicates.ts); the unit of the intervals where runs serve several seeds */
+    replicates: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+  }),
   inputs: { metrics: Artifact.many(Metrics), predictions: Artifact.many(Predictions) },
   outputs: { rows: Results, summary: Summary, checkpoints: Checkpoints, methods: MethodComparisons },
-  run: ({ inputs, progress }) =>
+  run: ({ params, inputs, progress }) =>
     Effect.sync(() => {
       if (inputs.metrics.length !== inputs.predictions.length) throw new Error(`${inputs.metrics.length} metrics but ${inputs.predictions.length} prediction tables`)
       const rows = inputs.metrics.flatMap((m) =>
@@ -110,7 +116,7 @@ export const results = Stage.make({
       for (const idx of groups.values()) {
         const first = inputs.metrics[idx[0]!]!
         for (const checkpoint of CheckpointNames) {
-          const b = intervals(idx.map((i) => outcomesOf(inputs.predictions[i]!, checkpoint)))
+          const b = intervals(idx.map((i) => outcomesOf(inputs.predictions[i]!, checkpoint)), { groups: idx.map((i) => replicateOf(inputs.metrics[i]!.seed, params.replicates)) })
           const row: Record<string, any> = {
             weak: first.weak,
             strong: first.strong,
@@ -129,9 +135,10 @@ export const results = Stage.make({
           for (const k of COMPONENTS) {
             row[`${k}VarPuzzles`] = finite(b[column[k]].varPuzzles)
             row[`${k}VarSeeds`] = finite(b[column[k]].varSeeds)
+            row[`${k}VarPretraining`] = finite(b[column[k]].varPretraining)
           }
           row.pgrReadable = b.gap.lo > 0
-          row.interval = INTERVAL(idx.length)
+          row.interval = INTERVAL(idx.length, new Set(idx.map((i) => replicateOf(inputs.metrics[i]!.seed, params.replicates))).size)
           gainOverBest.push(b.gainOverBest)
           summary.push(row)
         }
@@ -175,7 +182,7 @@ export const results = Stage.make({
               games: Int32Array.from(a, (r) => r.game)
             }
           })
-          const b = intervals(seeds)
+          const b = intervals(seeds, { groups: pairs.map(([i]) => replicateOf(inputs.metrics[i]!.seed, params.replicates)) })
           methodGains.push(b.gain)
           methods.push({
             weak: first.weak, strong: first.strong, method: first.method, versus: "naive", checkpoint, seeds: pairs.length,

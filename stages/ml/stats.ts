@@ -18,13 +18,18 @@
  *   test/stats.test.ts checks it with clustered puzzles and seed effects of 0-2 points. PGR's
  *   interval is Fieller's for a ratio of two means, from the same per-seed pairs: unbounded when the
  *   (ceiling - weak) interval reaches 0, as it must be.
+ * - **Seeds nested in pretraining runs** (`groups`: the pretraining replicate of each seed, where
+ *   some replicate serves several seeds): the seeds of one replicate share its pretrained bases, so
+ *   they are not independent; the unit is then the replicate: Student's t over the replicates' means
+ *   (R - 1 degrees of freedom), Fieller's for PGR over the same means. This covers another
+ *   pretraining run; with one replicate for all seeds nothing can (the interval is over seeds).
  * - **One seed**: the per-seed variance from its test games (a cluster-robust variance: the puzzles
  *   of one game are one unit, CR1), with t on G - 1 degrees of freedom. It covers only that seed's
  *   test noise, not a training run's.
  *
- * Beside each interval, the variance of the seed mean is split into the part that test puzzles (by
- * games) explain and the part seeds add beyond it (`varPuzzles`, `varSeeds`: method of moments,
- * the seed part clamped at 0). Comparisons are grouped in families with `families.ts`.
+ * Beside each interval, the variance of the estimate is split into the part that test puzzles (by
+ * games) explain, the part seeds add beyond it and the part pretraining runs add beyond that
+ * (`varPuzzles`, `varSeeds`, `varPretraining`: method of moments, each clamped at 0). Comparisons are grouped in families with `families.ts`.
  *
  * The previous scheme (a two-stage bootstrap over seeds and single puzzles) is kept in
  * scripts/puzzle-bootstrap.ts only to show, by simulation, where it fails.
@@ -87,11 +92,15 @@ export interface Interval {
   readonly varPuzzles: number
   /** variance of `est` that seeds add beyond their puzzles (method of moments, >= 0); NaN with one seed */
   readonly varSeeds: number
+  /** variance of `est` that pretraining runs add beyond their seeds; NaN without replicates sharing seeds */
+  readonly varPretraining: number
 }
 
 export interface IntervalOptions {
   /** interval level (default 0.95) */
   readonly level?: number
+  /** the pretraining replicate of each seed, in the order of the seeds (absent: one per seed, or all shared) */
+  readonly groups?: ReadonlyArray<number> | undefined
 }
 
 /** The two-sided t quantile for `level` on `df` degrees of freedom. */
@@ -236,38 +245,78 @@ export const pgrOverSeeds = (gains: ReadonlyArray<number>, gaps: ReadonlyArray<n
 export const intervals = (seeds: ReadonlyArray<SeedOutcomes>, options: IntervalOptions = {}): Record<Statistic, Interval> => {
   if (seeds.length === 0) throw new Error("no seeds to estimate from")
   const level = options.level ?? 0.95
+  if (options.groups && options.groups.length !== seeds.length) throw new Error(`${seeds.length} seeds but ${options.groups.length} replicate numbers`)
   // the better baseline of the two, chosen on the seed means (pooled over seeds, equally weighted)
   const pre = seeds.map((s) => seedValues(s, false).value)
   const baselineZero = mean(pre.map((v) => v.accZeroShot)) > mean(pre.map((v) => v.accWeak))
   const per = seeds.map((s) => seedValues(s, baselineZero))
+  const groups = options.groups ? [...new Set(options.groups)].map((g) => per.filter((_, i) => options.groups![i] === g)) : []
+  const nested = groups.length > 1 && groups.some((g) => g.length > 1)
+  const none = { varPretraining: Number.NaN }
   const out = {} as Record<Statistic, Interval>
   for (const k of LINEAR) {
     const defined = per.filter((p) => !Number.isNaN(p.value[k]))
     if (defined.length === 0) {
-      out[k] = { est: Number.NaN, lo: Number.NaN, hi: Number.NaN, se: Number.NaN, df: Number.NaN, varPuzzles: Number.NaN, varSeeds: Number.NaN }
+      out[k] = { est: Number.NaN, lo: Number.NaN, hi: Number.NaN, se: Number.NaN, df: Number.NaN, varPuzzles: Number.NaN, varSeeds: Number.NaN, ...none }
       continue
     }
     const S = defined.length
     const varPuzzles = mean(defined.map((p) => p.within[k])) / S
-    if (S > 1) {
+    if (nested) {
+      out[k] = nestedInterval(groups.map((g) => g.filter((p) => !Number.isNaN(p.value[k]))).filter((g) => g.length > 0), k, level)
+    } else if (S > 1) {
       const i = overSeeds(defined.map((p) => p.value[k]), level)
-      out[k] = { ...i, varPuzzles, varSeeds: Math.max(0, i.se * i.se - varPuzzles) }
+      out[k] = { ...i, varPuzzles, varSeeds: Math.max(0, i.se * i.se - varPuzzles), ...none }
     } else {
       const est = defined[0]!.value[k], se = Math.sqrt(varPuzzles), df = defined[0]!.games - 1
       const t = df >= 1 ? tQuantile(level, df) : Number.NaN
-      out[k] = { est, lo: est - t * se, hi: est + t * se, se, df, varPuzzles, varSeeds: Number.NaN }
+      out[k] = { est, lo: est - t * se, hi: est + t * se, se, df, varPuzzles, varSeeds: Number.NaN, ...none }
     }
   }
-  // PGR: Fieller on the seed means of gain and gap, with their covariance from the same source as theirs
-  if (per.length > 1) {
+  // PGR: Fieller on the means of gain and gap, with their covariance from the same source as theirs
+  const noSplit = { se: Number.NaN, varPuzzles: Number.NaN, varSeeds: Number.NaN, varPretraining: Number.NaN }
+  if (nested) {
+    const f = pgrOverSeeds(groups.map((g) => mean(g.map((p) => p.value.gain))), groups.map((g) => mean(g.map((p) => p.value.gap))), level)
+    out.pgr = { ...f, ...noSplit, df: groups.length - 1 }
+  } else if (per.length > 1) {
     const f = pgrOverSeeds(per.map((p) => p.value.gain), per.map((p) => p.value.gap), level)
-    out.pgr = { ...f, se: Number.NaN, df: per.length - 1, varPuzzles: Number.NaN, varSeeds: Number.NaN }
+    out.pgr = { ...f, ...noSplit, df: per.length - 1 }
   } else {
     const [one] = per as [SeedValues]
     const g = one.value.gain, d = one.value.gap, df = one.games - 1
     const est = d > 0 ? g / d : g >= 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
     const f = df >= 1 ? fieller(g, d, one.within.gain, one.within.gap, one.gainGap, tQuantile(level, df)) : { lo: Number.NaN, hi: Number.NaN }
-    out.pgr = { est, ...f, se: Number.NaN, df, varPuzzles: Number.NaN, varSeeds: Number.NaN }
+    out.pgr = { est, ...f, ...noSplit, df }
   }
   return out
+}
+
+/**
+ * Seeds nested in pretraining replicates: t over the replicates' means (R - 1 df), the estimate their
+ * mean (each replicate weighted equally), and the variance split by the one-way decomposition: the
+ * pooled spread of seeds within a replicate, less their puzzle noise, is the seeds' part; the
+ * replicate means' spread beyond what their seeds explain is pretraining's.
+ */
+const nestedInterval = (groups: ReadonlyArray<ReadonlyArray<SeedValues>>, k: Linear, level: number): Interval => {
+  const R = groups.length
+  const means = groups.map((g) => mean(g.map((p) => p.value[k])))
+  const i = R > 1 ? overSeeds(means, level) : { est: means[0]!, lo: Number.NaN, hi: Number.NaN, se: Number.NaN, df: Number.NaN }
+  // per replicate: the variance of its seed mean from puzzles, and from seeds (pooled within replicates)
+  const puzzles = mean(groups.map((g) => mean(g.map((p) => p.within[k])) / g.length)) / R
+  let ss = 0, dof = 0
+  for (const g of groups) {
+    if (g.length < 2) continue
+    const m = mean(g.map((p) => p.value[k]))
+    ss += g.reduce((a, p) => a + (p.value[k] - m) ** 2, 0)
+    dof += g.length - 1
+  }
+  const withinSeedVar = dof > 0 ? ss / dof : Number.NaN
+  const seedPart = mean(groups.map((g) => withinSeedVar / g.length)) / R
+  const total = i.se * i.se
+  return {
+    ...i,
+    varPuzzles: puzzles,
+    varSeeds: Math.max(0, seedPart - puzzles),
+    varPretraining: Math.max(0, total - Math.max(seedPart, puzzles))
+  }
 }

@@ -150,8 +150,8 @@ const Components = ["studentMinusWeak", "ceilingMinusWeak", "studentMinusMaxWeak
  * Per (weak, strong, method, student checkpoint): seed means of every statistic with its
  * per-comparison 95% interval (stats.ts: t over seeds, Fieller's for PGR). `pgrReadable`: the
  * (ceiling - weak) interval lies above 0, so PGR has a denominator known to be positive.
- * `...VarPuzzles` / `...VarSeeds`: the variance of the seed mean explained by test puzzles (by games)
- * and added by seeds. `studentMinusMaxWeakZeroShot...`: that gain as a member of its family (every
+ * `...VarPuzzles` / `...VarSeeds` / `...VarPretraining`: the variance of the estimate explained by
+ * test puzzles (by games), added by seeds, and added by pretraining runs (where runs serve several seeds). `studentMinusMaxWeakZeroShot...`: that gain as a member of its family (every
  * cell at this checkpoint): p-value, Holm-adjusted p-value, simultaneous interval, and whether it
  * survives the family.
  */
@@ -167,8 +167,8 @@ export const Summary = Artifact.table("Summary", {
     `${(typeof SummaryStatistics)[number]}${"" | "Lo95" | "Hi95"}`,
     ReturnType<typeof nullableFloat>
   >,
-  ...Object.fromEntries(Components.flatMap((k) => [[`${k}VarPuzzles`, nullableFloat()], [`${k}VarSeeds`, nullableFloat()]])) as Record<
-    `${(typeof Components)[number]}${"VarPuzzles" | "VarSeeds"}`,
+  ...Object.fromEntries(Components.flatMap((k) => [[`${k}VarPuzzles`, nullableFloat()], [`${k}VarSeeds`, nullableFloat()], [`${k}VarPretraining`, nullableFloat()]])) as Record<
+    `${(typeof Components)[number]}${"VarPuzzles" | "VarSeeds" | "VarPretraining"}`,
     ReturnType<typeof nullableFloat>
   >,
   ...familyColumns("studentMinusMaxWeakZeroShot"),
