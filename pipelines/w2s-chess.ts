@@ -172,8 +172,8 @@ export default Pipeline.make({
       seeds: [0],
       replicates: 1
     },
-    // The real experiment on a 2-core CPU: 12,098 puzzles, 5 pairs, 5 seeds; 52 min from an empty cache here,
-    // data included (docs/experiment.md, "What came out").
+    // The real experiment on a 2-core CPU: 12,098 puzzles, 5 pairs, 6 seeds on 3 pretraining runs (52 min with 5 seeds and one run, from an empty cache here,
+    // data included: docs/experiment.md, "What came out"; the replicates add roughly 15-20 min, not yet measured).
     default: base,
     // The paper's split sizes: 50k weak / 50k strong / 5k test (and 5k validation), 3 x 50k fresh for the 3 steps from s0 to s4; for many cores.
     paper: {
