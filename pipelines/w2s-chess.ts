@@ -66,8 +66,12 @@ const Params = Schema.Struct({
   strong: Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: Schema.Number }),
   /** the linear probe of what each member knows: its frozen base, the head trained on the student split's ground truth */
   probe: Schema.Struct({ training: Training }),
-  /** naive, auxconf, bootstrap: the paper's methods; noise: the matched-noise control (naive on labels with the supervisor's accuracy, errors at random) */
-  methods: NonEmpty(Schema.Literals(["naive", "auxconf", "bootstrap", "noise"])),
+  /**
+   * naive, auxconf, bootstrap: the paper's methods; noise: the matched-noise control (naive on labels
+   * with the supervisor's accuracy, errors at random places, wrong moves uniform); noise-plausible: the
+   * same errors' places, each wrong move drawn from the supervisor's own probabilities
+   */
+  methods: NonEmpty(Schema.Literals(["naive", "auxconf", "bootstrap", "noise", "noise-plausible"])),
   /**
    * The ladder members a bootstrapping chain may pass through: weak -> each of these between weak and
    * strong, in ladder order -> strong. A pair with none between its members is not bootstrapped.
@@ -135,7 +139,7 @@ const base: Params = {
   weak: { training: { epochs: 3, lr: 1e-3, batch: 64 }, headOnly: false },
   strong: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false, aMax: 0.5 },
   probe: { training: { epochs: 4, lr: 1e-3, batch: 64 } },
-  methods: ["naive", "auxconf", "bootstrap", "noise"],
+  methods: ["naive", "auxconf", "bootstrap", "noise", "noise-plausible"],
   // Chains pass through s2 only: on seed 0's validation split s0 -> s1's own PGR was negative (-0.28),
   // s0 -> s2's and s1 -> s2's positive (0.27, 0.19) (docs/experiment.md, "Decisions").
   bootstrap: { through: ["s2"] },
@@ -169,6 +173,8 @@ export default Pipeline.make({
       weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
       strong: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false, aMax: 0.5 },
       probe: { training: { epochs: 1, lr: 1e-3, batch: 32 } },
+      // the plausible-error control is left out to keep the smoke run short (test/ml.test.ts covers its labels)
+      methods: ["naive", "auxconf", "bootstrap", "noise"],
       seeds: [0],
       replicates: 1
     },
@@ -329,15 +335,16 @@ export default Pipeline.make({
                 params: studentParams(seed, "naive"),
                 inputs: { base: baseOf(s, seed), ...labelsOf(`label/boot/${w}-${s}/final/s${seed}`, supervisor), test }
               }).outputs
-            } else if (method === "noise") {
+            } else if (method === "noise" || method === "noise-plausible") {
               const real = labelsOf(`label/${w}/s${seed}`, weakModel.model)
+              const draw = method === "noise" ? "uniform" : "plausible"
               const control = noisyLabels({
-                id: `noisy-labels/${w}/s${seed}`,
-                params: { seed },
+                id: method === "noise" ? `noisy-labels/${w}/s${seed}` : `noisy-labels/plausible/${w}/s${seed}`,
+                params: { seed, draw },
                 inputs: { labels: real.labels, puzzles: splits.strong, valLabels: real.valLabels, val: splits.val }
               }).outputs
               student = trainStrong({
-                id: `train-strong/${w}-${s}/noise/s${seed}`,
+                id: `train-strong/${w}-${s}/${method}/s${seed}`,
                 params: studentParams(seed, "naive"),
                 inputs: { base: baseOf(s, seed), labels: control.labels, valLabels: control.valLabels, test }
               }).outputs

@@ -156,6 +156,34 @@ describe("the matched-noise control's labels", () => {
   })
 })
 
+describe("the plausible-error control's labels", () => {
+  it("put their errors on the same puzzles as the uniform control, each wrong move drawn by the supervisor's own probabilities", () => {
+    const legal = ["a1a2", "a1a3", "a1a4", "a1a5"]
+    const puzzles = Array.from({ length: 2000 }, (_, i) => ({
+      fen: `fen ${i}`, side: "w", legal, best: legal[i % 4]!, bestCp: 300, secondCp: 0, engine: "t", depth: 1, game: i, ply: 0, phase: "opening", pieces: 3
+    }))
+    // the supervisor finds a1a3 tempting (0.5), a1a4 less (0.3), the rest little; its top move is a1a3
+    const labels = puzzles.map((p) => ({ fen: p.fen, legal, soft: [0.1, 0.5, 0.3, 0.1], hard: "a1a3" }))
+    const uniform = matchedNoise(labels, puzzles, 5, "train", "uniform")
+    const plausible = matchedNoise(labels, puzzles, 5, "train", "plausible")
+    const wrongAt = (ls: ReadonlyArray<{ hard: string }>) => ls.flatMap((l, i) => (l.hard === puzzles[i]!.best ? [] : [i]))
+    // the same places, so the same accuracy as the supervisor (a quarter right)
+    assert.deepStrictEqual(wrongAt(plausible), wrongAt(uniform))
+    assert.strictEqual(wrongAt(plausible).length, 1500)
+    // among the wrong moves, how often each is drawn follows the supervisor's probabilities over the
+    // wrong ones: where the answer is a1a2, the wrong moves a1a3, a1a4, a1a5 weigh 0.5, 0.3, 0.1
+    const share = (ls: ReadonlyArray<{ hard: string }>, move: string) => {
+      const at = wrongAt(ls).filter((i) => puzzles[i]!.best === "a1a2")
+      return at.filter((i) => ls[i]!.hard === move).length / at.length
+    }
+    assert.closeTo(share(plausible, "a1a3"), 5 / 9, 0.08)
+    assert.closeTo(share(plausible, "a1a5"), 1 / 9, 0.06)
+    assert.closeTo(share(uniform, "a1a3"), 1 / 3, 0.08)
+    // the uniform draw is the control as it was before the plausible one existed (the default draw)
+    assert.deepStrictEqual(matchedNoise(labels, puzzles, 5, "train"), uniform)
+  })
+})
+
 describe("initialisation", () => {
   it.effect("is deterministic for every seed, 0 included (TensorFlow.js reads a seed of 0 as none)", () =>
     Effect.gen(function*() {
@@ -228,7 +256,7 @@ describe("w2s-chess wiring", () => {
             const control = labeller("labels")
             assert.strictEqual(n.inputs.valLabels!.node, control.id)
             assert.deepStrictEqual([n.inputs.labels!.port, n.inputs.valLabels!.port], ["labels", "valLabels"])
-            assert.match(n.id, /\/noise\//)
+            assert.match(n.id, /\/noise(-plausible)?\//)
             labeller = (port: string) => g.byId.get(control.inputs[port]!.node)!
             noise++
           }

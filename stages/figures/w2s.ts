@@ -168,7 +168,7 @@ const supervisorColor = (sweep: Sweep) => ({
   title: "weak supervisor",
   scale: { domain: sweep.supervisors.map((s) => s.supervisor) }
 })
-const METHOD_ORDER = ["naive", "auxconf", "bootstrap", "noise"]
+const METHOD_ORDER = ["naive", "auxconf", "bootstrap", "noise", "noise-plausible"]
 const byMethod = (methods: Iterable<string>) =>
   [...new Set(methods)].sort((a, b) => (METHOD_ORDER.indexOf(a) + 1 || 99) - (METHOD_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b))
 /** Line style per method, naive solid; the legend shows line strokes, not the points. */
@@ -176,7 +176,7 @@ const methodDash = (methods: ReadonlyArray<string>) => ({
   field: "method",
   type: "nominal",
   title: "fine-tuning method",
-  scale: { domain: byMethod(methods), range: [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]].slice(0, methods.length) },
+  scale: { domain: byMethod(methods), range: [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2], [4, 1, 1, 1]].slice(0, methods.length) },
   legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: "#333" } } } } }
 })
 /** Two subtitle lines: what the points are, and what the bars are. */
@@ -315,7 +315,7 @@ export const specs = {
   },
   summary: (sweep: Sweep): Spec => {
     // every method run gets its bar: picking "the best" on test accuracy would be a choice made on test
-    const NAMES: Record<string, string> = { naive: "naive student", auxconf: "auxconf student", bootstrap: "bootstrapped student", noise: "random-error control" }
+    const NAMES: Record<string, string> = { naive: "naive student", auxconf: "auxconf student", bootstrap: "bootstrapped student", noise: "random-error control", "noise-plausible": "plausible-error control" }
     const methods = byMethod(sweep.cells.map((c) => c.method))
     const kinds = ["weak supervisor", "student's base, zero-shot", ...methods.map((m) => NAMES[m] ?? m), "strong ceiling"]
     const pairs = [...new Set(sweep.cells.map((c) => c.pair))]
@@ -344,6 +344,7 @@ export const specs = {
       title: titled("Weak, weak-to-strong and ceiling test accuracy per supervisor-student pair", [
         "Every method run, students at the checkpoint their weak-labelled validation picked.",
         ...(methods.includes("noise") ? ["Random-error control: a naive student on labels as accurate as the supervisor's, errors at random."] : []),
+        ...(methods.includes("noise-plausible") ? ["Plausible-error control: the same errors' places, each wrong move drawn from the supervisor's own probabilities."] : []),
         ...seedsNote(sweep)
       ]),
       width: Math.max(320, pairs.length * 40 * kinds.length),

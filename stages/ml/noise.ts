@@ -1,7 +1,12 @@
 /**
- * `noisy-labels`: the matched-noise control. Labels with exactly the supervisor's accuracy on each set
+ * `noisy-labels`: the matched-noise controls. Labels with exactly the supervisor's accuracy on each set
  * (as many wrong labels as the supervisor got wrong) but with the errors placed at random: a seeded
- * choice of which puzzles are wrong, and for each a uniformly drawn wrong legal move. Each soft label
+ * choice of which puzzles are wrong, and for each a wrong legal move, drawn (`draw`) either
+ * uniformly (`uniform`) or from the supervisor's own probabilities over the wrong moves
+ * (`plausible`: the errors a supervisor like this one would find tempting, at random places). The two
+ * draws with one seed put their errors on the same puzzles, so the students of the two controls
+ * differ only in how plausible the wrong moves are, and the naive student differs from the
+ * plausible control only in where the errors fall. Each soft label
  * keeps the supervisor's confidence profile: the probabilities of the supervisor's top move and of
  * the control's move are swapped, so only which move is on top changes. A student trained on these
  * shows what an equally accurate supervisor whose mistakes carry no pattern would teach; the gap to
@@ -25,8 +30,11 @@ import { WeakLabels } from "./tables.ts"
 
 type Label = (typeof WeakLabels.rowSchema)["Type"]
 
+/** How a control draws each wrong move: uniformly, or weighted by the supervisor's soft label. */
+export type Draw = "uniform" | "plausible"
+
 /** The control's labels for one set: the supervisor's error count, at random places. */
-export const matchedNoise = (labels: ReadonlyArray<Label>, puzzles: ReadonlyArray<Puzzle>, seed: number, purpose: string): Array<Label> => {
+export const matchedNoise = (labels: ReadonlyArray<Label>, puzzles: ReadonlyArray<Puzzle>, seed: number, purpose: string, draw: Draw = "uniform"): Array<Label> => {
   if (labels.length !== puzzles.length) throw new Error(`${labels.length} labels for ${puzzles.length} puzzles`)
   const truth = new Map(puzzles.map((p) => [p.fen, p.best]))
   const best = labels.map((l) => {
@@ -59,7 +67,15 @@ export const matchedNoise = (labels: ReadonlyArray<Label>, puzzles: ReadonlyArra
     let target = index.indexOf(truthIndex[i]!)
     if (wrong.has(i)) {
       const others = wrongMoves(i)
-      target = l.legal.indexOf(others[Math.floor(r() * others.length)]!)
+      // one draw per wrong puzzle either way, so both draws place their errors alike
+      const u = r()
+      const weights = others.map((m) => (draw === "plausible" ? Math.max(0, l.soft[l.legal.indexOf(m)]!) : 1))
+      const total = weights.reduce((a, x) => a + x, 0)
+      let k = 0
+      if (total > 0) {
+        for (let acc = weights[0]!; k < others.length - 1 && acc <= u * total; acc += weights[++k]!);
+      } else k = Math.floor(u * others.length)
+      target = l.legal.indexOf(others[k]!)
     }
     const soft = [...l.soft]
     const top = argmax(soft)
@@ -70,17 +86,17 @@ export const matchedNoise = (labels: ReadonlyArray<Label>, puzzles: ReadonlyArra
 
 export const noisyLabels = Stage.make({
   name: "noisy-labels",
-  version: 1,
+  version: 2,
   source: import.meta.url,
-  description: "the matched-noise control: the supervisor's accuracy, its errors at random",
-  params: Schema.Struct({ seed: Schema.Int }),
+  description: "the matched-noise controls: the supervisor's accuracy, its errors at random places, wrong moves uniform or as plausible as the supervisor finds them",
+  params: Schema.Struct({ seed: Schema.Int, draw: Schema.Literals(["uniform", "plausible"]) }),
   inputs: { labels: WeakLabels, puzzles: Puzzles, valLabels: WeakLabels, val: Puzzles },
   outputs: { labels: WeakLabels, valLabels: WeakLabels },
   run: ({ params, inputs, log }) =>
     Effect.try({
       try: () => {
-        const labels = matchedNoise(inputs.labels, inputs.puzzles, params.seed, "train")
-        const valLabels = matchedNoise(inputs.valLabels, inputs.val, params.seed, "val")
+        const labels = matchedNoise(inputs.labels, inputs.puzzles, params.seed, "train", params.draw)
+        const valLabels = matchedNoise(inputs.valLabels, inputs.val, params.seed, "val", params.draw)
         const truth = new Map([...inputs.puzzles, ...inputs.val].map((p) => [p.fen, p.best]))
         const right = (ls: ReadonlyArray<Label>) => ls.filter((l) => moveIndex(l.hard, isBlack(l.fen)) === moveIndex(truth.get(l.fen)!, isBlack(l.fen))).length
         log(`control labels: ${right(labels)}/${labels.length} right (the supervisor: ${right(inputs.labels)}), as the model reads moves`)
