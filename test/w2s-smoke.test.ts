@@ -188,6 +188,14 @@ describe("w2s-chess smoke preset through the CLI", () => {
       assert.closeTo(row.studentMinusWeakHi95 as number, diffs[3899]!, 0.25 * width + 1 / n, JSON.stringify(row))
       assert.strictEqual(row.pgrReadable, (row.ceilingMinusWeakLo95 as number) > 0)
     }
+    // the stopping rule's regret: the oracle's accuracy less the weak-val student's, from the predictions
+    for (const r of side) {
+      const preds = json(`evaluate/${r.weak}-${r.strong}/${r.method}/s0`, "predictions") as Array<Record<string, string>>
+      const acc = (k: string) => preds.filter((p) => p[k] === p.truth).length / preds.length
+      assert.closeTo(r.regretWeakVal as number, acc("studentOracleTest") - acc("studentWeakVal"), 1e-12)
+      assert.isTrue((r.regretWeakValLo95 as number) <= (r.regretWeakVal as number) + 1e-12)
+      assert.strictEqual(r.regretWeakValFamily, `stopping regret: oracle-test - weak-val (${side.length} comparisons)`)
+    }
     // families: at each checkpoint every cell's gain over max(weak, zero-shot), and every method
     // against naive, Holm-adjusted over their family (recomputed here from the per-comparison p-values)
     for (const [rows, prefix] of [[summary, "studentMinusMaxWeakZeroShot"], [versus, "methodMinusVersus"]] as const) {

@@ -182,7 +182,9 @@ export const checkpointSuffix = suffix
 /**
  * The three student checkpoints side by side per (weak, strong, method): student accuracy and PGR at
  * the final epoch, at the epoch weak-labelled validation picked, and at the test oracle's epoch,
- * each with its 95% interval; the same numbers as `Summary`, rearranged for reading.
+ * each with its 95% interval; the same numbers as `Summary`, rearranged for reading. `regretWeakVal`:
+ * the oracle's accuracy less the weak-val student's (paired), as a member of the family of every
+ * cell's regret.
  */
 export const Checkpoints = Artifact.table("Checkpoints", {
   weak: C.utf8,
@@ -194,7 +196,11 @@ export const Checkpoints = Artifact.table("Checkpoints", {
   ...Object.fromEntries(Object.values(suffix).flatMap((sfx) =>
     ["accStudent", "pgr"].flatMap((k) => [[`${k}${sfx}`, nullableFloat()], [`${k}${sfx}Lo95`, nullableFloat()], [`${k}${sfx}Hi95`, nullableFloat()]])
   )) as Record<`${"accStudent" | "pgr"}${(typeof suffix)[keyof typeof suffix]}${"" | "Lo95" | "Hi95"}`, ReturnType<typeof nullableFloat>>,
-  pgrReadable: C.bool
+  pgrReadable: C.bool,
+  regretWeakVal: nullableFloat(),
+  regretWeakValLo95: nullableFloat(),
+  regretWeakValHi95: nullableFloat(),
+  ...familyColumns("regretWeakVal")
 })
 
 /**
