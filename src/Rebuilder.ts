@@ -75,14 +75,16 @@ const host = {
 
 /**
  * The rebuilder over the store's records and locks and a runner. `recheck: false` drops the re-check
- * under the lock: a mutant, for showing that the correctness property catches its loss.
+ * under the lock: a mutant, for showing that the correctness property catches its loss. `job` names
+ * the batch job the records are made in (default: `SLURM_JOB_ID`, if set).
  */
-export const make = (options: { readonly recheck?: boolean } = {}) =>
+export const make = (options: { readonly recheck?: boolean; readonly job?: string | undefined } = {}) =>
   Effect.gen(function*() {
     const records = yield* Records
     const locks = yield* Locks
     const runner = yield* Runner
     const recheck = options.recheck ?? true
+    const madeBy = options.job === undefined ? host : { ...host, job: options.job }
 
     const build: RebuilderShape["build"] = (job, { events, force, slot }) => {
       const lines: Array<string> = []
@@ -126,7 +128,7 @@ export const make = (options: { readonly recheck?: boolean } = {}) =>
               durationMs: finishedAt.getTime() - startedAt.getTime(),
               facts: result.facts,
               log: result.log,
-              host
+              host: madeBy
             }
             yield* records.commit(record).pipe(Effect.mapError((e) => failed(e, "committing")))
             return { _tag: "Ran", record } satisfies Built

@@ -5,6 +5,7 @@ import { Effect, Exit, Fiber } from "effect"
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
+import { SlurmClient } from "../src/slurm/Client.ts"
 import { makeWatcher } from "../src/slurm/Follow.ts"
 
 const bin = mkdtempSync(join(tmpdir(), "w2s-fake-slurm-"))
@@ -43,5 +44,5 @@ describe("slurm job watcher", () => {
       assert.deepStrictEqual([ea, eb].map((e) => (Exit.isSuccess(e) ? e.value.state : "failed")), ["COMPLETED", "COMPLETED"])
       assert.isTrue(Exit.isFailure(ec), "the throwing follower ends with its defect")
       assert.isTrue(Exit.isSuccess(ed) && ed.value.state === "COMPLETED", "the other follower of that job still ends normally")
-    })))
+    }).pipe(Effect.provide(SlurmClient.layer))))
 })

@@ -3,7 +3,8 @@ import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { availableParallelism } from "node:os"
 import * as Scheduler from "../Scheduler.ts"
-import * as SlurmClient from "../slurm/Client.ts"
+import { SlurmClient } from "../slurm/Client.ts"
+import * as Preflight from "../slurm/Preflight.ts"
 import { UsageError } from "../Errors.ts"
 import * as Targets from "../Targets.ts"
 import { isAbsolute, join, relative, resolve } from "node:path"
@@ -49,11 +50,9 @@ export const run = Command.make(
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
     const partition = a.partition._tag === "Some" ? a.partition.value : undefined
-    if (slurm) {
-      yield* SlurmClient.preflight()
-      if (partition !== undefined || a.slurmArgs.length > 0) yield* SlurmClient.checkFlags([...(partition ? [`--partition=${partition}`] : []), ...a.slurmArgs])
-    }
-    const layer = yield* runLayer(slurm ? { resources: (yield* findPipeline(a.pipeline)).resources, partition, extra: a.slurmArgs } : undefined)
+    const submit = slurm ? { resources: (yield* findPipeline(a.pipeline)).resources, partition, extra: a.slurmArgs } : undefined
+    if (submit) yield* Preflight.preflight(graph, submit).pipe(Effect.provide(SlurmClient.layer))
+    const layer = yield* runLayer(submit)
     const summary = yield* Scheduler.run(graph, { jobs, force: Targets.matcher(a.force), keepGoing: a.keepGoing }).pipe(
       Effect.provide(layer)
     )
