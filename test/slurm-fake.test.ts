@@ -10,7 +10,9 @@ import { join } from "node:path"
 import * as Pipeline from "../src/Pipeline.ts"
 import * as Runner from "../src/Runner.ts"
 import * as FakeSlurm from "../src/slurm/FakeSlurm.ts"
+import { sweepClaims } from "../src/slurm/Claims.ts"
 import { sweepFiles } from "../src/slurm/Executor.ts"
+import { tryLock, unlock } from "../src/store/Disk.ts"
 import { type Claim, slurmLayout } from "../src/slurm/Jobs.ts"
 import * as Preflight from "../src/slurm/Preflight.ts"
 import toy from "../pipelines/toy.ts"
@@ -205,5 +207,52 @@ describe("Slurm executor on the fake cluster", () => {
       assert.includeMembers([...checks[0]!], ["--mem=512M", "--cpus-per-task=1"])
       const bad = yield* Effect.flip(Preflight.checkResources(graph, { resources: { "toy-square": { gpu: true } }, extra: [] }).pipe(Effect.provide(cluster.layer)))
       assert.strictEqual(bad.message, "--executor slurm: sbatch refuses stage toy-square's job (--cpus-per-task=1 --gres=gpu:1) (Invalid generic resource (gres) specification)")
+    }))
+})
+
+describe("claims", () => {
+  it.live("release unclaims under the claim lock: it waits for another driver's hold, and never removes the claim that driver wrote", () =>
+    Effect.gen(function*() {
+      const s = setup()
+      const fiber = yield* Effect.forkChild(s.run([...seeds1, "squareMs=5000"]))
+      const paths = slurmLayout(s.dir)
+      const claimed = () => (existsSync(paths.claimsDir) ? readdirSync(paths.claimsDir) : []).filter((n) => !n.endsWith(".lock"))
+      // The claim is written, and its lock let go, once the job is submitted.
+      for (let i = 0; i < 300 && (claimed().length === 0 || readdirSync(paths.claimsDir).length > 1); i++) yield* Effect.sleep(10)
+      const key = claimed()[0]!
+      // Another driver takes the claim lock (to replace this claim, say) just as this one is interrupted.
+      const release = yield* tryLock(paths.claimsDir, paths.claim(key))
+      assert.isDefined(release)
+      yield* Effect.forkChild(Fiber.interrupt(fiber))
+      yield* Effect.sleep(300)
+      assert.isTrue(existsSync(paths.claim(key)), "the claim was removed without its lock")
+      const theirs: Claim = { jobId: "999", tag: "w2s:theirs", jobFile: "/x.json", host: "h", pid: 1, submittedAt: new Date().toISOString(), forced: false }
+      writeFileSync(paths.claim(key), JSON.stringify(theirs))
+      yield* unlock(release!)
+      yield* Fiber.await(fiber)
+      assert.strictEqual(s.fake.cluster.jobs.get("100")!.state, "CANCELLED")
+      assert.deepStrictEqual(JSON.parse(readFileSync(paths.claim(key), "utf8")), theirs, "the other driver's claim was removed")
+    }))
+
+  it.live("gc's claim sweep removes claims of jobs over or of reused ids, under the lock; keeps live claims and other files", () =>
+    Effect.gen(function*() {
+      const { dir } = diskStore()
+      const paths = slurmLayout(dir)
+      const cluster = FakeSlurm.make({ exec: () => Effect.never })
+      const live = yield* cluster.client.submit({ flags: [], cacheDir: dir, jobFile: "/j.json", tag: "w2s:live" })
+      const over = yield* cluster.client.submit({ flags: [], cacheDir: dir, jobFile: "/j.json", tag: "w2s:over" })
+      yield* cluster.client.cancel([over])
+      cluster.foreign("555")
+      mkdirSync(paths.claimsDir, { recursive: true })
+      const claim = (jobId: string, tag: string): Claim => ({ jobId, tag, jobFile: "/j.json", host: "h", pid: 1, submittedAt: new Date().toISOString(), forced: false })
+      writeFileSync(paths.claim("a".repeat(64)), JSON.stringify(claim(live, "w2s:live")))
+      writeFileSync(paths.claim("b".repeat(64)), JSON.stringify(claim(over, "w2s:over")))
+      writeFileSync(paths.claim("c".repeat(64)), JSON.stringify(claim("555", "w2s:mine")))
+      writeFileSync(paths.claim("d".repeat(64)), JSON.stringify(claim("777", "w2s:gone")))
+      writeFileSync(paths.claim("not-a-claim"), "x")
+      assert.strictEqual(yield* sweepClaims(dir).pipe(Effect.provide(cluster.layer)), 3)
+      assert.deepStrictEqual(readdirSync(paths.claimsDir).sort(), ["a".repeat(64), "not-a-claim"])
+      yield* cluster.shutdown
+      rmSync(dir, { recursive: true, force: true })
     }))
 })

@@ -4,6 +4,8 @@ import { Command, Flag } from "effect/cli"
 import * as Pipeline from "../Pipeline.ts"
 import * as Planner from "../Planner.ts"
 import { Objects, Records, Runs } from "../Store.ts"
+import { sweepClaims } from "../slurm/Claims.ts"
+import { onPath, SlurmClient } from "../slurm/Client.ts"
 import * as Slurm from "../slurm/Executor.ts"
 import { App, cacheDir, storeLayer } from "./App.ts"
 import { bytes } from "./format.ts"
@@ -58,10 +60,15 @@ export const gc = Command.make(
       for (const r of refs) yield* records.removeRef(r)
       for (const o of unreached) yield* objects.remove(o.hash)
     }
-    const swept = a.dryRun ? 0 : (yield* runs.sweepLeftovers) + (yield* Slurm.sweepFiles(yield* cacheDir, cutoff))
+    const dir = yield* cacheDir
+    // Claims of Slurm jobs that are over (or whose id Slurm gave another job): only where Slurm answers.
+    const staleClaims = a.dryRun || !onPath("squeue")
+      ? 0
+      : yield* sweepClaims(dir).pipe(Effect.provide(SlurmClient.layer), Effect.timeout(60_000), Effect.orElseSucceed(() => 0))
+    const swept = a.dryRun ? 0 : (yield* runs.sweepLeftovers) + (yield* Slurm.sweepFiles(dir, cutoff)) + staleClaims
     yield* Console.log(
       `${verb} ${doomed.length} records and ${unreached.length} objects (${bytes(size)}); kept ${keepRecords.size} records reached by presets` +
-        (swept ? `; cleared ${swept} leftovers of dead processes and old Slurm job files` : "")
+        (swept ? `; cleared ${swept} leftovers of dead processes, old Slurm job files and stale claims` : "")
     )
   })
 ).pipe(Command.provide(storeLayer), Command.withDescription("Remove records and objects no preset of any pipeline reaches"))

@@ -137,23 +137,33 @@ export const makeClaims = (options: ClaimsOptions, records: RecordsShape) =>
   })
 
 /**
- * The claims of a cache whose jobs Slurm no longer reports going under their tag (or cannot be
- * read): removed; returns how many. Claims of jobs still going stay. `gc` calls this when Slurm
- * answers; a claim is also swept when a driver reads it.
+ * Removes the claims of a cache whose jobs Slurm no longer reports going under their tag; returns
+ * how many. Each is checked again and removed under its claim lock (a driver may be replacing it);
+ * claims of jobs still going, and files that are not claims, stay. Asks Slurm nothing when there is
+ * no claim. `gc` calls this where Slurm's commands are installed; a claim is also swept when a
+ * driver reads it.
  */
 export const sweepClaims = (cacheDir: string) =>
   Effect.gen(function*() {
     const client = yield* SlurmClient
     const paths = slurmLayout(cacheDir)
     const names = fs.existsSync(paths.claimsDir) ? fs.readdirSync(paths.claimsDir).filter((n) => !n.endsWith(".lock")) : []
-    const claims = names.map((n) => ({ n, c: readClaim(`${paths.claimsDir}/${n}`) }))
-    const ids = claims.flatMap(({ c }) => (c ? [c.jobId] : []))
-    const st = yield* client.status(ids)
+    const claims = names.flatMap((key) => {
+      const c = readClaim(paths.claim(key))
+      return c ? [{ key, c }] : []
+    })
+    if (claims.length === 0) return 0
+    const st = yield* client.status(claims.map(({ c }) => c.jobId))
     let n = 0
-    for (const { n: name, c } of claims) {
-      if (c && live(c, st.get(c.jobId))) continue
-      fs.rmSync(`${paths.claimsDir}/${name}`, { force: true })
-      n++
+    for (const { key, c } of claims) {
+      if (live(c, st.get(c.jobId))) continue
+      yield* withHold(tryLock(paths.claimsDir, paths.claim(key)), unlock, { pollMs: 100 }, () =>
+        Effect.sync(() => {
+          // Still the claim judged stale (a driver may have replaced it meanwhile).
+          if (readClaim(paths.claim(key))?.tag !== c.tag) return
+          fs.rmSync(paths.claim(key), { force: true })
+          n++
+        }))
     }
     return n
   })
