@@ -3,8 +3,9 @@
  * rebuilds it. The decision is `Freshness.freshness` (pure): the planner shows it, and a run makes it
  * again at run time. `Rebuilder.build` is the whole step for one keyed node: lookup ->
  * lock -> re-check (another run may have committed the key while this one waited) -> run -> commit,
- * returning the committed record. A node is buildable from a `NodeJob` (`Runner.ts`) alone: stage
- * name, params, input object hashes and key. This interface is the seam a remote executor (e.g.
+ * returning the committed record. A node is buildable from a `NodeJob` (`Runner.ts`) alone: stage,
+ * params, input object hashes and key (computed once, by the caller); across a process boundary the
+ * job travels as a `WireJob`, its stage by name. This interface is the seam a remote executor (e.g.
  * Slurm) implements.
  */
 import { Context, Effect, Layer } from "effect"
@@ -13,7 +14,6 @@ import { StageFailed, type StoreError } from "./Errors.ts"
 import { freshness } from "./Freshness.ts"
 import type { Committed, NodeRecord } from "./Record.ts"
 import { type NodeEvents, type NodeJob, Runner } from "./Runner.ts"
-import { lookup as lookupStage } from "./Stage.ts"
 import { Locks } from "./store/Locks.ts"
 import { Records } from "./store/Records.ts"
 
@@ -92,8 +92,7 @@ export const make = (options: { readonly recheck?: boolean; readonly job?: strin
       const body = Effect.gen(function*() {
         const before = freshness(records, job.key, force)
         if (before._tag === "UpToDate") return { _tag: "Cached", record: before.record } satisfies Built
-        const stage = lookupStage(job.stage)
-        if (!stage) return yield* Effect.fail(failed(new Error(`no stage named ${job.stage} is loaded`)))
+        const stage = job.stage
         return yield* slot(locks.withLock(
           job.key,
           Effect.sync(events.waiting),
@@ -104,7 +103,7 @@ export const make = (options: { readonly recheck?: boolean; readonly job?: strin
             }
             events.started()
             const startedAt = new Date()
-            const result = yield* runner.run(stage, job, {
+            const result = yield* runner.run(job, {
               log: (line) => {
                 lines.push(line)
                 events.log(line)

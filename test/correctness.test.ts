@@ -82,7 +82,7 @@ const crashing = (inner: RunnerLayer, after: number): RunnerLayer =>
     Effect.gen(function*() {
       const runner = yield* Runner
       let n = 0
-      return { run: (stage, job, events) => Effect.flatMap(runner.run(stage, job, events), (r) => (++n > after ? Effect.die(new Crash()) : Effect.succeed(r))) }
+      return { run: (job, events) => Effect.flatMap(runner.run(job, events), (r) => (++n > after ? Effect.die(new Crash()) : Effect.succeed(r))) }
     })
   ).pipe(Layer.provide(inner))
 
@@ -96,8 +96,8 @@ const counting = (inner: RunnerLayer, counts: Map<string, number>): RunnerLayer 
     Effect.gen(function*() {
       const runner = yield* Runner
       return {
-        run: (stage, job, events) =>
-          Effect.andThen(Effect.sleep(5), runner.run(stage, job, events)).pipe(
+        run: (job, events) =>
+          Effect.andThen(Effect.sleep(5), runner.run(job, events)).pipe(
             Effect.tap(() => Effect.sync(() => void counts.set(job.key, (counts.get(job.key) ?? 0) + 1)))
           )
       }

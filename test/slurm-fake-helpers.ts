@@ -21,8 +21,8 @@ export const countingRunner = (inner: RunnerLayer, counts: Map<string, number>):
     Effect.gen(function*() {
       const runner = yield* Runner
       return {
-        run: (stage, job, events) =>
-          Effect.andThen(Effect.sleep(5), runner.run(stage, job, events)).pipe(
+        run: (job, events) =>
+          Effect.andThen(Effect.sleep(5), runner.run(job, events)).pipe(
             Effect.tap(() => Effect.sync(() => void counts.set(job.key, (counts.get(job.key) ?? 0) + 1)))
           )
       }

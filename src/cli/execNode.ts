@@ -104,7 +104,7 @@ export const execJob = (args: ExecJob): Effect.Effect<number, never, Store.Store
       // While this job runs, gc keeps what it writes (its driver may be gone).
       yield* (yield* Runs).register.pipe(Effect.ignore)
       const rebuilder = yield* Rebuilder.make({ job: args.stamp ? args.jobId : undefined })
-      return yield* rebuilder.build({ ...job, params: job.params as Json }, { force, slot: (e) => e, events })
+      return yield* rebuilder.build({ ...job, stage, params: job.params as Json }, { force, slot: (e) => e, events })
     }))
     const exit = yield* Effect.exit(program.pipe(
       Effect.onInterrupt(() =>

@@ -22,7 +22,7 @@ import { hostname } from "node:os"
 import { dirname } from "node:path"
 import type { StoreError } from "../Errors.ts"
 import type { Committed } from "../Record.ts"
-import type { NodeJob } from "../Runner.ts"
+import { type NodeJob, toWire } from "../Runner.ts"
 import type { Resources } from "../Stage.ts"
 import { io, tryLock, unlock, writeAtomic } from "../store/Disk.ts"
 import { withHold } from "../store/Hold.ts"
@@ -66,7 +66,7 @@ export const makeClaims = (options: ClaimsOptions, records: RecordsShape) =>
         const nonce = randomBytes(8).toString("hex")
         const tag = `w2s:${nonce}`
         const jobFile = paths.jobFile(job.key, nonce)
-        yield* writeAtomic(paths.jobsDir, jobFile, encodeJobFile(job, force))
+        yield* writeAtomic(paths.jobsDir, jobFile, encodeJobFile(toWire(job), force))
         yield* io(paths.logsDir, () => fs.promises.mkdir(paths.logsDir, { recursive: true }))
         const flags = sbatchArgs(resources, { name: `w2s:${job.node}`, output: paths.logPattern(job.key), workdir: process.cwd(), tag }, options)
         const jobId = yield* client.submit({ flags, cacheDir: options.cacheDir, jobFile, tag }).pipe(

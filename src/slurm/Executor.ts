@@ -1,7 +1,7 @@
 /**
  * The Slurm executor: a `Rebuilder` (the engine's seam) that computes each node needing a machine of
  * its own as one `sbatch` job, and the light ones on the driver with the local rebuilder. A job runs
- * `pipeline exec-node` on its job file (the `NodeJob` and nothing else); that process recomputes the
+ * `pipeline exec-node` on its job file (the `WireJob` and nothing else); that process recomputes the
  * key, takes the key's lock, builds and commits to the shared cache exactly as a local run would.
  * Slurm is reached only through the `SlurmClient` service (`Client.ts`; `FakeSlurm.ts` in tests).
  *
@@ -22,7 +22,7 @@ import { messageOf, StageFailed, type StoreError } from "../Errors.ts"
 import { freshness } from "../Freshness.ts"
 import { type Built, make as makeLocal, Rebuilder, type RebuilderShape } from "../Rebuilder.ts"
 import type { NodeJob } from "../Runner.ts"
-import { type AnyStage, lookup as lookupStage } from "../Stage.ts"
+import type { AnyStage } from "../Stage.ts"
 import { io } from "../store/Disk.ts"
 import { Records } from "../store/Records.ts"
 import { makeClaims } from "./Claims.ts"
@@ -137,8 +137,8 @@ export const make = (options: SlurmOptions) =>
       )
 
     const build: RebuilderShape["build"] = (job, opts) => {
-      const stage = lookupStage(job.stage)
-      if (!stage || !runsRemotely(stage, resourcesOf(stage, options))) return local.build(job, opts)
+      const stage = job.stage
+      if (!runsRemotely(stage, resourcesOf(stage, options))) return local.build(job, opts)
       const before = freshness(records, job.key, opts.force)
       if (before._tag === "UpToDate") return Effect.succeed({ _tag: "Cached", record: before.record } satisfies Built)
       return opts.slot(followNode(job, stage, opts, false, Date.now())).pipe(

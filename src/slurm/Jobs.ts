@@ -1,5 +1,5 @@
 /**
- * The Slurm executor's pure half: what a batch job is told (the job file: a `NodeJob` and whether it
+ * The Slurm executor's pure half: what a batch job is told (the job file: a `WireJob` and whether it
  * is forced), where its files live in the shared cache, the `sbatch` arguments a stage's resources
  * map to, and what Slurm's job states mean (still going, or over, and in words why). No process is
  * started here; `Client.ts` talks to Slurm and `Executor.ts` puts the two together.
@@ -7,7 +7,7 @@
 import { Result, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import type { NodeJob } from "../Runner.ts"
+import type { WireJob } from "../Runner.ts"
 import type { Resources } from "../Stage.ts"
 
 /** What `pipeline exec-node` reads: one node to compute, as the driver keyed it. */
@@ -25,7 +25,7 @@ export const JobFile = Schema.Struct({
 })
 export type JobFile = typeof JobFile.Type
 
-export const encodeJobFile = (job: NodeJob, force: boolean): string =>
+export const encodeJobFile = (job: WireJob, force: boolean): string =>
   JSON.stringify({ format: 1, job, force } satisfies JobFile, null, 1) + "\n"
 
 export const decodeJobFile = (text: string): Result.Result<JobFile, string> => {
