@@ -179,6 +179,14 @@ describe.skipIf(missing !== undefined)("--executor slurm on a single-node cluste
     assert.isFalse(existsSync(cache))
   })
 
+  it("a stage whose resources no node can meet (a GPU here) is exit 2 naming the stage, before anything is submitted", () => {
+    const cache = tempCache()
+    const r = run(["toy-gpu", "--cache-dir", cache])
+    assert.strictEqual(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^error: --executor slurm: sbatch refuses stage toy-square's job \(--cpus-per-task=1 --gres=gpu:1\) \(.+\)\n$/)
+    assert.isFalse(existsSync(cache))
+  })
+
   it("a job cancelled from outside (scancel) fails its node naming the reason", async () => {
     const cache = tempCache()
     const r = launch(["run", "toy-jobs", "--set", "seeds=[1]", "--set", "squareMs=60000", "--executor", "slurm", "--cache-dir", cache], c.env)
