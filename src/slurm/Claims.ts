@@ -99,10 +99,12 @@ export const makeClaims = (options: ClaimsOptions, records: RecordsShape) =>
         job.key,
         Effect.gen(function*() {
           const prior = readClaim(paths.claim(job.key))
+          let stale = false
           if (prior && (!force || prior.forced)) {
             const st = yield* client.status([prior.jobId]).pipe(Effect.catch(() => Effect.succeed(undefined)))
             // A claim whose state is unknown (Slurm not answering) is followed, not doubled.
             if (st === undefined || live(prior, st.get(prior.jobId))) return { _tag: "Follow", jobId: prior.jobId, tag: prior.tag, mine: false } satisfies Claimed
+            stale = true
           }
           // Another run may have committed the key while this one waited for the claim.
           const now = force ? records.read(job.key) : records.lookup(job.key)
@@ -110,7 +112,7 @@ export const makeClaims = (options: ClaimsOptions, records: RecordsShape) =>
           // ended before this driver read its claim) is as new as a job submitted now would make.
           if (now._tag === "Present" && (!force || Date.parse(String((now.record as { startedAt?: string }).startedAt)) >= forcedSince)) {
             // The claim left over from the job that committed it is stale: swept here.
-            if (prior) fs.rmSync(paths.claim(job.key), { force: true })
+            if (stale) fs.rmSync(paths.claim(job.key), { force: true })
             return { _tag: "Committed", record: now.record } satisfies Claimed
           }
           // Submitting and claiming are one step that Ctrl-C cannot cut; the release goes with them.
