@@ -28,7 +28,7 @@ import { Records } from "../store/Records.ts"
 import { makeClaims } from "./Claims.ts"
 import type { SlurmCallFailed } from "./Client.ts"
 import { logTail, makeWatcher } from "./Follow.ts"
-import { endedText, type ExecResult, goingText, isGoing, type JobStatus, readClaim, resourcesOf, runsRemotely, slurmLayout, type SubmitOptions } from "./Jobs.ts"
+import { endedText, goingText, isGoing, type JobStatus, readClaim, readResult, resourcesOf, runsRemotely, slurmLayout, type SubmitOptions } from "./Jobs.ts"
 
 export interface SlurmOptions extends SubmitOptions {
   /** The shared cache directory (absolute): the same path on every host. */
@@ -37,14 +37,6 @@ export interface SlurmOptions extends SubmitOptions {
   readonly pollMs?: number
   /** Seconds a record reported committed by a job may take to become visible to the driver; default 60. */
   readonly recordVisibleS?: number
-}
-
-const readJson = <A>(path: string): A | undefined => {
-  try {
-    return JSON.parse(fs.readFileSync(path, "utf8")) as A
-  } catch {
-    return undefined
-  }
 }
 
 /** The Slurm rebuilder, with the local rebuilder for light nodes (over the same store and runner). */
@@ -99,12 +91,12 @@ export const make = (options: SlurmOptions) =>
           return committedBy(job.key, forcedBy)
         })
         tail()
-        let result = readJson<ExecResult>(paths.result(job.key, jobId))
+        let result = readResult(paths.result(job.key, jobId))
         // On a network filesystem a file another host just wrote can take a while to show here: a
         // job that says it committed is given a minute for its record to appear.
         for (let i = 0; i < recordVisibleS && result?.ok && !committedBy(job.key, forcedBy); i++) {
           yield* Effect.sleep(1000)
-          result = readJson<ExecResult>(paths.result(job.key, jobId))
+          result = readResult(paths.result(job.key, jobId))
         }
         const found = records.read(job.key)
         // Forced, only this job's own record counts (an older one under the key was to be replaced).

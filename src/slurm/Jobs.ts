@@ -91,13 +91,26 @@ export const readClaim = (path: string): Claim | undefined => {
 }
 
 /** How an exec-node ended, in words: what the driver adds to Slurm's reason when there is no record. */
-export interface ExecResult {
-  readonly ok: boolean
-  readonly outcome?: "Ran" | "Reused" | "Cached"
-  readonly message?: string
-  readonly damagedInput?: string
+export const ExecResult = Schema.Struct({
+  ok: Schema.Boolean,
+  outcome: Schema.optional(Schema.Literals(["Ran", "Reused", "Cached"])),
+  message: Schema.optional(Schema.String),
+  damagedInput: Schema.optional(Schema.String),
   /** interrupted by a signal (scancel, a time limit, a node failure): it may run again */
-  readonly terminated?: boolean
+  terminated: Schema.optional(Schema.Boolean)
+})
+export type ExecResult = typeof ExecResult.Type
+
+const decodeResult = Schema.decodeUnknownResult(Schema.fromJsonString(ExecResult))
+
+/** The result file at `path`, if there is a readable one (one being written, or damaged, is none). */
+export const readResult = (path: string): ExecResult | undefined => {
+  try {
+    const r = decodeResult(readFileSync(path, "utf8"))
+    return Result.isSuccess(r) ? r.success : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Lines of a job's log that are progress, or the engine's own words, not the stage's. */
