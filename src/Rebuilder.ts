@@ -3,8 +3,9 @@
  * rebuilds it. The decision is `Freshness.freshness` (pure): the planner shows it, and a run makes it
  * again at run time. `Rebuilder.build` is the whole step for one keyed node: lookup ->
  * lock -> re-check (another run may have committed the key while this one waited) -> run -> commit,
- * returning the committed record. A node is buildable from a `NodeJob` (`Runner.ts`) alone: stage
- * name, params, input object hashes and key. This interface is the seam a remote executor (e.g.
+ * returning the committed record. A node is buildable from a `NodeJob` (`Runner.ts`) alone: stage,
+ * params, input object hashes and key (computed once, by the caller); across a process boundary the
+ * job travels as a `WireJob`, its stage by name. This interface is the seam a remote executor (e.g.
  * Slurm) implements.
  */
 import { Context, Effect, Layer } from "effect"
@@ -13,7 +14,6 @@ import { StageFailed, type StoreError } from "./Errors.ts"
 import { freshness } from "./Freshness.ts"
 import type { Committed, NodeRecord } from "./Record.ts"
 import { type NodeEvents, type NodeJob, Runner } from "./Runner.ts"
-import { lookup as lookupStage } from "./Stage.ts"
 import { Locks } from "./store/Locks.ts"
 import { Records } from "./store/Records.ts"
 
@@ -75,14 +75,16 @@ const host = {
 
 /**
  * The rebuilder over the store's records and locks and a runner. `recheck: false` drops the re-check
- * under the lock: a mutant, for showing that the correctness property catches its loss.
+ * under the lock: a mutant, for showing that the correctness property catches its loss. `job` names
+ * the batch job the records are made in (default: `SLURM_JOB_ID`, if set).
  */
-export const make = (options: { readonly recheck?: boolean } = {}) =>
+export const make = (options: { readonly recheck?: boolean; readonly job?: string | undefined } = {}) =>
   Effect.gen(function*() {
     const records = yield* Records
     const locks = yield* Locks
     const runner = yield* Runner
     const recheck = options.recheck ?? true
+    const madeBy = options.job === undefined ? host : { ...host, job: options.job }
 
     const build: RebuilderShape["build"] = (job, { events, force, slot }) => {
       const lines: Array<string> = []
@@ -90,8 +92,7 @@ export const make = (options: { readonly recheck?: boolean } = {}) =>
       const body = Effect.gen(function*() {
         const before = freshness(records, job.key, force)
         if (before._tag === "UpToDate") return { _tag: "Cached", record: before.record } satisfies Built
-        const stage = lookupStage(job.stage)
-        if (!stage) return yield* Effect.fail(failed(new Error(`no stage named ${job.stage} is loaded`)))
+        const stage = job.stage
         return yield* slot(locks.withLock(
           job.key,
           Effect.sync(events.waiting),
@@ -102,7 +103,7 @@ export const make = (options: { readonly recheck?: boolean } = {}) =>
             }
             events.started()
             const startedAt = new Date()
-            const result = yield* runner.run(stage, job, {
+            const result = yield* runner.run(job, {
               log: (line) => {
                 lines.push(line)
                 events.log(line)
@@ -126,7 +127,7 @@ export const make = (options: { readonly recheck?: boolean } = {}) =>
               durationMs: finishedAt.getTime() - startedAt.getTime(),
               facts: result.facts,
               log: result.log,
-              host
+              host: madeBy
             }
             yield* records.commit(record).pipe(Effect.mapError((e) => failed(e, "committing")))
             return { _tag: "Ran", record } satisfies Built

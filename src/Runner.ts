@@ -1,9 +1,10 @@
 /**
  * Running one node's stage: read its inputs from the object store (re-hashed), decode them through
  * their ports, run the stage, check and encode its outputs and write them to the object store. The
- * result is everything the rebuilder needs for the record. A job is runnable from (stage name,
- * params, input hashes) alone, which is what lets `Workers.layer` run heavy stages in worker threads
- * (and, later, elsewhere). `layerInline` runs every stage on the calling thread.
+ * result is everything the rebuilder needs for the record. In process a job carries its stage as a
+ * value (`NodeJob`); it is runnable from (stage name, params, input hashes) alone (`WireJob`), which
+ * is what lets `Workers.layer` run heavy stages in worker threads and a Slurm job run `exec-node`:
+ * only there is a stage looked up by name. `layerInline` runs every stage on the calling thread.
  */
 import { Cause, Context, Effect, Layer, Schema } from "effect"
 import { isMany, splitWire } from "./Artifact.ts"
@@ -13,17 +14,29 @@ import type { OutputRef } from "./Record.ts"
 import type { AnyStage, Progress } from "./Stage.ts"
 import { Objects, type ObjectsShape } from "./store/Objects.ts"
 
-/** What to build: everything that determines one node's outputs, and where its record goes. */
+/**
+ * What to build, in this process: everything that determines one node's outputs (its stage as a
+ * value), and where its record goes (the key, computed once by the caller).
+ */
 export interface NodeJob {
   readonly pipeline: string
   readonly node: string
-  /** The stage's name: its code is found by name where the job runs. */
-  readonly stage: string
+  readonly stage: AnyStage
   readonly params: Json
   /** input port -> object hash */
   readonly inputs: Readonly<Record<string, string>>
   readonly key: string
 }
+
+/**
+ * A job as it crosses a thread or process boundary (a worker's message, a Slurm job file): the stage
+ * by name, looked up where the job runs. Only the far side of such a boundary looks a stage up.
+ */
+export interface WireJob extends Omit<NodeJob, "stage"> {
+  readonly stage: string
+}
+
+export const toWire = (job: NodeJob): WireJob => ({ pipeline: job.pipeline, node: job.node, stage: job.stage.name, params: job.params, inputs: job.inputs, key: job.key })
 
 /** What a run produced. */
 export interface NodeResult {
@@ -39,11 +52,11 @@ export interface NodeEvents {
 }
 
 export class Runner extends Context.Service<Runner, {
-  readonly run: (stage: AnyStage, job: NodeJob, events: NodeEvents) => Effect.Effect<NodeResult, StageFailed>
+  readonly run: (job: NodeJob, events: NodeEvents) => Effect.Effect<NodeResult, StageFailed>
 }>()("w2s/Runner") {}
 
 /** Runs a job against the objects on this thread. Interruption passes through; every other failure is a StageFailed. */
-export const execute = (objects: ObjectsShape, stage: AnyStage, job: NodeJob, events: NodeEvents) => {
+export const execute = (objects: ObjectsShape, stage: AnyStage, job: Omit<NodeJob, "stage">, events: NodeEvents) => {
   const log: Array<string> = []
   const facts: Record<string, Json> = {}
   const fail = (during: string, cause: unknown) => new StageFailed({ node: job.node, during, cause })
@@ -109,6 +122,6 @@ export const layerInline = Layer.effect(
   Runner,
   Effect.gen(function*() {
     const objects = yield* Objects
-    return { run: (stage, job, events) => execute(objects, stage, job, events) }
+    return { run: (job, events) => execute(objects, job.stage, job, events) }
   })
 )

@@ -156,8 +156,10 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
           return undefined
         }
         const inputs = inputHashes(node, (id) => upstream.get(id))!
-        const key = keyOf(node, inputs)
-        const job = { pipeline: graph.pipeline, node: node.id, stage: node.stage.name, params: node.params, inputs, key }
+        // The key is computed once per node: the plan's, when every input was already committed when
+        // it planned (the same records, so the same hashes); else now, from what upstream committed.
+        const key = p.key !== undefined && p.needs.every((id) => settled.has(id)) ? p.key : keyOf(node, inputs)
+        const job = { pipeline: graph.pipeline, node: node.id, stage: node.stage, params: node.params, inputs, key }
         const built = yield* rebuilder.build(job, {
           force: force(node.id),
           slot,

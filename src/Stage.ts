@@ -174,7 +174,10 @@ export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef
 
 const identity = <A>(a: A): A => a
 
-/** A stage by name, for runners that receive only (stage name, params, inputs), e.g. worker threads. */
+/**
+ * A stage by name, for the far side of a thread or process boundary that receives only (stage name,
+ * params, inputs): a worker thread, a Slurm job's `exec-node`. In process, jobs carry the stage value.
+ */
 export const lookup = (name: string): AnyStage | undefined => registry.get(name)
 
 /** An output of a node named by id, resolved when the graph is built: lets graphs name later nodes. */

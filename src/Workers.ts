@@ -8,7 +8,7 @@
 import { Cause, Effect, Exit, Layer } from "effect"
 import { parentPort, Worker } from "node:worker_threads"
 import { messageOf, ObjectDamaged, StageFailed, StoreError, type StoreErrorReason } from "./Errors.ts"
-import { execute, type NodeEvents, type NodeJob, type NodeResult, Runner } from "./Runner.ts"
+import { execute, type NodeEvents, type NodeJob, type NodeResult, Runner, toWire, type WireJob } from "./Runner.ts"
 import { lookup, type Progress } from "./Stage.ts"
 import { Objects, type ObjectsLocator, type ObjectsShape } from "./store/Objects.ts"
 
@@ -40,7 +40,7 @@ type ToWorker =
 
 /** The `workerData` a node worker is started with. */
 export interface WorkerData {
-  readonly w2sNodeJob: NodeJob
+  readonly w2sNodeJob: WireJob
   readonly objects: ObjectsLocator
 }
 
@@ -62,7 +62,7 @@ export const layer = (entry: string | URL, resourceLimits?: { maxOldGenerationSi
       const objects = yield* Objects
       const inWorker = (job: NodeJob, events: NodeEvents) =>
         Effect.callback<NodeResult, StageFailed>((resume) => {
-          const data: WorkerData = { w2sNodeJob: job, objects: objects.locator }
+          const data: WorkerData = { w2sNodeJob: toWire(job), objects: objects.locator }
           const worker = new Worker(entry, { workerData: data, ...(resourceLimits ? { resourceLimits } : {}) })
           let settled = false
           const settle = (e: Effect.Effect<NodeResult, StageFailed>) => {
@@ -100,7 +100,7 @@ export const layer = (entry: string | URL, resourceLimits?: { maxOldGenerationSi
           worker.on("exit", (code) => fail({ message: `worker exited (code ${code}) before finishing` }))
           return Effect.promise(() => worker.terminate().then(() => undefined, () => undefined))
         })
-      return { run: (stage, job, events) => (stage.heavy ? inWorker(job, events) : execute(objects, stage, job, events)) }
+      return { run: (job, events) => (job.stage.heavy ? inWorker(job, events) : execute(objects, job.stage, job, events)) }
     })
   )
 

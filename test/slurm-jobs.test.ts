@@ -3,7 +3,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import { makeLines } from "../src/Reporter.ts"
-import { decodeJobFile, encodeJobFile, endedText, goingText, isGoing, parseSacct, parseScontrol, parseSqueue, runsRemotely, sbatchArgs } from "../src/slurm/Jobs.ts"
+import { decodeJobFile, encodeJobFile, endedText, goingText, isGoing, mergeResources, parseSacct, parseScontrol, parseSqueue, runsRemotely, sbatchArgs } from "../src/slurm/Jobs.ts"
 
 const job = { pipeline: "toy", node: "square/1", stage: "toy-square", params: { sleepMs: 0 }, inputs: { rows: "a".repeat(64) }, key: "b".repeat(64) }
 const where = { name: "w2s:square/1", output: "/c/slurm/logs/x-%j.log", workdir: "/w" }
@@ -65,5 +65,15 @@ describe("Slurm jobs", () => {
     r.emit({ _tag: "Job", node: "square/1", id: "12", state: "SUBMITTED", text: "submitted", log: "/c/slurm/logs/x-12.log" })
     r.emit({ _tag: "Job", node: "square/1", id: "12", state: "PENDING", text: "pending (Priority)" })
     assert.deepStrictEqual(lines, ["slurm     square/1  job 12 submitted, log /c/slurm/logs/x-12.log", "slurm     square/1  job 12 pending (Priority)"])
+  })
+})
+
+describe("resources", () => {
+  it("a pipeline's resources for a stage merge over the stage's own, field by field", () => {
+    assert.deepStrictEqual(mergeResources({ cpus: 4, gpu: true }, { memoryMb: 2000 }), { cpus: 4, memoryMb: 2000, gpu: true })
+    assert.deepStrictEqual(mergeResources({ cpus: 4, memoryMb: 100 }, { cpus: 2, memoryMb: undefined }), { cpus: 2, memoryMb: 100 })
+    assert.deepStrictEqual(mergeResources(undefined, { cpus: 2 }), { cpus: 2 })
+    assert.deepStrictEqual(mergeResources({ gpu: true }, undefined), { gpu: true })
+    assert.isUndefined(mergeResources(undefined, undefined))
   })
 })

@@ -71,6 +71,33 @@ describe("exec-node (what a job runs)", () => {
   })
 })
 
+describe("exec-node under the runtime's main", () => {
+  it("SIGTERM mid-stage (scancel, a time limit): the key's lock is released and the result file says it was terminated", async () => {
+    const cache = tempCache()
+    const sets = ["--set", "seeds=[1]", "--set", "squareMs=20000"]
+    assert.strictEqual(cli(["run", "toy-jobs", ...sets, "clip/1", "--cache-dir", cache], FIXTURES).code, 0)
+    const plan = JSON.parse(cli(["plan", "toy-jobs", ...sets, "square/1", "--json", "--cache-dir", cache], FIXTURES).stdout) as { nodes: Array<{ id: string; key: string }> }
+    const key = plan.nodes.find((n) => n.id === "square/1")!.key
+    const clipKey = plan.nodes.find((n) => n.id === "clip/1")!.key
+    const clipRecord = readFileSync(join(cache, "records", clipKey.slice(0, 2), `${clipKey}.json`), "utf8")
+    const rows = (JSON.parse(clipRecord.slice(clipRecord.indexOf("\n") + 1)) as { outputs: { rows: { hash: string } } }).outputs.rows.hash
+    const file = join(dirname(cache), "job.json")
+    writeFileSync(file, JSON.stringify({ format: 1, force: false, job: { pipeline: "toy-jobs", node: "square/1", stage: "toy-square", params: { sleepMs: 20000, fail: "none" }, inputs: { rows }, key } }))
+    const r = launch(["exec-node", "--cache-dir", cache, file], { ...FIXTURES, SLURM_JOB_ID: "4242" })
+    await until("the stage to start", () => /^\[exec-node\] started$/m.test(r.output()), 20_000)
+    assert.isTrue(existsSync(join(cache, "locks", `${key}.lock`)), "the key's lock is held while the stage runs")
+    const t0 = Date.now()
+    r.kill("SIGTERM")
+    const done = await r.done
+    assert.isBelow(Date.now() - t0, 5000)
+    assert.strictEqual(done.code, 143, done.stdout + done.stderr)
+    assert.isFalse(existsSync(join(cache, "locks", `${key}.lock`)), "the key's lock was released")
+    const result = JSON.parse(readFileSync(join(cache, "slurm", "results", `${key.slice(0, 16)}-4242.json`), "utf8")) as { ok: boolean; terminated?: boolean }
+    assert.deepInclude(result, { ok: false, terminated: true })
+    assert.isFalse(existsSync(join(cache, "records", key.slice(0, 2), `${key}.json`)))
+  })
+})
+
 describe("gc and the Slurm executor's files", () => {
   it("gc removes job files, results and logs older than its grace period, and keeps newer ones and claims", () => {
     const cache = tempCache()
@@ -149,6 +176,14 @@ describe.skipIf(missing !== undefined)("--executor slurm on a single-node cluste
     const flag = run(["toy", "--slurm-arg=--no-such-flag", "--cache-dir", cache])
     assert.strictEqual(flag.code, 2)
     assert.match(flag.stderr, /^error: --executor slurm: sbatch refuses the job flags --no-such-flag \(unrecognized option '--no-such-flag'\)\n$/)
+    assert.isFalse(existsSync(cache))
+  })
+
+  it("a stage whose resources no node can meet (a GPU here) is exit 2 naming the stage, before anything is submitted", () => {
+    const cache = tempCache()
+    const r = run(["toy-gpu", "--cache-dir", cache])
+    assert.strictEqual(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^error: --executor slurm: sbatch refuses stage toy-square's job \(--cpus-per-task=1 --gres=gpu:1\) \(.+\)\n$/)
     assert.isFalse(existsSync(cache))
   })
 

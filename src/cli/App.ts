@@ -14,6 +14,7 @@ import * as Rebuilder from "../Rebuilder.ts"
 import * as Reporter from "../Reporter.ts"
 import * as Runner from "../Runner.ts"
 import * as Slurm from "../slurm/Executor.ts"
+import { SlurmClient } from "../slurm/Client.ts"
 import * as Store from "../Store.ts"
 import * as Targets from "../Targets.ts"
 import * as Workers from "../Workers.ts"
@@ -74,7 +75,7 @@ export const storeLayer = Layer.unwrap(Effect.map(cacheDir, Store.layerDisk))
  */
 export const runLayer = (slurm?: Omit<Slurm.SlurmOptions, "cacheDir">) => Effect.gen(function*() {
   const app = yield* App
-  const rebuilder = slurm ? Slurm.layer({ ...slurm, cacheDir: yield* cacheDir }) : Rebuilder.Rebuilder.layer
+  const rebuilder = slurm ? Slurm.layer({ ...slurm, cacheDir: yield* cacheDir }).pipe(Layer.provide(SlurmClient.layer)) : Rebuilder.Rebuilder.layer
   // PIPELINE_WORKER_MEMORY_MB caps each worker thread's heap: a stage that exceeds it fails alone.
   const heap = Number(process.env.PIPELINE_WORKER_MEMORY_MB ?? 0)
   const runner = app.workerEntry

@@ -13,6 +13,8 @@ import { messageOf, UsageError } from "../Errors.ts"
 import * as Pipeline from "../Pipeline.ts"
 import * as Reach from "../Reach.ts"
 import { type ObjectInfo, Objects, type RecordInfo, Records, Runs } from "../Store.ts"
+import { sweepClaims } from "../slurm/Claims.ts"
+import { onPath, SlurmClient } from "../slurm/Client.ts"
 import * as Slurm from "../slurm/Executor.ts"
 import { App, cacheDir, storeLayer } from "./App.ts"
 import { bytes } from "./format.ts"
@@ -172,7 +174,12 @@ export const gc = Command.make(
           : Effect.void
       )
     )
-    const swept = a.dryRun ? 0 : (yield* runs.sweepLeftovers) + (yield* Slurm.sweepFiles(yield* cacheDir, cutoff))
+    const dir = yield* cacheDir
+    // Claims of Slurm jobs that are over (or whose id Slurm gave another job): only where Slurm answers.
+    const staleClaims = a.dryRun || !onPath("squeue")
+      ? 0
+      : yield* sweepClaims(dir).pipe(Effect.provide(SlurmClient.layer), Effect.timeout(60_000), Effect.orElseSucceed(() => 0))
+    const swept = a.dryRun ? 0 : (yield* runs.sweepLeftovers) + (yield* Slurm.sweepFiles(dir, cutoff)) + staleClaims
     const keptParts = [
       `kept ${kept.get("preset")! + kept.get("preset-inputs-unknown")!} records reached by presets` +
       (kept.get("preset-inputs-unknown") ? ` (${kept.get("preset-inputs-unknown")} of nodes whose inputs must be recomputed first)` : ""),
@@ -181,7 +188,7 @@ export const gc = Command.make(
     ]
     yield* Console.log(
       `${verb} ${doomed.length} records and ${unreached.length} objects (${bytes(sizeOf(unreached))}); ${keptParts.join(", ")}` +
-        (swept ? `; cleared ${swept} leftovers of dead processes and old Slurm job files` : "")
+        (swept ? `; cleared ${swept} leftovers of dead processes, old Slurm job files and stale claims` : "")
     )
   })
 ).pipe(Command.provide(storeLayer), Command.withDescription("Remove records and objects that no preset of any pipeline and no recent run reaches"))

@@ -5,13 +5,16 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Console, Effect, Exit } from "effect"
+import { Cause, Console, Effect, Exit, Layer } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { exitCode, messageOf } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import { App, root } from "./App.ts"
 import { dag } from "./dag.ts"
-import { execNode } from "./execNode.ts"
+import { execNode, TERMINATED } from "./execNode.ts"
+import * as Runner from "../Runner.ts"
+import * as Store from "../Store.ts"
+import * as Workers from "../Workers.ts"
 import { exportCmd, results } from "./exporting.ts"
 import { gc } from "./gc.ts"
 import { list } from "./list.ts"
@@ -58,8 +61,16 @@ export const reportFailure = (cause: Cause.Cause<unknown>, verbose: boolean): nu
 
 export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly version: string; readonly workerEntry?: URL }) => {
   // The one command a Slurm job runs; not for users, so not in the help (see execNode.ts).
+  // Under the runtime's main, so SIGTERM (scancel, a time limit) interrupts it and its finalizers run.
   if (process.argv[2] === "exec-node") {
-    void execNode(process.argv.slice(3), options.workerEntry).then((code) => process.exit(code))
+    // As a local run does: PIPELINE_WORKER_MEMORY_MB caps each worker thread's heap.
+    const heap = Number(process.env.PIPELINE_WORKER_MEMORY_MB ?? 0)
+    const runner = options.workerEntry ? Workers.layer(options.workerEntry, heap > 0 ? { maxOldGenerationSizeMb: heap } : undefined) : Runner.layerInline
+    const program = execNode(process.argv.slice(3), (cacheDir) => runner.pipe(Layer.provideMerge(Store.layerDisk(cacheDir))))
+    NodeRuntime.runMain(program, {
+      disableErrorReporting: true,
+      teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.hasInterruptsOnly(exit.cause) ? TERMINATED : 1)
+    })
     return
   }
   const verbose = process.argv.includes("--verbose")

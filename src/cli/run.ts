@@ -6,7 +6,8 @@ import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { availableParallelism } from "node:os"
 import * as Scheduler from "../Scheduler.ts"
-import * as SlurmClient from "../slurm/Client.ts"
+import { SlurmClient } from "../slurm/Client.ts"
+import * as Preflight from "../slurm/Preflight.ts"
 import { UsageError } from "../Errors.ts"
 import * as Targets from "../Targets.ts"
 import { statSync } from "node:fs"
@@ -68,11 +69,9 @@ export const run = Command.make(
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
     const force = yield* Effect.fromResult(Targets.forced(graph, a.force))
     const partition = a.partition._tag === "Some" ? a.partition.value : undefined
-    if (slurm) {
-      yield* SlurmClient.preflight()
-      if (partition !== undefined || a.slurmArgs.length > 0) yield* SlurmClient.checkFlags([...(partition ? [`--partition=${partition}`] : []), ...a.slurmArgs])
-    }
-    const layer = yield* runLayer(slurm ? { resources: (yield* findPipeline(a.pipeline)).resources, partition, extra: a.slurmArgs } : undefined)
+    const submit = slurm ? { resources: (yield* findPipeline(a.pipeline)).resources, partition, extra: a.slurmArgs } : undefined
+    if (submit) yield* Preflight.preflight(graph, submit).pipe(Effect.provide(SlurmClient.layer))
+    const layer = yield* runLayer(submit)
     const asked = { pipeline: graph.pipeline, preset: graph.preset, sets: a.set, paramsFiles: a.params, targets: a.targets, force: a.force, nodes: graph.nodes.length }
     yield* recorded(asked, (onOutcome) => Effect.gen(function*() {
       const summary = yield* Scheduler.run(graph, { jobs, force, keepGoing: a.keepGoing, onOutcome }).pipe(

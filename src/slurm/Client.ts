@@ -1,42 +1,184 @@
 /**
- * Talking to Slurm through its commands (`sbatch`, `squeue`, `scontrol`, `sacct`, `scancel`), as a
+ * `SlurmClient`: the executor's one way to talk to Slurm, as a service. The real layer runs Slurm's
+ * commands (`sbatch`, `squeue`, `scontrol`, `sacct`, `scancel`) through Effect's process API, as a
  * user on a login node would: no library, no daemon of ours. Every call is bounded in time, so a
- * controller that stops answering shows as a failed call, never a hung run. `preflight` is the check
- * `--executor slurm` makes before anything is submitted: the commands are on PATH and the
- * controller answers.
+ * controller that stops answering shows as a failed call (`SlurmCallFailed`), never a hung run; an
+ * interrupted call kills its process. `sbatch` runs detached, in a process group of its own, so a
+ * Ctrl-C in the terminal reaches the driver only (which then cancels what it submitted), never an
+ * sbatch whose job the controller has just accepted. The fake layer (`FakeSlurm.ts`) simulates a
+ * cluster in process for tests; `Preflight.ts` holds the checks `--executor slurm` makes first.
  */
-import { Effect } from "effect"
-import { execFile } from "node:child_process"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Context, Duration, Effect, Layer, type PlatformError, Schema, Stream } from "effect"
+import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import { accessSync, constants } from "node:fs"
-import { delimiter, join } from "node:path"
-import { UsageError } from "../Errors.ts"
+import { userInfo } from "node:os"
+import { delimiter, join, resolve } from "node:path"
 import { type JobStatus, parseSacct, parseScontrol, parseSqueue } from "./Jobs.ts"
 
-/** A Slurm command that failed or timed out, with what it printed. */
-export class SlurmCallFailed extends Error {
-  readonly _tag = "SlurmCallFailed"
-  constructor(readonly command: string, readonly detail: string) {
-    super(`${command}: ${detail}`)
+/** A Slurm command that failed or timed out, with the last line it printed. */
+export class SlurmCallFailed extends Schema.TaggedError<SlurmCallFailed>()("SlurmCallFailed", {
+  command: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `${this.command}: ${this.detail}`
   }
 }
 
-/** Runs a command with a time limit; its stdout, or a `SlurmCallFailed`. Interruption kills it. */
-export const call = (command: string, args: ReadonlyArray<string>, options: { readonly input?: string; readonly timeoutMs?: number } = {}) =>
-  Effect.callback<string, SlurmCallFailed>((resume) => {
-    const child = execFile(command, args, { timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (!err) return resume(Effect.succeed(stdout))
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string }
-      const said = (stderr || stdout || "").trim().split("\n").filter(Boolean).pop()
-      const detail = e.code === "ENOENT"
-        ? "not found on PATH"
-        : e.killed || e.signal === "SIGTERM"
-        ? `no answer within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s`
-        : said ?? e.message
-      resume(Effect.fail(new SlurmCallFailed(command, detail)))
+/** One job to submit: its sbatch flags (with `--comment=TAG`), and the job file its batch script runs. */
+export interface SubmitRequest {
+  readonly flags: ReadonlyArray<string>
+  /** the shared cache directory the job's exec-node works on */
+  readonly cacheDir: string
+  readonly jobFile: string
+  /** the submission's tag (sbatch `--comment`): what a claim checks a job id against */
+  readonly tag: string
+}
+
+export interface SlurmClientShape {
+  /** Submits one job; its id. */
+  readonly submit: (request: SubmitRequest) => Effect.Effect<string, SlurmCallFailed>
+  /**
+   * The status of each job, with its tag (`comment`) while Slurm lists it and its exit code once it
+   * is over; a job nobody knows any more is `UNKNOWN`: over.
+   */
+  readonly status: (ids: ReadonlyArray<string>) => Effect.Effect<Map<string, JobStatus>, SlurmCallFailed>
+  /** The ids of this user's jobs still going whose tag is `tag` (a submission whose sbatch was killed). */
+  readonly find: (tag: string) => Effect.Effect<ReadonlyArray<string>, SlurmCallFailed>
+  /** Cancels jobs; best effort (a job already over is no error). */
+  readonly cancel: (ids: ReadonlyArray<string>) => Effect.Effect<void>
+  /** `sbatch --test-only` with these flags: submits nothing; fails with sbatch's words if it refuses. */
+  readonly testOnly: (flags: ReadonlyArray<string>) => Effect.Effect<void, SlurmCallFailed>
+  /** Whether the controller answers (`scontrol ping`); fails saying what it printed. */
+  readonly ping: Effect.Effect<void, SlurmCallFailed>
+}
+
+export class SlurmClient extends Context.Service<SlurmClient, SlurmClientShape>()("w2s/slurm/SlurmClient") {
+  /** The real client, over Slurm's commands on PATH. */
+  static readonly layer: Layer.Layer<SlurmClient> = Layer.effect(SlurmClient, Effect.suspend(() => makeReal)).pipe(Layer.provide(NodeServices.layer))
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** The batch script of one job: this node and launcher, on the job file, against the cache. */
+export const batchScript = (cacheDir: string, jobFile: string) =>
+  `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(resolve(process.argv[1] ?? "bin/pipeline.cjs"))} exec-node --cache-dir ${quote(cacheDir)} ${quote(jobFile)}\n`
+
+interface Ran {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const lastLine = (r: Ran) => (r.stderr || r.stdout).trim().split("\n").filter(Boolean).pop() ?? `exit code ${r.code}`
+
+const makeReal = Effect.gen(function*() {
+  const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+  const text = (s: Stream.Stream<Uint8Array, PlatformError.PlatformError>) => Stream.mkString(Stream.decodeText(s))
+
+  /**
+   * Runs a command to its end within `timeoutMs`: its exit code and output. Not found, or no answer
+   * in time (the process is then killed), is a `SlurmCallFailed`.
+   */
+  const run = (command: string, args: ReadonlyArray<string>, options: { readonly input?: string; readonly timeoutMs: number }) =>
+    Effect.scoped(Effect.gen(function*() {
+      const handle = yield* spawner.spawn(ChildProcess.make(command, [...args], {
+        // A process group of its own: the terminal's Ctrl-C does not reach it.
+        detached: true,
+        forceKillAfter: Duration.seconds(2),
+        stdin: options.input === undefined ? "ignore" : Stream.make(new TextEncoder().encode(options.input))
+      }))
+      const [stdout, stderr, code] = yield* Effect.all([text(handle.stdout), text(handle.stderr), handle.exitCode], { concurrency: 3 })
+      return { code: Number(code), stdout, stderr } satisfies Ran
+    })).pipe(
+      Effect.timeoutOrElse({
+        duration: options.timeoutMs,
+        orElse: () => Effect.fail(new SlurmCallFailed({ command, detail: `no answer within ${Math.round(options.timeoutMs / 1000)} s` }))
+      }),
+      Effect.mapError((e) =>
+        e instanceof SlurmCallFailed ? e : new SlurmCallFailed({ command, detail: /ENOENT|not found/i.test(e.message) ? "not found on PATH" : e.message }))
+    )
+
+  /** `run`, failing with the command's last line when it exits non-zero. */
+  const call = (command: string, args: ReadonlyArray<string>, options: { readonly input?: string; readonly timeoutMs: number }) =>
+    Effect.flatMap(run(command, args, options), (r) => (r.code === 0 ? Effect.succeed(r.stdout) : Effect.fail(new SlurmCallFailed({ command, detail: lastLine(r) }))))
+
+  // Whether sacct can read job completions here (`JobCompType=jobcomp/filetxt` or accounting).
+  let sacctWorks: boolean | undefined
+
+  /** The status of a job that squeue no longer lists, or lists as over without its exit code. */
+  const finalStatus = (id: string) =>
+    Effect.gen(function*() {
+      const shown = yield* call("scontrol", ["-o", "show", "job", id], { timeoutMs: 15_000 }).pipe(
+        Effect.map(parseScontrol),
+        Effect.catch(() => Effect.succeed(undefined))
+      )
+      if (shown) return shown
+      if (sacctWorks !== false) {
+        const acct = yield* call("sacct", ["-c", "-n", "-P", "-j", id, "-o", "jobid,state,exitcode"], { timeoutMs: 15_000 }).pipe(
+          Effect.map((t) => parseSacct(t, id)),
+          Effect.catch(() => Effect.sync(() => void (sacctWorks = false)))
+        )
+        if (acct) return acct
+      }
+      return { state: "UNKNOWN", reason: "no longer known to Slurm" } satisfies JobStatus
     })
-    if (options.input !== undefined) child.stdin?.end(options.input)
-    return Effect.sync(() => void child.kill("SIGKILL"))
+
+  const isOver = (s: JobStatus) => !GOING_FOR_STATUS.has(s.state)
+
+  const status: SlurmClientShape["status"] = (ids) =>
+    Effect.gen(function*() {
+      const out = new Map<string, JobStatus>()
+      if (ids.length === 0) return out
+      const listed = yield* call("squeue", ["-h", "-t", "all", "-j", ids.join(","), "-o", "%i|%T|%r|%k"], { timeoutMs: 20_000 }).pipe(
+        Effect.map(parseSqueue),
+        // squeue fails outright when none of the ids is known any more.
+        Effect.catch((e) => (/Invalid job id/i.test(e.detail) ? Effect.succeed(new Map<string, JobStatus>()) : Effect.fail(e)))
+      )
+      for (const id of ids) {
+        const s = listed.get(id)
+        if (s && !isOver(s)) out.set(id, s)
+        else if (s) out.set(id, { ...s, exitCode: (yield* finalStatus(id)).exitCode })
+        else out.set(id, yield* finalStatus(id))
+      }
+      return out
+    })
+
+  const find: SlurmClientShape["find"] = (tag) =>
+    Effect.map(
+      call("squeue", ["-h", "-u", userInfo().username, "-o", "%i|%T|%r|%k"], { timeoutMs: 20_000 }),
+      (t) => [...parseSqueue(t)].filter(([, s]) => s.comment === tag && !isOver(s)).map(([id]) => id)
+    )
+
+  const submit: SlurmClientShape["submit"] = (request) =>
+    Effect.map(
+      call("sbatch", request.flags, { input: batchScript(request.cacheDir, request.jobFile), timeoutMs: 60_000 }),
+      (out) => out.trim().split(";")[0]!
+    )
+
+  const cancel: SlurmClientShape["cancel"] = (ids) => (ids.length === 0 ? Effect.void : Effect.ignore(call("scancel", [...ids], { timeoutMs: 15_000 })))
+
+  const testOnly: SlurmClientShape["testOnly"] = (flags) =>
+    Effect.flatMap(run("sbatch", ["--test-only", ...flags, "--wrap", "true"], { timeoutMs: 30_000 }), (r) => {
+      if (r.code === 0) return Effect.void
+      const lines = r.stderr.split("\n").map((l) => l.trim()).filter(Boolean)
+      const said = lines.find((l) => /error|unrecognized|invalid/i.test(l)) ?? lines[0] ?? `exit code ${r.code}`
+      return Effect.fail(new SlurmCallFailed({ command: "sbatch --test-only", detail: said.replace(/^sbatch: (error: )?/, "") }))
+    })
+
+  // `scontrol ping` exits 1 when the controller is down, printing the verdict on its first line.
+  const ping: SlurmClientShape["ping"] = Effect.flatMap(run("scontrol", ["ping"], { timeoutMs: 15_000 }), (r) => {
+    const out = `${r.stdout}\n${r.stderr}`
+    if (/\bis UP\b/.test(out)) return Effect.void
+    const lines = out.split("\n").map((l) => l.trim()).filter((l) => l && !/^\*+$|RESTORE SLURMCTLD/.test(l))
+    return Effect.fail(new SlurmCallFailed({ command: "scontrol ping", detail: lines.join("; ").replace(/\s+/g, " ") }))
   })
+
+  return SlurmClient.of({ submit, status, find, cancel, testOnly, ping })
+})
+
+const GOING_FOR_STATUS = new Set(["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESIZING", "SIGNALING", "STAGE_OUT", "RESV_DEL_HOLD", "STOPPED"])
 
 /** Whether `name` is an executable file on PATH. */
 export const onPath = (name: string): boolean =>
@@ -48,98 +190,3 @@ export const onPath = (name: string): boolean =>
       return false
     }
   })
-
-/**
- * Fails with a one-line `UsageError` (exit 2) when Slurm cannot be used from here: its commands are
- * not on PATH, or the controller does not answer `scontrol ping` within `timeoutMs`.
- */
-export const preflight = (timeoutMs = 15_000) =>
-  Effect.gen(function*() {
-    for (const cmd of ["sbatch", "squeue", "scontrol", "scancel"]) {
-      if (!onPath(cmd)) return yield* Effect.fail(new UsageError({ message: `--executor slurm: ${cmd} is not on PATH (is Slurm installed on this machine?)` }))
-    }
-    // `scontrol ping` exits 1 when the controller is down, printing the verdict on its first line.
-    const out = yield* Effect.callback<string>((resume) => {
-      const child = execFile("scontrol", ["ping"], { timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) =>
-        resume(Effect.succeed(`${stdout}\n${stderr}${(err as { killed?: boolean } | null)?.killed ? `\nno answer within ${timeoutMs / 1000} s` : ""}`)))
-      return Effect.sync(() => void child.kill("SIGKILL"))
-    })
-    if (!/\bis UP\b/.test(out)) {
-      const lines = out.split("\n").map((l) => l.trim()).filter((l) => l && !/^\*+$|RESTORE SLURMCTLD/.test(l))
-      const said = lines.join("; ")
-      return yield* Effect.fail(new UsageError({ message: `--executor slurm: the Slurm controller does not answer (scontrol ping: ${said.replace(/\s+/g, " ")})` }))
-    }
-  })
-
-/**
- * Fails with a one-line `UsageError` when sbatch refuses the flags every job will get (an unknown
- * partition, a malformed `--slurm-arg`): `sbatch --test-only` checks them and submits nothing.
- */
-export const checkFlags = (flags: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  Effect.callback<void, UsageError>((resume) => {
-    const child = execFile("sbatch", ["--test-only", ...flags, "--wrap", "true"], { timeout: timeoutMs, encoding: "utf8" }, (err, _stdout, stderr) => {
-      if (!err) return resume(Effect.void)
-      const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean)
-      const said = lines.find((l) => /error|unrecognized|invalid/i.test(l)) ?? lines[0] ?? (err as Error).message
-      resume(Effect.fail(new UsageError({ message: `--executor slurm: sbatch refuses the job flags ${flags.join(" ")} (${said.replace(/^sbatch: (error: )?/, "")})` })))
-    })
-    return Effect.sync(() => void child.kill("SIGKILL"))
-  })
-
-/** Submits a batch script (given on stdin) with `args`; the job id. */
-export const submit = (args: ReadonlyArray<string>, script: string) =>
-  Effect.map(call("sbatch", args, { input: script, timeoutMs: 60_000 }), (out) => out.trim().split(";")[0]!)
-
-/** Cancels jobs; best effort (a job already over is no error). */
-export const cancel = (ids: ReadonlyArray<string>) =>
-  ids.length === 0 ? Effect.void : call("scancel", [...ids], { timeoutMs: 15_000 }).pipe(Effect.ignore)
-
-/** Whether sacct can read job completions here (`JobCompType=jobcomp/filetxt` or accounting). */
-let sacctWorks: boolean | undefined
-
-/**
- * The status of each job the controller still knows, from one `squeue` call; jobs it no longer
- * lists are asked about one by one (`scontrol show job`, then `sacct -c`). A job nobody knows is
- * `UNKNOWN`: over.
- */
-export const statuses = (ids: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const out = new Map<string, JobStatus>()
-    if (ids.length === 0) return out
-    const listed = yield* call("squeue", ["-h", "-t", "all", "-j", ids.join(","), "-o", "%i|%T|%r"], { timeoutMs: 20_000 }).pipe(
-      Effect.map(parseSqueue),
-      // squeue fails outright when none of the ids is known any more.
-      Effect.catch((e) => (/Invalid job id/i.test(e.detail) ? Effect.succeed(new Map<string, JobStatus>()) : Effect.fail(e)))
-    )
-    for (const id of ids) {
-      const s = listed.get(id)
-      if (s) {
-        out.set(id, s)
-        continue
-      }
-      out.set(id, yield* finalStatus(id))
-    }
-    return out
-  })
-
-/** The status of a job that squeue no longer lists. */
-const finalStatus = (id: string) =>
-  Effect.gen(function*() {
-    const shown = yield* call("scontrol", ["-o", "show", "job", id], { timeoutMs: 15_000 }).pipe(
-      Effect.map(parseScontrol),
-      Effect.catch(() => Effect.succeed(undefined))
-    )
-    if (shown) return shown
-    if (sacctWorks !== false) {
-      const acct = yield* call("sacct", ["-c", "-n", "-P", "-j", id, "-o", "jobid,state,exitcode"], { timeoutMs: 15_000 }).pipe(
-        Effect.map((t) => parseSacct(t, id)),
-        Effect.catch(() => Effect.sync(() => void (sacctWorks = false)))
-      )
-      if (acct) return acct
-    }
-    return { state: "UNKNOWN", reason: "no longer known to Slurm" } satisfies JobStatus
-  })
-
-/** The exit code of a job that is over ("code:signal"), when Slurm still has it. */
-export const exitCodeOf = (id: string) =>
-  Effect.map(finalStatus(id), (s) => s.exitCode)

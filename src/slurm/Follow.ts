@@ -1,6 +1,6 @@
 /**
  * Following Slurm jobs from the driver: one watcher per run polls the state of every job it follows
- * with one `squeue` call per tick (so a thousand jobs cost one call, not a thousand), and a log tail
+ * with one status call per tick (`SlurmClient.status`) (so a thousand jobs cost one call, not a thousand), and a log tail
  * turns what a job's log gained into the node's events (progress lines and the stage's lines; the
  * engine's own lines stay in the log).
  */
@@ -8,7 +8,7 @@ import { Deferred, Effect } from "effect"
 import * as fs from "node:fs"
 import type { BuildEvents } from "../Rebuilder.ts"
 import type { Progress } from "../Stage.ts"
-import * as Client from "./Client.ts"
+import { SlurmClient } from "./Client.ts"
 import { ENGINE_PREFIX, isGoing, type JobStatus, PROGRESS_PREFIX } from "./Jobs.ts"
 
 interface Follower {
@@ -23,6 +23,7 @@ interface Follower {
  */
 export const makeWatcher = (pollMs: number) =>
   Effect.gen(function*() {
+    const client = yield* SlurmClient
     const watched = new Map<string, Set<Follower>>()
     const drop = (id: string, f: Follower) => {
       const set = watched.get(id)
@@ -32,10 +33,9 @@ export const makeWatcher = (pollMs: number) =>
     const tick = Effect.gen(function*() {
       if (watched.size === 0) return
       const ids = [...watched.keys()]
-      const got = yield* Client.statuses(ids).pipe(Effect.catch(() => Effect.succeed(undefined)))
+      const got = yield* client.status(ids).pipe(Effect.catch(() => Effect.succeed(undefined)))
       for (const id of ids) {
         const s = got?.get(id)
-        let exitCode: JobStatus["exitCode"]
         for (const f of [...(watched.get(id) ?? [])]) {
           let done: boolean
           try {
@@ -50,8 +50,7 @@ export const makeWatcher = (pollMs: number) =>
             yield* Deferred.succeed(f.over, s ?? { state: "UNKNOWN", reason: "" })
           } else if (s && !isGoing(s.state)) {
             drop(id, f)
-            exitCode ??= s.exitCode ?? (yield* Client.exitCodeOf(id))
-            yield* Deferred.succeed(f.over, { ...s, exitCode })
+            yield* Deferred.succeed(f.over, s)
           }
         }
       }

@@ -1,5 +1,5 @@
 /**
- * The Slurm executor's pure half: what a batch job is told (the job file: a `NodeJob` and whether it
+ * The Slurm executor's pure half: what a batch job is told (the job file: a `WireJob` and whether it
  * is forced), where its files live in the shared cache, the `sbatch` arguments a stage's resources
  * map to, and what Slurm's job states mean (still going, or over, and in words why). No process is
  * started here; `Client.ts` talks to Slurm and `Executor.ts` puts the two together.
@@ -7,7 +7,7 @@
 import { Result, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import type { NodeJob } from "../Runner.ts"
+import type { WireJob } from "../Runner.ts"
 import type { Resources } from "../Stage.ts"
 
 /** What `pipeline exec-node` reads: one node to compute, as the driver keyed it. */
@@ -25,7 +25,7 @@ export const JobFile = Schema.Struct({
 })
 export type JobFile = typeof JobFile.Type
 
-export const encodeJobFile = (job: NodeJob, force: boolean): string =>
+export const encodeJobFile = (job: WireJob, force: boolean): string =>
   JSON.stringify({ format: 1, job, force } satisfies JobFile, null, 1) + "\n"
 
 export const decodeJobFile = (text: string): Result.Result<JobFile, string> => {
@@ -41,14 +41,16 @@ export const decodeJobFile = (text: string): Result.Result<JobFile, string> => {
 
 /**
  * Where the executor keeps its files in the cache directory (which every host of the cluster must
- * see at the same path): per key, the job file, the claim (which job computes it now) and the
+ * see at the same path): per submission, the job file; per key, the claim (which job computes it now) and the
  * jobs' logs. Nothing here is needed to trust a record: `gc` may remove it all between runs.
  */
 export const slurmLayout = (cacheDir: string) => {
   const dir = join(cacheDir, "slurm")
   return {
     dir,
-    jobFile: (key: string) => join(dir, "jobs", `${key}.json`),
+    /** One job file per submission (`nonce` tells them apart): a pending job's file is never rewritten. */
+    jobFile: (key: string, nonce: string) => join(dir, "jobs", `${key.slice(0, 16)}-${nonce}.json`),
+    jobsDir: join(dir, "jobs"),
     claim: (key: string) => join(dir, "claims", key),
     claimsDir: join(dir, "claims"),
     /** Slurm's `--output` pattern (%j: the job id) and the file it becomes. */
@@ -60,35 +62,72 @@ export const slurmLayout = (cacheDir: string) => {
   }
 }
 
-/** Which job computes a key now, and who submitted it (the claim file). */
-export interface Claim {
-  readonly jobId: string
-  readonly host: string
-  readonly pid: number
-  readonly submittedAt: string
-}
+/**
+ * Which job computes a key now (the claim file): its id, the submission's tag (sbatch `--comment`,
+ * what the id is checked against before a driver follows it: ids are reused), its job file, who
+ * submitted it and when, and whether it was forced (a second forcing driver follows it).
+ */
+export const Claim = Schema.Struct({
+  jobId: Schema.String,
+  tag: Schema.String,
+  jobFile: Schema.String,
+  host: Schema.String,
+  pid: Schema.Number,
+  submittedAt: Schema.String,
+  forced: Schema.Boolean
+})
+export type Claim = typeof Claim.Type
 
-/** The claim at `path`, if there is a readable one. */
+const decodeClaim = Schema.decodeUnknownResult(Schema.fromJsonString(Claim))
+
+/** The claim at `path`, if there is a readable one (an unreadable or older-format one is none). */
 export const readClaim = (path: string): Claim | undefined => {
   try {
-    const c = JSON.parse(readFileSync(path, "utf8")) as Claim
-    return typeof c.jobId === "string" ? c : undefined
+    const r = decodeClaim(readFileSync(path, "utf8"))
+    return Result.isSuccess(r) ? r.success : undefined
   } catch {
     return undefined
   }
 }
 
 /** How an exec-node ended, in words: what the driver adds to Slurm's reason when there is no record. */
-export interface ExecResult {
-  readonly ok: boolean
-  readonly outcome?: "Ran" | "Reused" | "Cached"
-  readonly message?: string
-  readonly damagedInput?: string
+export const ExecResult = Schema.Struct({
+  ok: Schema.Boolean,
+  outcome: Schema.optional(Schema.Literals(["Ran", "Reused", "Cached"])),
+  message: Schema.optional(Schema.String),
+  damagedInput: Schema.optional(Schema.String),
+  /** interrupted by a signal (scancel, a time limit, a node failure): it may run again */
+  terminated: Schema.optional(Schema.Boolean)
+})
+export type ExecResult = typeof ExecResult.Type
+
+const decodeResult = Schema.decodeUnknownResult(Schema.fromJsonString(ExecResult))
+
+/** The result file at `path`, if there is a readable one (one being written, or damaged, is none). */
+export const readResult = (path: string): ExecResult | undefined => {
+  try {
+    const r = decodeResult(readFileSync(path, "utf8"))
+    return Result.isSuccess(r) ? r.success : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Lines of a job's log that are progress, or the engine's own words, not the stage's. */
 export const PROGRESS_PREFIX = "[progress] "
 export const ENGINE_PREFIX = "[exec-node] "
+
+/** A pipeline's resources for a stage over the stage's own, field by field (either may be absent). */
+export const mergeResources = (own: Resources | undefined, over: Resources | undefined): Resources | undefined => {
+  if (own === undefined) return over
+  if (over === undefined) return own
+  const pick = <K extends keyof Resources>(k: K) => (over[k] !== undefined ? { [k]: over[k] } : own[k] !== undefined ? { [k]: own[k] } : {})
+  return { ...pick("cpus"), ...pick("memoryMb"), ...pick("gpu") }
+}
+
+/** The resources a stage's jobs ask for: the pipeline's for it (`options.resources`) merged over the stage's own. */
+export const resourcesOf = (stage: { readonly name: string; readonly resources?: Resources | undefined }, options: Pick<SubmitOptions, "resources">): Resources | undefined =>
+  mergeResources(stage.resources, options.resources?.[stage.name])
 
 /** Whether a node of a stage is sent to Slurm (else it runs on the driver): heavy, or with resources. */
 export const runsRemotely = (stage: { readonly heavy?: boolean | undefined }, resources: Resources | undefined): boolean =>
@@ -105,12 +144,13 @@ export interface SubmitOptions {
 /** The sbatch flags of one node's job (before the command). */
 export const sbatchArgs = (
   resources: Resources | undefined,
-  job: { readonly name: string; readonly output: string; readonly workdir: string },
+  job: { readonly name: string; readonly output: string; readonly workdir: string; readonly tag?: string | undefined },
   options: SubmitOptions
 ): Array<string> => {
   const args = [
     "--parsable",
     `--job-name=${job.name}`,
+    ...(job.tag !== undefined ? [`--comment=${job.tag}`] : []),
     `--output=${job.output}`,
     // A requeued job appends to its log rather than truncating it (the driver reads it as it grows).
     "--open-mode=append",
@@ -128,6 +168,8 @@ export const sbatchArgs = (
 export interface JobStatus {
   readonly state: string
   readonly reason: string
+  /** the job's tag (sbatch `--comment`), where Slurm reports it */
+  readonly comment?: string | undefined
   /** "code:signal", where known */
   readonly exitCode?: string | undefined
 }
@@ -181,12 +223,12 @@ export const goingText = (s: JobStatus): string => {
   }
 }
 
-/** The lines of `squeue -h -t all -o "%i|%T|%r"`: job id -> status. */
+/** The lines of `squeue -h -t all -o "%i|%T|%r|%k"`: job id -> status (and tag, when printed). */
 export const parseSqueue = (text: string): Map<string, JobStatus> => {
   const out = new Map<string, JobStatus>()
   for (const line of text.split("\n")) {
-    const [id, state, reason] = line.trim().split("|")
-    if (id && state) out.set(id, { state, reason: reason ?? "" })
+    const [id, state, reason, comment] = line.trim().split("|")
+    if (id && state) out.set(id, { state, reason: reason ?? "", ...(comment !== undefined && comment !== "(null)" ? { comment } : {}) })
   }
   return out
 }
@@ -195,7 +237,8 @@ export const parseSqueue = (text: string): Map<string, JobStatus> => {
 export const parseScontrol = (text: string): JobStatus | undefined => {
   const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(text)?.[1]
   const state = field("JobState")
-  return state ? { state, reason: field("Reason") ?? "", exitCode: field("ExitCode") } : undefined
+  const comment = field("Comment")
+  return state ? { state, reason: field("Reason") ?? "", exitCode: field("ExitCode"), ...(comment && comment !== "(null)" ? { comment } : {}) } : undefined
 }
 
 /** `sacct -c -n -P -o jobid,state,exitcode` (from jobcomp/filetxt, without accounting): the last line for `id`. */
