@@ -179,7 +179,7 @@ export default Pipeline.make({
       replicates: 1
     },
     // The real experiment on a 2-core CPU: 12,098 puzzles, 5 pairs, 6 seeds on 3 pretraining runs (52 min with 5 seeds and one run, from an empty cache here,
-    // data included: docs/experiment.md, "What came out"; the replicates add roughly 15-20 min, not yet measured).
+    // data included: docs/experiment.md, "What came out"; 533 nodes now against 387 then, roughly 75-80 min estimated, not measured).
     default: base,
     // The paper's split sizes: 50k weak / 50k strong / 5k test (and 5k validation), 3 x 50k fresh for the 3 steps from s0 to s4; for many cores.
     paper: {
@@ -245,9 +245,14 @@ export default Pipeline.make({
     // Pretrained members are expensive: each is pretrained `replicates` times and shared by the seeds
     // of its run (replicates.ts); members without pretraining are initialised afresh per seed.
     const pretrained = new Map<string, ReturnType<typeof pretrain>>()
+    /** Whether a member is pretrained: its base is a run shared by seeds, else made afresh per seed. */
+    const isPretrained = (name: string) => {
+      const m = member(name)
+      return (m.pretrain.positions > 0 || m.pretrain.blunders > 0) && m.pretrain.training.epochs > 0
+    }
     const baseOf = (name: string, seed: number) => {
       const m = member(name)
-      const fixed = (m.pretrain.positions > 0 || m.pretrain.blunders > 0) && m.pretrain.training.epochs > 0
+      const fixed = isPretrained(name)
       const run = replicateOf(seed, replicates)
       const id = !fixed ? `pretrain/${m.name}/s${seed}` : replicates === 1 ? `pretrain/${m.name}` : `pretrain/${m.name}/r${run}`
       let node = pretrained.get(id)
@@ -378,7 +383,7 @@ export default Pipeline.make({
     const table = results({ id: "results", params: { replicates }, inputs: { metrics, predictions: evaluations.map((e) => e.predictions) } })
     const knowledge = ladderKnowledge({
       id: "ladder-knowledge",
-      params: { entries: probes.map((p) => ({ member: p.member, seed: p.seed })), replicates },
+      params: { entries: probes.map((p) => ({ member: p.member, seed: p.seed, pretrained: isPretrained(p.member) })), replicates },
       inputs: { bases: probes.map((p) => p.base), curves: probes.map((p) => p.out.curve), reports: probes.map((p) => p.out.report), tests: probes.map((p) => p.test) }
     })
     return {

@@ -159,6 +159,21 @@ describe("Slurm executor on the fake cluster", () => {
       yield* leftNothing(s.dir, s.fake.cluster)
     }))
 
+  it.live("a slow sbatch interrupted: the driver answers within 2 s, and the job the controller accepted is cancelled", () =>
+    Effect.gen(function*() {
+      const s = setup((n) => (n === 0 ? { _tag: "SlowSbatch", ms: 30_000 } : undefined))
+      const fiber = yield* Effect.forkChild(s.run([...seeds1, "squareMs=5000"]))
+      for (let i = 0; i < 200 && s.fake.cluster.jobs.get("100")?.state !== "RUNNING"; i++) yield* Effect.sleep(10)
+      assert.strictEqual(s.fake.cluster.jobs.get("100")?.state, "RUNNING", "the controller accepted the job")
+      const t0 = Date.now()
+      const exit = yield* Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber)))
+      const took = Date.now() - t0
+      assert.isTrue(Exit.isFailure(exit))
+      assert.isBelow(took, 2000, `answered after ${took} ms`)
+      assert.strictEqual(s.fake.cluster.jobs.get("100")!.state, "CANCELLED")
+      yield* leftNothing(s.dir, s.fake.cluster)
+    }))
+
   it.live("two drivers forcing one node: the second follows the first's forced job; one submission, one computation", () =>
     Effect.gen(function*() {
       const s = setup()
@@ -175,24 +190,25 @@ describe("Slurm executor on the fake cluster", () => {
       yield* leftNothing(s.dir, s.fake.cluster)
     }))
 
-  it.live("gc's sweep keeps the job file a live claim names, however old", () =>
+  it.live("gc's sweep keeps the job file, log and result of the job a live claim names, however old", () =>
     Effect.gen(function*() {
       const { dir } = diskStore()
       const paths = slurmLayout(dir)
-      mkdirSync(paths.jobsDir, { recursive: true })
-      mkdirSync(paths.claimsDir, { recursive: true })
+      for (const d of [paths.jobsDir, paths.claimsDir, paths.logsDir, join(paths.dir, "results")]) mkdirSync(d, { recursive: true })
       const key = "c".repeat(64)
       const named = paths.jobFile(key, "aaaa")
       const loose = paths.jobFile(key, "bbbb")
-      for (const f of [named, loose]) {
+      const kept = [named, paths.log(key, "7"), paths.result(key, "7")]
+      const swept = [loose, paths.log(key, "6"), paths.result(key, "6")]
+      for (const f of [...kept, ...swept]) {
         writeFileSync(f, "{}")
         utimesSync(f, new Date(0), new Date(0))
       }
       const claim: Claim = { jobId: "7", tag: "w2s:aaaa", jobFile: named, host: "h", pid: 1, submittedAt: new Date(0).toISOString(), forced: false }
       writeFileSync(paths.claim(key), JSON.stringify(claim))
-      assert.strictEqual(yield* sweepFiles(dir, Date.now()), 1)
-      assert.isTrue(existsSync(named))
-      assert.isFalse(existsSync(loose))
+      assert.strictEqual(yield* sweepFiles(dir, Date.now()), 3)
+      for (const f of kept) assert.isTrue(existsSync(f), f)
+      for (const f of swept) assert.isFalse(existsSync(f), f)
       rmSync(dir, { recursive: true, force: true })
     }))
 
@@ -232,6 +248,24 @@ describe("claims", () => {
       yield* Fiber.await(fiber)
       assert.strictEqual(s.fake.cluster.jobs.get("100")!.state, "CANCELLED")
       assert.deepStrictEqual(JSON.parse(readFileSync(paths.claim(key), "utf8")), theirs, "the other driver's claim was removed")
+    }))
+
+  it.live("on a site that drops job comments, a claim of a job still going is live (kept by the sweep); one over is not", () =>
+    Effect.gen(function*() {
+      const { dir } = diskStore()
+      const paths = slurmLayout(dir)
+      const cluster = FakeSlurm.make({ exec: () => Effect.never, dropComments: true })
+      const live = yield* cluster.client.submit({ flags: [], cacheDir: dir, jobFile: "/j.json", tag: "w2s:live" })
+      const over = yield* cluster.client.submit({ flags: [], cacheDir: dir, jobFile: "/j.json", tag: "w2s:over" })
+      yield* cluster.client.cancel([over])
+      mkdirSync(paths.claimsDir, { recursive: true })
+      const claim = (jobId: string, tag: string): Claim => ({ jobId, tag, jobFile: "/j.json", host: "h", pid: 1, submittedAt: new Date().toISOString(), forced: false })
+      writeFileSync(paths.claim("a".repeat(64)), JSON.stringify(claim(live, "w2s:live")))
+      writeFileSync(paths.claim("b".repeat(64)), JSON.stringify(claim(over, "w2s:over")))
+      assert.strictEqual(yield* sweepClaims(dir).pipe(Effect.provide(cluster.layer)), 1)
+      assert.deepStrictEqual(readdirSync(paths.claimsDir), ["a".repeat(64)])
+      yield* cluster.shutdown
+      rmSync(dir, { recursive: true, force: true })
     }))
 
   it.live("gc's claim sweep removes claims of jobs over or of reused ids, under the lock; keeps live claims and other files", () =>

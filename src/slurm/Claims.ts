@@ -39,9 +39,14 @@ export interface ClaimsOptions extends SubmitOptions {
   readonly cacheDir: string
 }
 
-/** Whether a claim names a job Slurm reports going under the claim's tag. */
+/**
+ * Whether a claim names a job Slurm reports going under the claim's tag. A going job with no comment
+ * at all counts as live: some sites drop or rewrite comments, and there every claim would otherwise
+ * read as stale (nodes submitted twice, job files swept under pending jobs); only another tag, or a
+ * job that is over, makes a claim stale.
+ */
 const live = (claim: Claim, state: { readonly state: string; readonly comment?: string | undefined } | undefined) =>
-  state !== undefined && isGoing(state.state) && state.comment === claim.tag
+  state !== undefined && isGoing(state.state) && (state.comment === undefined || state.comment === claim.tag)
 
 /** The claims of one cache, over a Slurm client and the store's records. */
 export const makeClaims = (options: ClaimsOptions, records: RecordsShape) =>
@@ -60,8 +65,13 @@ export const makeClaims = (options: ClaimsOptions, records: RecordsShape) =>
         if (readClaim(paths.claim(key))?.tag === tag) fs.rmSync(paths.claim(key), { force: true })
       })).pipe(Effect.timeout(10_000), Effect.ignore)
 
-    /** Submits `job` and claims it; adopts the job by its tag when sbatch fails after acceptance. */
-    const submitAndClaim = (job: NodeJob, force: boolean, resources: Resources | undefined) =>
+    /**
+     * Submits `job` and claims it; adopts the job by its tag when sbatch fails after acceptance. Runs
+     * uninterruptibly except for sbatch itself (`restore`), which a slow controller can hold for up
+     * to a minute: an interrupt there kills sbatch and cancels any job the controller accepted under
+     * the submission's tag (looked for for at most two seconds), so Ctrl-C is answered at once.
+     */
+    const submitAndClaim = (job: NodeJob, force: boolean, resources: Resources | undefined, restore: <A, E, R>(e: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
       Effect.gen(function*() {
         const nonce = randomBytes(8).toString("hex")
         const tag = `w2s:${nonce}`
@@ -69,7 +79,14 @@ export const makeClaims = (options: ClaimsOptions, records: RecordsShape) =>
         yield* writeAtomic(paths.jobsDir, jobFile, encodeJobFile(toWire(job), force))
         yield* io(paths.logsDir, () => fs.promises.mkdir(paths.logsDir, { recursive: true }))
         const flags = sbatchArgs(resources, { name: `w2s:${job.node}`, output: paths.logPattern(job.key), workdir: process.cwd(), tag }, options)
-        const jobId = yield* client.submit({ flags, cacheDir: options.cacheDir, jobFile, tag }).pipe(
+        const jobId = yield* restore(client.submit({ flags, cacheDir: options.cacheDir, jobFile, tag })).pipe(
+          Effect.onInterrupt(() =>
+            client.find(tag).pipe(
+              Effect.flatMap((ids) => client.cancel(ids)),
+              Effect.timeout(2000),
+              Effect.ignore
+            )
+          ),
           // sbatch may fail after the controller accepted the job (killed, or its answer lost): the job
           // is found by its tag and adopted, never left running unclaimed.
           Effect.catch((e: SlurmCallFailed) =>
@@ -115,9 +132,10 @@ export const makeClaims = (options: ClaimsOptions, records: RecordsShape) =>
             if (stale) fs.rmSync(paths.claim(job.key), { force: true })
             return { _tag: "Committed", record: now.record } satisfies Claimed
           }
-          // Submitting and claiming are one step that Ctrl-C cannot cut; the release goes with them.
-          return yield* Effect.uninterruptible(Effect.gen(function*() {
-            const { jobId, tag } = yield* submitAndClaim(job, force, resources)
+          // Submitting and claiming are one step that Ctrl-C cannot cut (but for sbatch itself, see
+          // submitAndClaim); the release goes with them.
+          return yield* Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
+            const { jobId, tag } = yield* submitAndClaim(job, force, resources, restore)
             yield* Effect.addFinalizer(() =>
               Effect.andThen(
                 committedBy(job.key, jobId) ? Effect.void : client.cancel([jobId]),

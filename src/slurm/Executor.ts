@@ -152,7 +152,13 @@ export const make = (options: SlurmOptions) =>
 export const sweepFiles = (cacheDir: string, cutoff: number) =>
   io(slurmLayout(cacheDir).dir, async () => {
     const { claimsDir, claim } = slurmLayout(cacheDir)
-    const claimed = new Set((await fs.promises.readdir(claimsDir).catch(() => [] as Array<string>)).flatMap((n) => readClaim(claim(n))?.jobFile ?? []))
+    // A claim's job file, and its job's log and result, stay while the claim does (a job may pend or
+    // run quietly for longer than the grace period).
+    const { log, result } = slurmLayout(cacheDir)
+    const claimed = new Set((await fs.promises.readdir(claimsDir).catch(() => [] as Array<string>)).flatMap((n) => {
+      const c = readClaim(claim(n))
+      return c ? [c.jobFile, log(n, c.jobId), result(n, c.jobId)] : []
+    }))
     let n = 0
     for (const sub of ["jobs", "results", "logs"]) {
       const dir = resolve(slurmLayout(cacheDir).dir, sub)

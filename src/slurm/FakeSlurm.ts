@@ -9,6 +9,7 @@
  *   or, with `requeue: false`, over as NODE_FAIL;
  * - `TimeLimit`: after `afterMs` the run is killed: TIMEOUT, no record;
  * - `SbatchKilled`: the controller accepts the job (it runs) but sbatch fails for the caller;
+ * - `SlowSbatch`: the controller accepts the job (it runs) but sbatch answers only after `ms`;
  * - `foreign(id)`: job id reuse: an unrelated job, with another tag, now holds `id`.
  *
  * Job ids count up from 100; `jobs` shows every job's state, tag and how often it started.
@@ -23,6 +24,7 @@ export type Fault =
   | { readonly _tag: "NodeFail"; readonly afterMs: number; readonly requeue?: boolean }
   | { readonly _tag: "TimeLimit"; readonly afterMs: number }
   | { readonly _tag: "SbatchKilled" }
+  | { readonly _tag: "SlowSbatch"; readonly ms: number }
 
 export interface FakeJob {
   readonly id: string
@@ -46,6 +48,8 @@ export interface FakeSlurmOptions {
   readonly faults?: ((n: number, request: SubmitRequest) => Fault | undefined) | undefined
   /** What `sbatch --test-only` says to flags it refuses (undefined: accepted). */
   readonly refuse?: ((flags: ReadonlyArray<string>) => string | undefined) | undefined
+  /** A site that drops job comments: status reports no tag for any job. */
+  readonly dropComments?: boolean | undefined
 }
 
 /** A fake cluster: its client, its jobs, and the faults made on demand. */
@@ -92,7 +96,7 @@ export const make = (options: FakeSlurmOptions): FakeCluster => {
     })
     job.fiber = Effect.runFork(run)
     // A fault strikes the first run only: a requeued job then runs to its end.
-    if (fault && fault._tag !== "SbatchKilled" && job.starts === 1) {
+    if (fault && fault._tag !== "SbatchKilled" && fault._tag !== "SlowSbatch" && job.starts === 1) {
       Effect.runFork(Effect.gen(function*() {
         yield* Effect.sleep(fault.afterMs)
         if (job.state !== "RUNNING") return
@@ -116,6 +120,8 @@ export const make = (options: FakeSlurmOptions): FakeCluster => {
       start(job, fault)
       return fault?._tag === "SbatchKilled"
         ? Effect.fail(new SlurmCallFailed({ command: "sbatch", detail: "killed by signal SIGINT" }))
+        : fault?._tag === "SlowSbatch"
+        ? Effect.as(Effect.sleep(fault.ms), job.id)
         : Effect.succeed(job.id)
     })
 
@@ -123,7 +129,7 @@ export const make = (options: FakeSlurmOptions): FakeCluster => {
     Effect.sync(() =>
       new Map(ids.map((id): [string, JobStatus] => {
         const j = jobs.get(id)
-        return [id, j ? { state: j.state, reason: j.reason, comment: j.tag, exitCode: j.exitCode } : { state: "UNKNOWN", reason: "no longer known to Slurm" }]
+        return [id, j ? { state: j.state, reason: j.reason, ...(options.dropComments ? {} : { comment: j.tag }), exitCode: j.exitCode } : { state: "UNKNOWN", reason: "no longer known to Slurm" }]
       }))
     )
 

@@ -2,7 +2,7 @@
  * The paper's figures (Burns et al. 2023) drawn from the results' summary and the evaluations: one
  * stage per figure, so a figure re-renders only when its inputs or its style change. Points are seed
  * means at the student checkpoint that weak-labelled validation picked (no ground truth involved),
- * bars their 95% intervals from the hierarchical paired bootstrap of `results`; PGR is drawn only
+ * bars their 95% intervals as `results` computes them (stats.ts); PGR is drawn only
  * where the (ceiling - weak) interval lies above 0, and each figure names the pairs left out.
  *
  *   figure-accuracy   test accuracy vs strong student size, a line per supervisor (Fig. 3 b, chess)
@@ -182,7 +182,7 @@ const methodDash = (methods: ReadonlyArray<string>) => ({
 /** Two subtitle lines: what the points are, and what the bars are. */
 const seedsNote = (sweep: Sweep): Array<string> => [
   `Means over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"} (each its own split), students stopped on weak-labelled validation;`,
-  `bars: 95% hierarchical bootstrap intervals (seeds, then test puzzles); ~${sweep.n} test puzzles per seed.`
+  `bars: 95% intervals (Student's t over seeds, or over pretraining runs where they serve several seeds; Fieller's for PGR; one seed: its test games); ~${sweep.n} test puzzles per seed.`
 ]
 /** A subtitle line naming the pairs whose PGR is not drawn. */
 const unreadableNote = (sweep: Sweep): Array<string> =>

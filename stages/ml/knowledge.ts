@@ -38,7 +38,8 @@ export const ladderKnowledge = Stage.make({
   description: "zero-shot and linear-probe test accuracy of every ladder member",
   params: Schema.Struct({
     /** the member and seed of each probe, in the order of the inputs */
-    entries: Schema.Array(Schema.Struct({ member: Schema.String, seed: Schema.Int })),
+    /** `pretrained`: the member's base is a pretraining run shared by seeds (else it is made per seed) */
+    entries: Schema.Array(Schema.Struct({ member: Schema.String, seed: Schema.Int, pretrained: Schema.Boolean })),
     /** pretraining runs: seed s used run s mod replicates (replicates.ts) */
     replicates: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
   }),
@@ -65,7 +66,8 @@ export const ladderKnowledge = Stage.make({
               games: Int32Array.from(test, (p) => p.game)
             }
           })
-          const b = intervals(seeds, { groups: idx.map((i) => replicateOf(params.entries[i]!.seed, params.replicates)) })
+          // the seeds of one pretraining run are one unit; an unpretrained member's seeds are each its own
+          const b = intervals(seeds, { groups: idx.map((i) => (params.entries[i]!.pretrained ? replicateOf(params.entries[i]!.seed, params.replicates) : -1 - params.entries[i]!.seed)) })
           const base = inputs.bases[idx[0]!]!
           return {
             member,
