@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { onPath } from "../src/slurm/Client.ts"
+import { onPath } from "../src/slurm/Sweep.ts"
 import { type CliResult, FIXTURES, start } from "./cli-helpers.ts"
 
 /** Why the Slurm tests cannot run here, or undefined when they can. */

@@ -14,8 +14,8 @@ import * as Pipeline from "../Pipeline.ts"
 import * as Reach from "../Reach.ts"
 import { type ObjectInfo, Objects, type RecordInfo, Records, Runs } from "../Store.ts"
 import { sweepClaims } from "../slurm/Claims.ts"
-import { onPath, SlurmClient } from "../slurm/Client.ts"
-import * as Slurm from "../slurm/Executor.ts"
+import { SlurmClient } from "../slurm/Client.ts"
+import { onPath, sweepFiles } from "../slurm/Sweep.ts"
 import { App, cacheDir, storeLayer } from "./App.ts"
 import { bytes } from "./format.ts"
 
@@ -179,7 +179,7 @@ export const gc = Command.make(
     const staleClaims = a.dryRun || !onPath("squeue")
       ? 0
       : yield* sweepClaims(dir).pipe(Effect.provide(SlurmClient.layer), Effect.timeout(60_000), Effect.orElseSucceed(() => 0))
-    const swept = a.dryRun ? 0 : (yield* runs.sweepLeftovers) + (yield* Slurm.sweepFiles(dir, cutoff)) + staleClaims
+    const swept = a.dryRun ? 0 : (yield* runs.sweepLeftovers) + (yield* sweepFiles(dir, cutoff)) + staleClaims
     const keptParts = [
       `kept ${kept.get("preset")! + kept.get("preset-inputs-unknown")!} records reached by presets` +
       (kept.get("preset-inputs-unknown") ? ` (${kept.get("preset-inputs-unknown")} of nodes whose inputs must be recomputed first)` : ""),

@@ -11,9 +11,8 @@
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Context, Duration, Effect, Layer, type PlatformError, Schema, Stream } from "effect"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
-import { accessSync, constants } from "node:fs"
 import { userInfo } from "node:os"
-import { delimiter, join, resolve } from "node:path"
+import { resolve } from "node:path"
 import { type JobStatus, parseSacct, parseScontrol, parseSqueue } from "./Jobs.ts"
 
 /** A Slurm command that failed or timed out, with the last line it printed. */
@@ -180,13 +179,3 @@ const makeReal = Effect.gen(function*() {
 
 const GOING_FOR_STATUS = new Set(["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESIZING", "SIGNALING", "STAGE_OUT", "RESV_DEL_HOLD", "STOPPED"])
 
-/** Whether `name` is an executable file on PATH. */
-export const onPath = (name: string): boolean =>
-  (process.env.PATH ?? "").split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir || ".", name), constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })

@@ -17,18 +17,16 @@
  */
 import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
-import { resolve } from "node:path"
 import { messageOf, StageFailed, type StoreError } from "../Errors.ts"
 import { freshness } from "../Freshness.ts"
 import { type Built, make as makeLocal, Rebuilder, type RebuilderShape } from "../Rebuilder.ts"
 import type { NodeJob } from "../Runner.ts"
 import type { AnyStage } from "../Stage.ts"
-import { io } from "../store/Disk.ts"
 import { Records } from "../store/Records.ts"
 import { makeClaims } from "./Claims.ts"
 import type { SlurmCallFailed } from "./Client.ts"
 import { logTail, makeWatcher } from "./Follow.ts"
-import { endedText, goingText, isGoing, type JobStatus, readClaim, readResult, resourcesOf, runsRemotely, slurmLayout, type SubmitOptions } from "./Jobs.ts"
+import { endedText, goingText, isGoing, type JobStatus, readResult, resourcesOf, runsRemotely, slurmLayout, type SubmitOptions } from "./Jobs.ts"
 
 export interface SlurmOptions extends SubmitOptions {
   /** The shared cache directory (absolute): the same path on every host. */
@@ -140,39 +138,6 @@ export const make = (options: SlurmOptions) =>
       )
     }
     return Rebuilder.of({ build })
-  })
-
-/**
- * Removes the executor's job files, results and logs last changed before `cutoff` (ms since epoch);
- * returns how many. A job file a claim still names stays, however old (its job may be pending for
- * days). Claims stay: a driver removes its own, one naming a job over is swept when read, and
- * `sweepClaims` (`Claims.ts`) removes stale ones where Slurm answers. `gc` calls this with its grace
- * period.
- */
-export const sweepFiles = (cacheDir: string, cutoff: number) =>
-  io(slurmLayout(cacheDir).dir, async () => {
-    const { claimsDir, claim } = slurmLayout(cacheDir)
-    // A claim's job file, and its job's log and result, stay while the claim does (a job may pend or
-    // run quietly for longer than the grace period).
-    const { log, result } = slurmLayout(cacheDir)
-    const claimed = new Set((await fs.promises.readdir(claimsDir).catch(() => [] as Array<string>)).flatMap((n) => {
-      const c = readClaim(claim(n))
-      return c ? [c.jobFile, log(n, c.jobId), result(n, c.jobId)] : []
-    }))
-    let n = 0
-    for (const sub of ["jobs", "results", "logs"]) {
-      const dir = resolve(slurmLayout(cacheDir).dir, sub)
-      const names = await fs.promises.readdir(dir).catch(() => [] as Array<string>)
-      for (const name of names) {
-        const path = resolve(dir, name)
-        const st = await fs.promises.stat(path).catch(() => undefined)
-        if (st && st.mtimeMs < cutoff && !claimed.has(path)) {
-          await fs.promises.rm(path, { force: true })
-          n++
-        }
-      }
-    }
-    return n
   })
 
 /** The Slurm rebuilder as a layer over the store and a runner (for the light nodes). */

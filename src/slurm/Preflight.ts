@@ -8,7 +8,8 @@
 import { Effect } from "effect"
 import { UsageError } from "../Errors.ts"
 import type { Graph } from "../Pipeline.ts"
-import { onPath, SlurmClient } from "./Client.ts"
+import { SlurmClient } from "./Client.ts"
+import { onPath } from "./Sweep.ts"
 import { resourcesOf, runsRemotely, sbatchArgs, type SubmitOptions } from "./Jobs.ts"
 
 /** Fails when Slurm cannot be used from here: a command not on PATH, or a controller that does not answer. */

@@ -137,7 +137,10 @@ const makeDisk = (root: string): RunsShape => {
     return n
   })
 
-  const record = (summary: RunSummary) => writeAtomic(tmpDir, join(historyDir, `${summary.id}.json`), encodeSummary(summary))
+  // A run that committed nothing is not flushed to disk (a crash may lose its summary, never a
+  // record): a no-op run then costs no fsync. A run that did work is flushed like a record.
+  const record = (summary: RunSummary) =>
+    writeAtomic(tmpDir, join(historyDir, `${summary.id}.json`), encodeSummary(summary), { sync: summary.counts.ran > 0 || summary.counts.failed > 0 })
 
   const history = Effect.gen(function*() {
     const out: Array<HistoryEntry> = []

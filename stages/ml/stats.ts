@@ -34,10 +34,12 @@
  * The previous scheme (a two-stage bootstrap over seeds and single puzzles) is kept in
  * scripts/puzzle-bootstrap.ts only to show, by simulation, where it fails.
  */
-import jstat from "jstat"
+import { createRequire } from "node:module"
 
-// jstat is CommonJS: its one export, read from the default import under Node and in the bundle alike.
-const { jStat } = jstat
+// jstat (CommonJS, 130 kB) loads on the first quantile: a plan or a no-op run never pays for it.
+type JStat = (typeof import("jstat"))["default"]["jStat"]
+let jStatModule: JStat | undefined
+const jStat = (): JStat => (jStatModule ??= (createRequire(import.meta.url)("jstat") as { jStat: JStat }).jStat)
 
 export const WEAK = 1
 export const STUDENT = 2
@@ -104,11 +106,11 @@ export interface IntervalOptions {
 }
 
 /** The two-sided t quantile for `level` on `df` degrees of freedom. */
-export const tQuantile = (level: number, df: number): number => jStat.studentt.inv(1 - (1 - level) / 2, df)
+export const tQuantile = (level: number, df: number): number => jStat().studentt.inv(1 - (1 - level) / 2, df)
 
 /** The two-sided p-value of `t` on `df` degrees of freedom. */
 export const tPValue = (t: number, df: number): number =>
-  Number.isNaN(t) ? Number.NaN : !Number.isFinite(t) ? 0 : 2 * (1 - jStat.studentt.cdf(Math.abs(t), df))
+  Number.isNaN(t) ? Number.NaN : !Number.isFinite(t) ? 0 : 2 * (1 - jStat().studentt.cdf(Math.abs(t), df))
 
 // Per-seed statistics, in this order (PGR is derived from gain and gap).
 const LINEAR = ["accWeak", "accStudent", "accCeiling", "accZeroShot", "gain", "gap", "gainOverBest", "agreeWhenWeakRight", "agreeWhenWeakWrong"] as const
