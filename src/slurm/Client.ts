@@ -1,16 +1,17 @@
 /**
  * `SlurmClient`: the executor's one way to talk to Slurm, as a service. The real layer runs Slurm's
- * commands (`sbatch`, `squeue`, `scontrol`, `sacct`, `scancel`) through Effect's process API, as a
- * user on a login node would: no library, no daemon of ours. Every call is bounded in time, so a
+ * commands (`sbatch`, `squeue`, `scontrol`, `sacct`, `scancel`) as a user on a login node would: no
+ * library, no daemon of ours. One helper (`run`) spawns them, with node's `child_process` under
+ * `Effect.callback` rather than Effect's process API, whose stream machinery added about 110 kB to
+ * the CLI bundle that every run (a local no-op included) loads: measured, it cost a no-op run 10%. Every call is bounded in time, so a
  * controller that stops answering shows as a failed call (`SlurmCallFailed`), never a hung run; an
  * interrupted call kills its process. `sbatch` runs detached, in a process group of its own, so a
  * Ctrl-C in the terminal reaches the driver only (which then cancels what it submitted), never an
  * sbatch whose job the controller has just accepted. The fake layer (`FakeSlurm.ts`) simulates a
  * cluster in process for tests; `Preflight.ts` holds the checks `--executor slurm` makes first.
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Context, Duration, Effect, Layer, type PlatformError, Schema, Stream } from "effect"
-import { ChildProcess, ChildProcessSpawner } from "effect/process"
+import { Context, Effect, Layer, Schema } from "effect"
+import { spawn } from "node:child_process"
 import { userInfo } from "node:os"
 import { resolve } from "node:path"
 import { type JobStatus, parseSacct, parseScontrol, parseSqueue } from "./Jobs.ts"
@@ -55,7 +56,7 @@ export interface SlurmClientShape {
 
 export class SlurmClient extends Context.Service<SlurmClient, SlurmClientShape>()("w2s/slurm/SlurmClient") {
   /** The real client, over Slurm's commands on PATH. */
-  static readonly layer: Layer.Layer<SlurmClient> = Layer.effect(SlurmClient, Effect.suspend(() => makeReal)).pipe(Layer.provide(NodeServices.layer))
+  static readonly layer: Layer.Layer<SlurmClient> = Layer.effect(SlurmClient, Effect.suspend(() => makeReal))
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
@@ -72,33 +73,58 @@ interface Ran {
 
 const lastLine = (r: Ran) => (r.stderr || r.stdout).trim().split("\n").filter(Boolean).pop() ?? `exit code ${r.code}`
 
+/**
+ * Runs a command to its end within `timeoutMs`: its exit code and output. It runs detached, in a
+ * process group of its own (the terminal's Ctrl-C does not reach it); an interrupt, or no answer in
+ * time, kills the group (TERM, then KILL after 2 s). Not found, or no answer in time, is a
+ * `SlurmCallFailed`.
+ */
+export const run = (command: string, args: ReadonlyArray<string>, options: { readonly input?: string; readonly timeoutMs: number }) =>
+  Effect.callback<Ran, SlurmCallFailed>((resume) => {
+    const child = spawn(command, [...args], { detached: true, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] })
+    const out: Array<Buffer> = [], err: Array<Buffer> = []
+    child.stdout?.on("data", (b: Buffer) => out.push(b))
+    child.stderr?.on("data", (b: Buffer) => err.push(b))
+    let done = false
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal)
+      } catch {
+        // the group is gone already
+      }
+    }
+    const stop = () => {
+      killGroup("SIGTERM")
+      setTimeout(() => killGroup("SIGKILL"), 2000).unref()
+    }
+    const timer = setTimeout(() => {
+      if (done) return
+      done = true
+      stop()
+      resume(Effect.fail(new SlurmCallFailed({ command, detail: `no answer within ${Math.round(options.timeoutMs / 1000)} s` })))
+    }, options.timeoutMs)
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      resume(Effect.fail(new SlurmCallFailed({ command, detail: e.code === "ENOENT" ? "not found on PATH" : e.message })))
+    })
+    child.on("close", (code, signal) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      resume(Effect.succeed({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }))
+    })
+    if (options.input !== undefined) child.stdin?.end(options.input)
+    return Effect.sync(() => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      stop()
+    })
+  })
+
 const makeReal = Effect.gen(function*() {
-  const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
-  const text = (s: Stream.Stream<Uint8Array, PlatformError.PlatformError>) => Stream.mkString(Stream.decodeText(s))
-
-  /**
-   * Runs a command to its end within `timeoutMs`: its exit code and output. Not found, or no answer
-   * in time (the process is then killed), is a `SlurmCallFailed`.
-   */
-  const run = (command: string, args: ReadonlyArray<string>, options: { readonly input?: string; readonly timeoutMs: number }) =>
-    Effect.scoped(Effect.gen(function*() {
-      const handle = yield* spawner.spawn(ChildProcess.make(command, [...args], {
-        // A process group of its own: the terminal's Ctrl-C does not reach it.
-        detached: true,
-        forceKillAfter: Duration.seconds(2),
-        stdin: options.input === undefined ? "ignore" : Stream.make(new TextEncoder().encode(options.input))
-      }))
-      const [stdout, stderr, code] = yield* Effect.all([text(handle.stdout), text(handle.stderr), handle.exitCode], { concurrency: 3 })
-      return { code: Number(code), stdout, stderr } satisfies Ran
-    })).pipe(
-      Effect.timeoutOrElse({
-        duration: options.timeoutMs,
-        orElse: () => Effect.fail(new SlurmCallFailed({ command, detail: `no answer within ${Math.round(options.timeoutMs / 1000)} s` }))
-      }),
-      Effect.mapError((e) =>
-        e instanceof SlurmCallFailed ? e : new SlurmCallFailed({ command, detail: /ENOENT|not found/i.test(e.message) ? "not found on PATH" : e.message }))
-    )
-
   /** `run`, failing with the command's last line when it exits non-zero. */
   const call = (command: string, args: ReadonlyArray<string>, options: { readonly input?: string; readonly timeoutMs: number }) =>
     Effect.flatMap(run(command, args, options), (r) => (r.code === 0 ? Effect.succeed(r.stdout) : Effect.fail(new SlurmCallFailed({ command, detail: lastLine(r) }))))
