@@ -4,14 +4,15 @@
 // the adapter in records and in keys; the smoke preset's learning nodes end to end on webgpu.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { createRequire } from "node:module"
+import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import w2s from "../pipelines/w2s-chess.ts"
 import * as Pipeline from "../src/Pipeline.ts"
-import { adapterName, backend, fixWebgpuMatMul, patchWasmMatMul } from "../stages/ml/backend.ts"
+import { adapterName, addWasm, backend, fixWebgpuMatMul } from "../stages/ml/backend.ts"
 import { example, INPUTS, MOVES } from "../stages/ml/encode.ts"
 import * as M from "../stages/ml/model.ts"
 import { rng } from "../stages/chess/rng.ts"
+import { cli, tempCache } from "./cli-helpers.ts"
 import { adapter, noAdapter } from "./webgpu-driver.ts"
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -24,12 +25,7 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 const both = async () => {
   const gpu = await backend("webgpu")
   const { tf } = gpu
-  if (!tf.findBackend("wasm")) {
-    const wasm = await import("@tensorflow/tfjs-backend-wasm")
-    wasm.setWasmPaths(join(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/")
-    await tf.setBackend("wasm")
-    patchWasmMatMul(tf)
-  }
+  if (!tf.findBackend("wasm")) await addWasm(tf)
   return { gpu, tf }
 }
 
@@ -108,8 +104,9 @@ describe.skipIf(noAdapter)("the webgpu backend", () => {
   })
 })
 
+const graph = (b: string) => Effect.runSync(Pipeline.graph(w2s, "smoke", [`backend=${b}`]))
+
 describe.skipIf(noAdapter)("webgpu in keys", () => {
-  const graph = (b: string) => Effect.runSync(Pipeline.graph(w2s, "smoke", [`backend=${b}`]))
   it("--set backend=webgpu plans, and its learning nodes name webgpu and this adapter, so their keys differ from wasm's", () => {
     const gpu = graph("webgpu")
     const wasm = new Map(graph("wasm").nodes.map((n) => [n.id, n.params]))
@@ -120,4 +117,29 @@ describe.skipIf(noAdapter)("webgpu in keys", () => {
       assert.notDeepEqual(n.params, wasm.get(n.id), n.id)
     }
   })
+})
+
+// The whole smoke preset with --set backend=webgpu, as a user runs it (its data nodes too, as they
+// do not depend on the backend): about 70 s on two busy cores, twice wasm's learning time.
+describe.skipIf(noAdapter)("the smoke preset on webgpu", () => {
+  it("runs every node; each learning node's record names the backend and this adapter", () => {
+    const cache = tempCache()
+    const r = cli(["run", "w2s-chess", "--preset", "smoke", "--set", "backend=webgpu", "--cache-dir", cache, "--out", join(dirname(cache), "figures"), "--jobs", "2"], {}, 600_000)
+    assert.strictEqual(r.code, 0, r.stderr + r.stdout)
+    assert.match(r.stdout, / 36 ran, 0 cached/)
+    const records = readdirSync(join(cache, "records"), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => JSON.parse(readFileSync(join(e.parentPath, e.name), "utf8").split("\n").slice(1).join("\n")) as {
+        node: string
+        params: { backend?: string; adapter?: string } | null
+        facts: { backend?: string; adapter?: { description: string; kind: string } }
+      })
+    const learning = records.filter((x) => x.params?.backend !== undefined)
+    assert.strictEqual(learning.length, graph("webgpu").nodes.filter((n) => (n.params as { backend?: string } | null)?.backend !== undefined).length)
+    for (const x of learning) {
+      assert.strictEqual(x.params!.adapter, adapterName(adapter!), x.node)
+      assert.strictEqual(x.facts.backend, "webgpu", x.node)
+      assert.deepInclude(x.facts.adapter!, { description: adapter!.description, kind: adapter!.software ? "software" : "hardware" }, x.node)
+    }
+  }, 600_000)
 })

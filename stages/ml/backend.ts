@@ -146,6 +146,9 @@ const i = a?.info; process.stdout.write(JSON.stringify(i ? { vendor: i.vendor, a
   return probed.adapter
 }
 
+/** Whether this process has probed for an adapter (started Dawn in a child process). */
+export const hasProbed = (): boolean => probed !== undefined
+
 /** Why `probeAdapter` found none, for messages. */
 export const probeError = (): string | undefined => probed?.error
 
@@ -253,14 +256,22 @@ export const patchWasmMatMul = (tf: typeof TF): void => {
 /** The union package: tfjs-core's Node bundle alone registers no gradients, and training needs them. */
 const core = async (): Promise<typeof TF> => (await import("@tensorflow/tfjs")) as unknown as typeof TF
 
-const loadWasm = async (): Promise<Backend> => {
-  const tf = await core()
+/**
+ * Registers the wasm backend (BatchMatMul patched) in `tf` and makes it the active one; `dir` is
+ * where its .wasm files are (default: the installed package's). Comparisons of webgpu against wasm
+ * switch between the two with `tf.setBackend`.
+ */
+export const addWasm = async (tf: typeof TF, dir?: string): Promise<void> => {
   const wasm = await import("@tensorflow/tfjs-backend-wasm")
-  const require = createRequire(import.meta.url)
-  wasm.setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/")
-  await tf.setBackend("wasm")
+  wasm.setWasmPaths(dir ?? join(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/")
+  if (!(await tf.setBackend("wasm"))) throw new Error("tfjs-backend-wasm did not initialise")
   await tf.ready()
   patchWasmMatMul(tf)
+}
+
+const loadWasm = async (): Promise<Backend> => {
+  const tf = await core()
+  await addWasm(tf)
   return { tf, name: "wasm", via: "@tensorflow/tfjs-backend-wasm (BatchMatMul patched)" }
 }
 
