@@ -24,9 +24,9 @@
  * operands explicitly first and then multiply on the fast path (numerically the same product).
  */
 import type * as TF from "@tensorflow/tfjs-core"
+import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync } from "node:fs"
 import { createRequire } from "node:module"
-import { spawnSync } from "node:child_process"
 import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
 
@@ -152,7 +152,7 @@ export const hasProbed = (): boolean => probed !== undefined
 /** Why `probeAdapter` found none, for messages. */
 export const probeError = (): string | undefined => probed?.error
 
-/** How an adapter is named in node params (and so in keys): every field but the flag it implies. */
+/** How an adapter is named in node params (and so in keys): description, vendor, architecture, device, Dawn toggles. */
 export const adapterName = (a: Adapter): string =>
   `${a.description} (${[a.vendor, a.architecture, a.device].filter(Boolean).join(", ")}${a.dawn ? `; dawn ${a.dawn}` : ""})`
 
@@ -177,20 +177,10 @@ export const fixWebgpuMatMul = (tf: typeof TF): void => {
   tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", 3)
 }
 
-let release: (() => void) | undefined
-
-/**
- * Gives the GPU back: removes the webgpu backend (which destroys its device) and navigator.gpu. Node
- * does not exit on its own while Dawn holds a device; called when the process is about to end.
- */
-export const releaseBackend = (): void => {
-  release?.()
-  release = undefined
-}
-
 const loadWebgpu = async (): Promise<Backend> => {
   const toggles = dawnToggles()
   const { create, globals } = await import("webgpu")
+  // GPUBufferUsage, GPUMapMode and friends, which the backend reads as globals
   Object.assign(globalThis, globals)
   const gpu = create(toggles)
   const request = gpu.requestAdapter.bind(gpu)
@@ -207,11 +197,12 @@ const loadWebgpu = async (): Promise<Backend> => {
   if (!(await tf.setBackend("webgpu"))) throw new Error("tfjs-backend-webgpu did not initialise")
   await tf.ready()
   fixWebgpuMatMul(tf)
-  release = () => {
+  // Gives the GPU back when the process ends: the backend's removal destroys its device. (Dawn 0.6.2
+  // does not keep Node alive here: a script that loads webgpu and computes exits by itself.)
+  process.once("exit", () => {
     tf.removeBackend("webgpu")
     delete (g.navigator as { gpu?: unknown }).gpu
-  }
-  process.once("exit", releaseBackend)
+  })
   return {
     tf,
     name: "webgpu",
