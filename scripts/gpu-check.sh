@@ -11,7 +11,8 @@
 #   3. times the same training step in the machine's PyTorch (scripts/gpu-check-torch.py), if any.
 # Writes $OUT/gpu-check.json (default ./gpu-check-out) and the logs beside it; exit 0 when an attempt
 # passed parity. GPU_CHECK_QUICK=1: small batches (software drivers); GPU_CHECK_PYTHON: the Python
-# with PyTorch (default python3). Run so far only on Mesa's software drivers, never on a GPU.
+# with PyTorch (default python3); GPU_CHECK_TIMEOUT: seconds per attempt (default 300). Run so far
+# only on Mesa's software drivers, never on a GPU.
 set -u
 R=$(cd "$(dirname "$0")/.." && pwd); C=${GPU_CARRY:-$R/.gpu-carry}; OUT=${OUT:-$PWD/gpu-check-out}
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
@@ -45,7 +46,7 @@ ldconfig -p 2>/dev/null | grep -q 'libEGL\.so\.1 ' || LIBS="$C/lib"
 passed=""; kept=""
 attempt() { # name, then environment assignments
   name=$1; shift
-  env "$@" timeout 1500 "$NODE" "$C/gpu-check.mjs" > "$OUT/webgpu-$name.json" 2> "$OUT/webgpu-$name.log"
+  env "$@" timeout "${GPU_CHECK_TIMEOUT:-300}" "$NODE" "$C/gpu-check.mjs" > "$OUT/webgpu-$name.json" 2> "$OUT/webgpu-$name.log"
   rc=$?; echo "attempt $name ($*): rc=$rc" | tee -a "$D"
   [ $rc -eq 0 ] || return 1
   passed=1
