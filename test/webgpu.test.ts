@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import w2s from "../pipelines/w2s-chess.ts"
 import * as Pipeline from "../src/Pipeline.ts"
-import { adapterName, addWasm, backend, fixWebgpuMatMul } from "../stages/ml/backend.ts"
+import { keyOf } from "../src/Planner.ts"
+import { adapterName, addWasm, backend, fixWebgpuMatMul, installedHere, resolveChoice } from "../stages/ml/backend.ts"
 import { example, INPUTS, MOVES } from "../stages/ml/encode.ts"
 import * as M from "../stages/ml/model.ts"
 import { rng } from "../stages/chess/rng.ts"
@@ -29,7 +30,9 @@ const both = async () => {
   return { gpu, tf }
 }
 
-describe.skipIf(noAdapter)("the webgpu backend", () => {
+const skipped = noAdapter ? ` (skipped: ${noAdapter})` : ""
+
+describe.skipIf(noAdapter)(`the webgpu backend${skipped}`, () => {
   it("loads on this machine's adapter and names it", async () => {
     const { gpu } = await both()
     assert.strictEqual(gpu.name, "webgpu")
@@ -106,22 +109,39 @@ describe.skipIf(noAdapter)("the webgpu backend", () => {
 
 const graph = (b: string) => Effect.runSync(Pipeline.graph(w2s, "smoke", [`backend=${b}`]))
 
-describe.skipIf(noAdapter)("webgpu in keys", () => {
-  it("--set backend=webgpu plans, and its learning nodes name webgpu and this adapter, so their keys differ from wasm's", () => {
-    const gpu = graph("webgpu")
-    const wasm = new Map(graph("wasm").nodes.map((n) => [n.id, n.params]))
-    const learning = gpu.nodes.filter((n) => (n.params as { backend?: string } | null)?.backend !== undefined)
+/** Every node's key, the same made-up hash fed into every input (as in key-backend.test.ts). */
+const keys = (b: string) =>
+  new Map(graph(b).nodes.map((n) => [n.id, keyOf(n, Object.fromEntries(Object.keys(n.inputs).map((p) => [p, "0".repeat(64)])))]))
+
+describe.skipIf(noAdapter)(`webgpu in keys${skipped}`, () => {
+  it("pipeline plan --set backend=webgpu is accepted; its learning nodes name webgpu and this adapter, and their keys differ from wasm's", () => {
+    const plan = (b: string) => cli(["plan", "w2s-chess", "--preset", "smoke", "--set", `backend=${b}`, "--cache-dir", tempCache(), "--json"])
+    const [p, q] = [plan("webgpu"), plan("wasm")]
+    assert.strictEqual(p.code, 0, p.stderr)
+    const ids = (r: { stdout: string }) => (JSON.parse(r.stdout) as { nodes: Array<{ id: string }> }).nodes.map((n) => n.id)
+    assert.deepStrictEqual(ids(p), ids(q))
+    const learning = graph("webgpu").nodes.filter((n) => (n.params as { backend?: string } | null)?.backend !== undefined)
     assert.isAbove(learning.length, 10)
-    for (const n of learning) {
-      assert.deepInclude(n.params as object, { backend: "webgpu", adapter: adapterName(adapter!) }, n.id)
-      assert.notDeepEqual(n.params, wasm.get(n.id), n.id)
+    for (const n of learning) assert.deepInclude(n.params as object, { backend: "webgpu", adapter: adapterName(adapter!) }, n.id)
+    const [gpu, wasm] = [keys("webgpu"), keys("wasm")]
+    for (const n of learning) assert.notStrictEqual(gpu.get(n.id), wasm.get(n.id), n.id)
+    for (const id of [...wasm.keys()].filter((id) => /^(corpus|puzzles)\//.test(id))) assert.strictEqual(gpu.get(id), wasm.get(id), id)
+  })
+
+  it.runIf(adapter?.software)("auto, even asked to probe (PIPELINE_WEBGPU_AUTO=1), does not take a software adapter (runs where the adapter is one)", () => {
+    process.env.PIPELINE_WEBGPU_AUTO = "1"
+    try {
+      assert.isFalse(installedHere("webgpu"))
+      assert.notStrictEqual(resolveChoice("auto"), "webgpu")
+    } finally {
+      delete process.env.PIPELINE_WEBGPU_AUTO
     }
   })
 })
 
 // The whole smoke preset with --set backend=webgpu, as a user runs it (its data nodes too, as they
 // do not depend on the backend): about 70 s on two busy cores, twice wasm's learning time.
-describe.skipIf(noAdapter)("the smoke preset on webgpu", () => {
+describe.skipIf(noAdapter)(`the smoke preset on webgpu${skipped}`, () => {
   it("runs every node; each learning node's record names the backend and this adapter", () => {
     const cache = tempCache()
     const r = cli(["run", "w2s-chess", "--preset", "smoke", "--set", "backend=webgpu", "--cache-dir", cache, "--out", join(dirname(cache), "figures"), "--jobs", "2"], {}, 600_000)
