@@ -189,7 +189,8 @@ const kept = new Map()
 if (existsSync(file)) {
   for (const part of readFileSync(file, "utf8").split(/^(?=## )/m).slice(1)) kept.set(part.slice(3, part.indexOf("\n")).trim(), part.trimEnd())
 }
-const body = ["Engine", "Chess data", "Training"]
+// "GPU check" is written by hand from scripts/gpu-check.sh's JSON (no bench runs it): kept as it is
+const body = ["Engine", "Chess data", "Training", "GPU check"]
   .map((title) => (sections.has(title) ? sections.get(title).join("\n").trimEnd() : kept.get(title)))
   .filter((x) => x !== undefined)
 writeFileSync(
