@@ -10,7 +10,7 @@ import w2s from "../pipelines/w2s-chess.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import { keyOf } from "../src/Planner.ts"
 import { adapterName, addWasm, backend, fixWebgpuMatMul, installedHere, resolveChoice } from "../stages/ml/backend.ts"
-import { example, INPUTS, MOVES } from "../stages/ml/encode.ts"
+import { INPUTS, MOVES } from "../stages/ml/encode.ts"
 import * as M from "../stages/ml/model.ts"
 import { rng } from "../stages/chess/rng.ts"
 import { cli, tempCache } from "./cli-helpers.ts"
@@ -42,7 +42,8 @@ describe.skipIf(noAdapter)(`the webgpu backend${skipped}`, () => {
 
   // [64, 4096] x [128, 4096]^T is the move head's gradient with respect to its input; 4.22.0's
   // split-K kernel returns wrong values for it. The product must match wasm with the fix (which the
-  // loaded backend applies), and the unfixed program must still be wrong, or the fix is no longer needed.
+  // loaded backend applies), and on a software adapter the unfixed program must still be wrong, or the
+  // fix is no longer needed.
   it("matMul with a transposed operand matches wasm, which tfjs-backend-webgpu 4.22.0 gets wrong unfixed", async () => {
     const { tf } = await both()
     const cases: Array<[number, number, number, boolean, boolean]> = [
@@ -67,6 +68,9 @@ describe.skipIf(noAdapter)(`the webgpu backend${skipped}`, () => {
       const got = await product("webgpu", c)
       assert.isBelow(maxDiff(got, want), 1e-3, `matMul ${c.join(" ")}`)
     }
+    // Which kernel tfjs picks unfixed depends on the device's limits: checked on the software drivers
+    // CI uses, where it was seen to pick the wrong one.
+    if (!adapter!.software) return
     tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", -1)
     try {
       const unfixed = await product("webgpu", cases[0]!)
@@ -86,7 +90,7 @@ describe.skipIf(noAdapter)(`the webgpu backend${skipped}`, () => {
     const data = Array.from({ length: 64 }, (_, i) => {
       const features = Int16Array.from(new Set(Array.from({ length: 28 }, () => Math.floor(r() * INPUTS))))
       const legal = Int16Array.from(new Set(Array.from({ length: 30 }, () => Math.floor(r() * MOVES))))
-      return { ...example("8/8/8/8/8/8/8/8 w - - 0 1", []), features, legal, moves: [...legal].map(String), target: i % legal.length }
+      return { features, legal, moves: [...legal].map(String), target: i % legal.length }
     })
     const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
     const members = w2s.presets.default!.ladder.flatMap((m) => [m, { ...m, name: `${m.name} full head`, arch: { ...m.arch, head: "full" as const } }])
