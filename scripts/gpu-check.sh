@@ -9,8 +9,8 @@
 #      an ICD made from NVIDIA's EGL library (headless machines often lack the GLX one), then on GL ES;
 #      it stops at the first hardware adapter (a software one is kept only when nothing better runs);
 #   3. times the same training step in the machine's PyTorch (scripts/gpu-check-torch.py), if any.
-# Writes $OUT/gpu-check.json (default ./gpu-check-out) and the logs beside it; exit 0 when an attempt
-# passed parity. GPU_CHECK_QUICK=1: small batches (software drivers); GPU_CHECK_PYTHON: the Python
+# Writes $OUT/gpu-check.json ($OUT if set, else ./gpu-check-out) and the logs beside it; exit 0 when
+# an attempt passed parity. GPU_CHECK_QUICK=1: small batches (software drivers); GPU_CHECK_PYTHON: the Python
 # with PyTorch (default python3); GPU_CHECK_TIMEOUT: seconds per attempt (default 300). Run so far
 # only on Mesa's software drivers, never on a GPU.
 set -u
@@ -34,7 +34,7 @@ D="$OUT/drivers.txt"
 NODE=$(command -v node || true)
 case "$($NODE --version 2>/dev/null)" in
   v2[0-9]*|v[3-9][0-9]*) ;;
-  *) NODE="$OUT/node"; gzip -dc "$C/node.gz" > "$NODE" && chmod +x "$NODE" ;;
+  *) NODE=$(mktemp -d)/node; gzip -dc "$C/node.gz" > "$NODE" && chmod +x "$NODE" ;;
 esac
 echo "== node: $NODE $($NODE --version)" >> "$D"
 # Dawn dlopens libvulkan.so.1 and libEGL.so.1: the machine's if it has them, else the carried ones
