@@ -9,7 +9,8 @@ import { dirname, join } from "node:path"
 import w2s from "../pipelines/w2s-chess.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import { keyOf } from "../src/Planner.ts"
-import { adapterName, addWasm, backend, fixWebgpuMatMul, installedHere, resolveChoice } from "../stages/ml/backend.ts"
+import { adapterName, addWasm, backend, fixWebgpuMatMul, installedHere, resolveBackend, resolveChoice } from "../stages/ml/backend.ts"
+import { withBackend } from "../stages/ml/common.ts"
 import { INPUTS, MOVES } from "../stages/ml/encode.ts"
 import * as M from "../stages/ml/model.ts"
 import { rng } from "../stages/chess/rng.ts"
@@ -130,6 +131,25 @@ describe.skipIf(noAdapter)(`webgpu in keys${skipped}`, () => {
     const [gpu, wasm] = [keys("webgpu"), keys("wasm")]
     for (const n of learning) assert.notStrictEqual(gpu.get(n.id), wasm.get(n.id), n.id)
     for (const id of [...wasm.keys()].filter((id) => /^(corpus|puzzles)\//.test(id))) assert.strictEqual(gpu.get(id), wasm.get(id), id)
+  })
+
+  it("a node whose params name another adapter fails, naming both, rather than computing under that key", async () => {
+    let ran = false
+    const exit = await Effect.runPromiseExit(withBackend({ backend: "webgpu", adapter: "another GPU" }, () => undefined, async () => (ran = true)))
+    assert.isTrue(exit._tag === "Failure")
+    assert.match(String(exit), /this node's key names the adapter another GPU, but here it is /)
+    assert.isFalse(ran)
+    const here = await Effect.runPromise(withBackend({ backend: "webgpu", adapter: adapterName(adapter!) }, () => undefined, async (b) => b.adapter))
+    assert.deepStrictEqual(here, adapter)
+  })
+
+  it("PIPELINE_WEBGPU_ADAPTER names the adapter without a probe (planning for GPUs elsewhere)", () => {
+    process.env.PIPELINE_WEBGPU_ADAPTER = "NVIDIA H100 (nvidia, hopper)"
+    try {
+      assert.deepStrictEqual(resolveBackend("webgpu"), { backend: "webgpu", adapter: "NVIDIA H100 (nvidia, hopper)" })
+    } finally {
+      delete process.env.PIPELINE_WEBGPU_ADAPTER
+    }
   })
 
   it.runIf(adapter?.software)("auto, even asked to probe (PIPELINE_WEBGPU_AUTO=1), does not take a software adapter (runs where the adapter is one)", () => {

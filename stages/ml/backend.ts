@@ -159,10 +159,15 @@ export const adapterName = (a: Adapter): string =>
 /**
  * The backend and, for webgpu, the adapter that node params should name: what pipelines put in
  * their learning nodes. Fails (throws) for webgpu where no adapter is found, naming why.
+ * PIPELINE_WEBGPU_ADAPTER names the adapter instead of a probe, for a host that plans for GPUs it
+ * does not have (a Slurm login node): its value is an `adapterName` printed on a GPU host, and nodes
+ * fail on a host whose adapter is another.
  */
 export const resolveBackend = (choice: BackendChoice): { readonly backend: ResolvedChoice; readonly adapter?: string } => {
   const backend = resolveChoice(choice)
   if (backend !== "webgpu") return { backend }
+  const named = process.env.PIPELINE_WEBGPU_ADAPTER
+  if (named) return { backend, adapter: named }
   const a = probeAdapter()
   if (!a) throw new Error(`backend webgpu: no WebGPU adapter here (${probeError()}); --set backend=wasm chooses another`)
   return { backend, adapter: adapterName(a) }
