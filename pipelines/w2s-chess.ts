@@ -19,7 +19,7 @@ import { PuzzleParams, puzzles } from "../stages/chess/puzzles.ts"
 import { split, SplitParams } from "../stages/chess/split.ts"
 import { Style } from "../stages/figures/vega.ts"
 import { figures as figureStages } from "../stages/figures/w2s.ts"
-import { resolveChoice } from "../stages/ml/backend.ts"
+import { resolveBackend } from "../stages/ml/backend.ts"
 import { BackendParam, Training } from "../stages/ml/common.ts"
 import { evaluate } from "../stages/ml/evaluate.ts"
 import { ceiling, probe as probeStage, trainStrong, trainWeak } from "../stages/ml/finetune.ts"
@@ -210,7 +210,7 @@ export default Pipeline.make({
     // The data nodes' and the learning nodes' params (and so their keys) name the engine and the
     // backend that will run, never "auto".
     const engine = resolveEngine(data.engine)
-    const backend = resolveChoice(choice)
+    const backend = resolveBackend(choice)
     const corpus = Array.from({ length: data.corpus.shards }, (_, i) => {
       const { shards: _s, gamesPerShard, ...settings } = data.corpus
       return games({
@@ -259,7 +259,7 @@ export default Pipeline.make({
       if (!node) {
         node = pretrain({
           id,
-          params: { arch: m.arch, positions: m.pretrain.positions, blunders: m.pretrain.blunders, training: m.pretrain.training, seed: fixed ? pretrainSeed(data.seed, run) : seed, backend },
+          params: { arch: m.arch, positions: m.pretrain.positions, blunders: m.pretrain.blunders, training: m.pretrain.training, seed: fixed ? pretrainSeed(data.seed, run) : seed, ...backend },
           inputs: { corpus: corpusOut, blunders: m.pretrain.blunders > 0 && blunders ? [blunders] : [] }
         })
         pretrained.set(id, node)
@@ -271,7 +271,7 @@ export default Pipeline.make({
     // fresh / strong: how many steps the fresh split can feed (a label share cannot exceed the whole split)
     const freshTimes = sized ? (sized.fresh > 0 ? sized.fresh / sized.strong : 0) : 1
     const freshShare = freshTimes > 0 && Number.isFinite(freshTimes) ? Math.min(1, 1 / freshTimes) : 1
-    const studentParams = (seed: number, method: "naive" | "auxconf") => ({ training: strong.training, headOnly: strong.headOnly, aMax: strong.aMax, seed, method, backend })
+    const studentParams = (seed: number, method: "naive" | "auxconf") => ({ training: strong.training, headOnly: strong.headOnly, aMax: strong.aMax, seed, method, ...backend })
     const probes: Array<{ member: string; seed: number; base: ReturnType<typeof baseOf>; out: ReturnType<typeof probeStage>["outputs"]; test: ReturnType<typeof split>["outputs"]["test"] }> = []
     const members = order.filter((m) => sizes.weak.includes(m) || sizes.strong.includes(m))
     const evaluations = seeds.flatMap((seed) => {
@@ -291,26 +291,26 @@ export default Pipeline.make({
           test: splits.test,
           out: probeStage({
             id: `probe/${m}/s${seed}`,
-            params: { training: probe.training, headOnly: true, seed, backend },
+            params: { training: probe.training, headOnly: true, seed, ...backend },
             inputs: { base: baseOf(m, seed), train: splits.strong, val: splits.val, test }
           }).outputs
         })
       }
       const weakModels = new Map(sizes.weak.map((w) => [w, trainWeak({
         id: `train-weak/${w}/s${seed}`,
-        params: { training: weak.training, headOnly: weak.headOnly, seed, backend },
+        params: { training: weak.training, headOnly: weak.headOnly, seed, ...backend },
         inputs: { base: baseOf(w, seed), train: splits.weak, val: splits.val, test }
       }).outputs]))
       type Trained = NonNullable<ReturnType<typeof weakModels.get>>
       /** A supervisor's labels of the given puzzles, and of the validation split for its student's early stopping. */
       const labelsOf = (id: string, model: Trained["model"], puzzles = splits.strong, part = { index: 0, share: 1 }) => ({
-        labels: label({ id, params: { backend, part, seed }, inputs: { model, puzzles } }).outputs.labels,
-        valLabels: label({ id: `${id}/val`, params: { backend, part: { index: 0, share: 1 }, seed }, inputs: { model, puzzles: splits.val } }).outputs.labels
+        labels: label({ id, params: { ...backend, part, seed }, inputs: { model, puzzles } }).outputs.labels,
+        valLabels: label({ id: `${id}/val`, params: { ...backend, part: { index: 0, share: 1 }, seed }, inputs: { model, puzzles: splits.val } }).outputs.labels
       })
       return sizes.strong.flatMap((s) => {
         const ceil = ceiling({
           id: `ceiling/${s}/s${seed}`,
-          params: { training: strong.training, headOnly: strong.headOnly, seed, backend },
+          params: { training: strong.training, headOnly: strong.headOnly, seed, ...backend },
           inputs: { base: baseOf(s, seed), train: splits.strong, val: splits.val, test }
         }).outputs
         return sizes.weak.filter((w) => order.indexOf(w) < order.indexOf(s)).flatMap((w) => {

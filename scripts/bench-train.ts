@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- train`: training throughput per model size of the default ladder on the active
- * TensorFlow.js backend (examples/s and GFLOP/s, counting 3x the forward FLOPs per example), next to
+ * `npm run bench -- train`: training throughput per model size of the default ladder on the
+ * TensorFlow.js backend BENCH_BACKEND (default auto; scripts/bench.mjs runs it again for webgpu where
+ * an adapter exists) (examples/s and GFLOP/s, counting 3x the forward FLOPs per example), next to
  * that backend's plain matMul GFLOP/s measured in the same run (the roofline), for the full move
  * head and the factored one (model.ts). Synthetic positions: throughput does not depend on which
  * legal moves they have.
@@ -18,7 +19,7 @@
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import w2s from "../pipelines/w2s-chess.ts"
-import { backend, type BackendChoice } from "../stages/ml/backend.ts"
+import { adapterName, backend, type BackendChoice, probeAdapter, probeError } from "../stages/ml/backend.ts"
 import { corpusExamples, puzzleExamples } from "../stages/ml/common.ts"
 import { type Example, INPUTS, MOVES } from "../stages/ml/encode.ts"
 import * as M from "../stages/ml/model.ts"
@@ -26,6 +27,10 @@ import { rng } from "../stages/chess/rng.ts"
 import type { Position, Puzzle } from "../stages/chess/tables.ts"
 
 const choice = (process.env.BENCH_BACKEND ?? "auto") as BackendChoice
+if (choice === "webgpu" && !probeAdapter()) {
+  console.log(`- backend webgpu: not measured, no WebGPU adapter here (${probeError()})`)
+  process.exit(0)
+}
 const b = await backend(choice)
 const { tf } = b
 const r = rng(7, "bench-train")
@@ -56,11 +61,12 @@ const headName = (a: M.Architecture) => (a.head === "factored" ? `factored k=${a
 
 const lines: Array<string> = []
 const roof = await matmulGflops(256, 512, 4096)
-lines.push(`- backend ${b.name} (${b.via}); plain matMul 256x512 @ 512x4096: ${roof.toFixed(1)} GFLOP/s (the roofline)`)
+lines.push(`- backend ${b.name} (${b.via}${b.adapter ? `; adapter ${adapterName(b.adapter)}, ${b.adapter.software ? "software" : "hardware"}` : ""}); plain matMul 256x512 @ 512x4096: ${roof.toFixed(1)} GFLOP/s (the roofline)`)
 const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
 const ladder = w2s.presets.default!.ladder
 for (const member of ladder) {
-  for (const arch of [member.arch, { ...member.arch, head: "factored" as const }]) {
+  // the full head and the factored one, whichever the ladder uses (the ladder is factored now)
+  for (const arch of [{ ...member.arch, head: "full" as const }, { ...member.arch, head: "factored" as const }]) {
     const model = M.init(tf, arch, 1)
     const warm = synthetic(256)
     await M.train(tf, model, warm, { epochs: 1, batch: 256, lr: 1e-3, seed: 1, loss })
@@ -79,7 +85,8 @@ for (const member of ladder) {
 
 const dir = process.env.BENCH_TRAIN_DATA
 if (!dir) {
-  lines.push("- accuracy per second on real data: skipped (BENCH_TRAIN_DATA unset; see the bench's header for the files it reads)")
+  // empty: bench.mjs's second run, on webgpu, which measures throughput only
+  if (dir === undefined) lines.push("- accuracy per second on real data: skipped (BENCH_TRAIN_DATA unset; see the bench's header for the files it reads)")
 } else {
   const read = <A>(name: string): Array<A> => JSON.parse(readFileSync(join(dir, name), "utf8")) as Array<A>
   const n = Number(process.env.BENCH_TRAIN_POSITIONS ?? 15_000)

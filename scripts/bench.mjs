@@ -173,6 +173,14 @@ if (want("train")) {
   if (r.status !== 0) throw new Error("the training benchmark failed")
   for (const line of r.stdout.trim().split("\n")) out(line)
   out("")
+  // webgpu beside it, throughput only, where Dawn finds an adapter (it says so where it does not)
+  if (!/^- backend webgpu/.test(r.stdout) && (process.env.BENCH_BACKEND ?? "auto") !== "webgpu") {
+    const env = { ...process.env, BENCH_BACKEND: "webgpu", BENCH_TRAIN_DATA: "" }
+    const g = spawnSync(process.execPath, [join(root, "dist", "bench-train.js")], { encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] })
+    if (g.status !== 0) throw new Error("the training benchmark on webgpu failed")
+    for (const line of g.stdout.trim().split("\n")) out(line)
+    out("")
+  }
 }
 
 // BENCHMARKS.md: the sections run now replace theirs; the others are kept, in the usual order.
@@ -181,7 +189,8 @@ const kept = new Map()
 if (existsSync(file)) {
   for (const part of readFileSync(file, "utf8").split(/^(?=## )/m).slice(1)) kept.set(part.slice(3, part.indexOf("\n")).trim(), part.trimEnd())
 }
-const body = ["Engine", "Chess data", "Training"]
+// "GPU check" is written by hand from scripts/gpu-check.sh's JSON (no bench runs it): kept as it is
+const body = ["Engine", "Chess data", "Training", "GPU check"]
   .map((title) => (sections.has(title) ? sections.get(title).join("\n").trimEnd() : kept.get(title)))
   .filter((x) => x !== undefined)
 writeFileSync(

@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import w2sChess from "../pipelines/w2s-chess.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import { keyOf } from "../src/Planner.ts"
-import { backend, installedHere, resolveChoice, type ResolvedChoice } from "../stages/ml/backend.ts"
+import { backend, installedHere, hasProbed, resolveChoice, type ResolvedChoice } from "../stages/ml/backend.ts"
 
 const graphWith = (backend: string) => Effect.runSync(Pipeline.graph(w2sChess, "smoke", [`backend=${backend}`]))
 
@@ -14,9 +14,10 @@ const keys = (backend: string) =>
   new Map(graphWith(backend).nodes.map((n) => [n.id, keyOf(n, Object.fromEntries(Object.keys(n.inputs).map((p) => [p, "0".repeat(64)])))]))
 
 describe("the backend in keys", () => {
-  it("auto resolves to the first installed of node-gpu, node, wasm, cpu; explicit choices stay", () => {
+  it("auto resolves to the first installed of node-gpu, webgpu, node, wasm, cpu; explicit choices stay", () => {
     const only = (...have: Array<ResolvedChoice>) => (b: ResolvedChoice) => have.includes(b)
-    assert.strictEqual(resolveChoice("auto", only("node-gpu", "node", "wasm")), "node-gpu")
+    assert.strictEqual(resolveChoice("auto", only("node-gpu", "webgpu", "node", "wasm")), "node-gpu")
+    assert.strictEqual(resolveChoice("auto", only("webgpu", "node", "wasm")), "webgpu")
     assert.strictEqual(resolveChoice("auto", only("node", "wasm")), "node")
     assert.strictEqual(resolveChoice("auto", only("wasm")), "wasm")
     assert.strictEqual(resolveChoice("auto", only()), "cpu")
@@ -24,6 +25,18 @@ describe("the backend in keys", () => {
     // this machine: the wasm package and its binary are installed, cpu always is
     assert.isTrue(installedHere("wasm"))
     assert.isTrue(installedHere("cpu"))
+  })
+
+  it("auto never starts Dawn unless PIPELINE_WEBGPU_AUTO=1 asks for the probe (and then takes only a hardware adapter)", () => {
+    const saved = process.env.PIPELINE_WEBGPU_AUTO
+    delete process.env.PIPELINE_WEBGPU_AUTO
+    try {
+      assert.isFalse(installedHere("webgpu"))
+      graphWith("auto")
+      assert.isFalse(hasProbed())
+    } finally {
+      if (saved !== undefined) process.env.PIPELINE_WEBGPU_AUTO = saved
+    }
   })
 
   it("two backends give two keys for every learning node and the same keys for the data", () => {

@@ -7,11 +7,17 @@ import type { Artifact } from "../../src/index.ts"
 import type { Stage } from "../../src/index.ts"
 import { unitHash } from "../chess/rng.ts"
 import type { Board, Position, Puzzle } from "../chess/tables.ts"
-import { type Backend, backend, BackendChoices, type BackendChoice } from "./backend.ts"
+import { adapterName, type Backend, backend, BackendChoices, type BackendChoice } from "./backend.ts"
 import { type Example, example } from "./encode.ts"
 import * as M from "./model.ts"
 
 export const BackendParam = Schema.Literals(BackendChoices)
+
+/**
+ * A learning node's backend fields: the backend, and on webgpu the adapter (`adapterName`), since
+ * bytes differ by device. Absent on other backends, so their params are what they were.
+ */
+export const BackendFields = { backend: BackendParam, adapter: Schema.optionalKey(Schema.String) }
 const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
@@ -39,16 +45,28 @@ export const corpusExamples = (shards: ReadonlyArray<ReadonlyArray<Position>>, n
     .slice(0, n)
     .map(({ p }) => example(p.fen, p.legal, p.move))
 
-/** Runs ML work on the chosen backend and records which backend it was. */
+/**
+ * Runs ML work on the chosen backend and records which backend it was, and on webgpu which adapter
+ * (vendor, architecture, device, driver, software or hardware). Fails where the adapter here is not
+ * the one the node's params (and so its key) name.
+ */
 export const withBackend = <A>(
-  choice: BackendChoice,
+  p: { readonly backend: BackendChoice; readonly adapter?: string },
   annotate: Stage.StageContext<unknown, {}>["annotate"],
   work: (b: Backend) => Promise<A>
 ) =>
   Effect.tryPromise({
     try: async () => {
-      const b = await backend(choice)
-      annotate({ backend: b.name, backendPackage: b.via })
+      const b = await backend(p.backend)
+      if (b.adapter && p.adapter !== undefined && adapterName(b.adapter) !== p.adapter) {
+        throw new Error(`backend webgpu: this node's key names the adapter ${p.adapter}, but here it is ${adapterName(b.adapter)}`)
+      }
+      const { vendor, architecture, device, description, dawn, software } = b.adapter ?? {}
+      annotate({
+        backend: b.name,
+        backendPackage: b.via,
+        ...(b.adapter ? { adapter: { vendor, architecture, device, description, dawn, kind: software ? "software" : "hardware" } as { [k: string]: string } } : {})
+      })
       return work(b)
     },
     catch: (e) => e

@@ -16,11 +16,11 @@
 import { Schema } from "effect"
 import { Stage } from "../../src/index.ts"
 import { Boards, Puzzles } from "../chess/tables.ts"
-import { BackendParam, boardExamples, crossEntropy, fit, flopsOf, labelExamples, puzzleExamples, Training, withBackend } from "./common.ts"
+import { BackendFields, boardExamples, crossEntropy, fit, flopsOf, labelExamples, puzzleExamples, Training, withBackend } from "./common.ts"
 import * as M from "./model.ts"
 import { Model, TestCurve, TrainReport, WeakLabels } from "./tables.ts"
 
-const FineTune = Schema.Struct({ training: Training, seed: Schema.Int, headOnly: Schema.Boolean, backend: BackendParam })
+const FineTune = Schema.Struct({ training: Training, seed: Schema.Int, headOnly: Schema.Boolean, ...BackendFields })
 
 const outputs = { model: Model, report: TrainReport, curve: TestCurve }
 
@@ -34,7 +34,7 @@ export const trainWeak = Stage.make({
   inputs: { base: Model, train: Puzzles, val: Puzzles, test: Boards },
   outputs,
   run: ({ params: p, inputs, progress, annotate }) =>
-    withBackend(p.backend, annotate, async (b) => {
+    withBackend(p, annotate, async (b) => {
       const model = M.load(b.tf, inputs.base)
       const select = { rule: "val-accuracy" as const, val: puzzleExamples(inputs.val) }
       const r = await fit(b, model, flopsOf(inputs.base), puzzleExamples(inputs.train), p.training, p.seed, crossEntropy(b), progress, select, boardExamples(inputs.test), p.headOnly)
@@ -85,7 +85,7 @@ export const trainStrong = Stage.make({
   inputs: { base: Model, labels: WeakLabels, valLabels: WeakLabels, test: Boards },
   outputs,
   run: ({ params: p, inputs, progress, annotate }) =>
-    withBackend(p.backend, annotate, async (b) => {
+    withBackend(p, annotate, async (b) => {
       const model = M.load(b.tf, inputs.base)
       const loss: M.Loss = p.method === "naive"
         ? crossEntropy(b)

@@ -8,7 +8,7 @@ import { Schema } from "effect"
 import { Stage } from "../../src/index.ts"
 import { unitHash } from "../chess/rng.ts"
 import { Puzzles } from "../chess/tables.ts"
-import { BackendParam, puzzleExamples, withBackend } from "./common.ts"
+import { BackendFields, puzzleExamples, withBackend } from "./common.ts"
 import * as M from "./model.ts"
 import { Model, WeakLabels } from "./tables.ts"
 
@@ -19,7 +19,7 @@ export const label = Stage.make({
   description: "a supervisor's labels (soft and hard, no ground truth) on puzzles it never trained on",
   heavy: true,
   params: Schema.Struct({
-    backend: BackendParam,
+    ...BackendFields,
     /**
      * label only the `index`-th slice, a `share` of the puzzles wide, by a seeded hash of the game:
      * disjoint fresh data per bootstrapping step ({ index: 0, share: 1 }: all)
@@ -33,7 +33,7 @@ export const label = Stage.make({
   inputs: { model: Model, puzzles: Puzzles },
   outputs: { labels: WeakLabels },
   run: ({ params: p, inputs, annotate, log }) =>
-    withBackend(p.backend, annotate, async (b) => {
+    withBackend(p, annotate, async (b) => {
       if ((p.part.index + 1) * p.part.share > 1 + 1e-9) throw new Error(`label part ${p.part.index} of share ${p.part.share} lies past the end of the puzzles`)
       const model = M.load(b.tf, inputs.model)
       const [from, to] = [p.part.index * p.part.share, (p.part.index + 1) * p.part.share]

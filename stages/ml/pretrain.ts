@@ -8,7 +8,7 @@
 import { Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
 import { Positions } from "../chess/tables.ts"
-import { BackendParam, corpusExamples, crossEntropy, fit, Training, withBackend } from "./common.ts"
+import { BackendFields, corpusExamples, crossEntropy, fit, Training, withBackend } from "./common.ts"
 import * as M from "./model.ts"
 import { Model, TrainReport } from "./tables.ts"
 
@@ -29,11 +29,11 @@ export const pretrain = Stage.make({
   source: import.meta.url,
   description: "a ladder member: seeded init, then move prediction on the corpus (and blunder positions, given a budget)",
   heavy: true,
-  params: Schema.Struct({ arch: Arch, positions: Count, blunders: Count, training: Training, seed: Schema.Int, backend: BackendParam }),
+  params: Schema.Struct({ arch: Arch, positions: Count, blunders: Count, training: Training, seed: Schema.Int, ...BackendFields }),
   inputs: { corpus: Artifact.many(Positions), blunders: Artifact.many(Positions) },
   outputs: { model: Model, report: TrainReport },
   run: ({ params: p, inputs, progress, annotate, log }) =>
-    withBackend(p.backend, annotate, async (b) => {
+    withBackend(p, annotate, async (b) => {
       const model = M.init(b.tf, p.arch, p.seed)
       const train = p.training.epochs > 0
       const corpus = train && p.positions > 0 ? corpusExamples(inputs.corpus, p.positions, p.seed) : []
