@@ -44,8 +44,8 @@ export const NO_THROW_IF_ABSENT = { throwIfNoEntry: false } as const
 export const io = <A>(path: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (e) => StoreError.fromCause(path, e) })
 
-/** Writes `target` whole or not at all: a temp file under `tmpDir`, fsync (unless `sync: false`), rename. */
-export const writeAtomic = (tmpDir: string, target: string, data: Uint8Array | string, options: { readonly sync?: boolean } = {}) =>
+/** Writes `target` whole or not at all: a temp file under `tmpDir`, fsync, rename. */
+export const writeAtomic = (tmpDir: string, target: string, data: Uint8Array | string) =>
   io(target, async () => {
     await fsp.mkdir(tmpDir, { recursive: true })
     await fsp.mkdir(dirname(target), { recursive: true })
@@ -55,7 +55,7 @@ export const writeAtomic = (tmpDir: string, target: string, data: Uint8Array | s
       const fh = await fsp.open(tmp, "wx")
       try {
         await fh.writeFile(data)
-        if (options.sync !== false) await fh.sync()
+        await fh.sync()
       } finally {
         await fh.close()
       }

@@ -12,7 +12,7 @@
  * register or sweep) but keeps summaries as text, decoded like the disk layer's.
  */
 import { Context, Effect, Layer, Result, Schema, type Scope } from "effect"
-import { randomUUID } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import * as fsp from "node:fs/promises"
 import { join } from "node:path"
 import type { StoreError } from "../Errors.ts"
@@ -58,7 +58,7 @@ export type HistoryEntry =
 
 /** A new summary id for a run that started at `startedAt`. */
 export const newRunId = (startedAt: Date): string =>
-  `${startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${process.pid}-${randomUUID().slice(0, 8)}`
+  `${startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${process.pid}-${randomBytes(4).toString("hex")}`
 
 const decodeSummary = Schema.decodeUnknownResult(Schema.fromJsonString(RunSummary))
 
@@ -137,10 +137,19 @@ const makeDisk = (root: string): RunsShape => {
     return n
   })
 
-  // A run that committed nothing is not flushed to disk (a crash may lose its summary, never a
-  // record): a no-op run then costs no fsync. A run that did work is flushed like a record.
-  const record = (summary: RunSummary) =>
-    writeAtomic(tmpDir, join(historyDir, `${summary.id}.json`), encodeSummary(summary), { sync: summary.counts.ran > 0 || summary.counts.failed > 0 })
+  // A run that did work writes its summary as a record is written (temp file, fsync, rename). One
+  // that committed nothing (a no-op, the commonest run) writes it straight: a crash may lose or cut
+  // it (then it reads as unreadable, and gc warns and goes on), never a record; and a no-op run costs
+  // no temp file, fsync or rename.
+  const record = (summary: RunSummary) => {
+    const path = join(historyDir, `${summary.id}.json`)
+    return summary.counts.ran > 0 || summary.counts.failed > 0
+      ? writeAtomic(tmpDir, path, encodeSummary(summary))
+      : io(path, async () => {
+        await fsp.mkdir(historyDir, { recursive: true })
+        await fsp.writeFile(path, encodeSummary(summary))
+      })
+  }
 
   const history = Effect.gen(function*() {
     const out: Array<HistoryEntry> = []
