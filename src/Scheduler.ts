@@ -13,6 +13,7 @@
  * again, so the node that made it recomputes it first (at most twice per run).
  */
 import { Deferred, Effect, Exit, Semaphore } from "effect"
+import { hostname } from "node:os"
 import { CacheNotWritable, type StageFailed } from "./Errors.ts"
 import type { Graph, GraphNode } from "./Pipeline.ts"
 import { inputHashes, keyOf, type Plan, plan } from "./Planner.ts"
@@ -144,8 +145,11 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
         told(o)
       })
 
-    const runNode = (node: GraphNode) =>
-      Effect.gen(function*() {
+    const runNode = (node: GraphNode) => {
+      // The node's key once known: an interrupt that lands after the commit and before the outcome
+      // is told still reports the key, so the run's summary (a gc root) holds what it committed.
+      let keyKnown: string | undefined
+      return Effect.gen(function*() {
         const p = planned.get(node.id)!
         const upstream = new Map<string, Committed | undefined>()
         for (const id of p.needs) upstream.set(id, yield* upstreamRecord(id))
@@ -159,6 +163,7 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
         // The key is computed once per node: the plan's, when every input was already committed when
         // it planned (the same records, so the same hashes); else now, from what upstream committed.
         const key = p.key !== undefined && p.needs.every((id) => settled.has(id)) ? p.key : keyOf(node, inputs)
+        keyKnown = key
         const job = { pipeline: graph.pipeline, node: node.id, stage: node.stage, params: node.params, inputs, key }
         const built = yield* rebuilder.build(job, {
           force: force(node.id),
@@ -198,14 +203,22 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
         Effect.onInterrupt(() =>
           Effect.gen(function*() {
             if (!outcomes.has(node.id)) {
-              yield* record({ id: node.id, stage: node.stage.name, outcome: "cancelled" })
-              reporter.emit({ _tag: "Cancelled", node: node.id })
+              const committed = keyKnown !== undefined ? records.read(keyKnown) : undefined
+              if (committed?._tag === "Present") {
+                // committed just before the interrupt reached it: done, not cancelled
+                const here = committed.record.host.pid === process.pid && committed.record.host.hostname === hostname()
+                yield* record({ id: node.id, stage: node.stage.name, outcome: here ? "ran" : "reused", key: keyKnown })
+              } else {
+                yield* record({ id: node.id, stage: node.stage.name, outcome: "cancelled" })
+                reporter.emit({ _tag: "Cancelled", node: node.id })
+              }
             }
           })
         ),
         // With --keep-going a failure is recorded and the run goes on; downstream nodes are skipped.
         options.keepGoing ? Effect.catchTag("StageFailed", () => Effect.succeed(undefined)) : (e) => e
       )
+    }
 
     const exit = yield* Effect.exit(Effect.forEach(toRun, runNode, { concurrency: "unbounded", discard: true }))
     // Nodes that never started because a failure cancelled the run.
