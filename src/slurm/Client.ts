@@ -115,6 +115,8 @@ export const run = (command: string, args: ReadonlyArray<string>, options: { rea
       clearTimeout(timer)
       resume(Effect.succeed({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }))
     })
+    // a command that exits before reading its input must not crash the driver with EPIPE
+    child.stdin?.on("error", () => {})
     if (options.input !== undefined) child.stdin?.end(options.input)
     return Effect.sync(() => {
       if (done) return
