@@ -73,6 +73,9 @@ const host = {
   ...(process.env.SLURM_JOB_ID ? { job: process.env.SLURM_JOB_ID } : {})
 }
 
+/** Whether a record was made by this process. */
+export const madeHere = (record: Pick<NodeRecord, "host">): boolean => record.host.pid === host.pid && record.host.hostname === host.hostname
+
 /**
  * The rebuilder over the store's records and locks and a runner. `recheck: false` drops the re-check
  * under the lock: a mutant, for showing that the correctness property catches its loss. `job` names

@@ -13,11 +13,10 @@
  * again, so the node that made it recomputes it first (at most twice per run).
  */
 import { Deferred, Effect, Exit, Semaphore } from "effect"
-import { hostname } from "node:os"
 import { CacheNotWritable, type StageFailed } from "./Errors.ts"
 import type { Graph, GraphNode } from "./Pipeline.ts"
 import { inputHashes, keyOf, type Plan, plan } from "./Planner.ts"
-import { Rebuilder } from "./Rebuilder.ts"
+import { madeHere, Rebuilder } from "./Rebuilder.ts"
 import type { Committed } from "./Record.ts"
 import { Reporter } from "./Reporter.ts"
 import { Objects } from "./store/Objects.ts"
@@ -206,8 +205,7 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
               const committed = keyKnown !== undefined ? records.read(keyKnown) : undefined
               if (committed?._tag === "Present") {
                 // committed just before the interrupt reached it: done, not cancelled
-                const here = committed.record.host.pid === process.pid && committed.record.host.hostname === hostname()
-                yield* record({ id: node.id, stage: node.stage.name, outcome: here ? "ran" : "reused", key: keyKnown })
+                yield* record({ id: node.id, stage: node.stage.name, outcome: madeHere(committed.record) ? "ran" : "reused", key: keyKnown })
               } else {
                 yield* record({ id: node.id, stage: node.stage.name, outcome: "cancelled" })
                 reporter.emit({ _tag: "Cancelled", node: node.id })

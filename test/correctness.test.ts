@@ -37,7 +37,7 @@ import {
   runPipeline,
   type TestStore
 } from "./helpers.ts"
-import { fakeSlurm } from "./slurm-fake-helpers.ts"
+import { countingRunner as counting, fakeSlurm, type RunnerLayer } from "./slurm-fake-helpers.ts"
 
 type Op =
   | { readonly op: "run"; readonly sets: ReadonlyArray<string>; readonly fault?: FakeSlurm.Fault | undefined }
@@ -73,7 +73,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 class Crash extends Error {}
 
-type RunnerLayer = Layer.Layer<Runner, never, Store.Objects>
 
 /** A runner that dies after its `after`-th node has written its objects but before the record: a kill. */
 const crashing = (inner: RunnerLayer, after: number): RunnerLayer =>
@@ -86,23 +85,6 @@ const crashing = (inner: RunnerLayer, after: number): RunnerLayer =>
     })
   ).pipe(Layer.provide(inner))
 
-/**
- * A runner that counts, per key, the stage runs that succeeded, and takes a little while first, so
- * that two concurrent runs meet at the lock of a key.
- */
-const counting = (inner: RunnerLayer, counts: Map<string, number>): RunnerLayer =>
-  Layer.effect(
-    Runner,
-    Effect.gen(function*() {
-      const runner = yield* Runner
-      return {
-        run: (job, events) =>
-          Effect.andThen(Effect.sleep(5), runner.run(job, events)).pipe(
-            Effect.tap(() => Effect.sync(() => void counts.set(job.key, (counts.get(job.key) ?? 0) + 1)))
-          )
-      }
-    })
-  ).pipe(Layer.provide(inner))
 
 const pick = <A>(xs: ReadonlyArray<A>, i: number) => (xs.length ? xs[i % xs.length] : undefined)
 

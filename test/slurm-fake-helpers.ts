@@ -14,7 +14,10 @@ import type { TestStore } from "./helpers.ts"
 
 export type RunnerLayer = Layer.Layer<Runner, never, Store.Objects>
 
-/** A runner that counts, per key, the stage runs that succeeded. */
+/**
+ * A runner that counts, per key, the stage runs that succeeded, and takes a little while first, so
+ * that two concurrent runs meet at the lock of a key.
+ */
 export const countingRunner = (inner: RunnerLayer, counts: Map<string, number>): RunnerLayer =>
   Layer.effect(
     Runner,

@@ -78,17 +78,21 @@ export const Claim = Schema.Struct({
 })
 export type Claim = typeof Claim.Type
 
-const decodeClaim = Schema.decodeUnknownResult(Schema.fromJsonString(Claim))
-
-/** The claim at `path`, if there is a readable one (an unreadable or older-format one is none). */
-export const readClaim = (path: string): Claim | undefined => {
-  try {
-    const r = decodeClaim(readFileSync(path, "utf8"))
-    return Result.isSuccess(r) ? r.success : undefined
-  } catch {
-    return undefined
+/** A reader of JSON files of one schema: the decoded file, or undefined if it is missing or not that. */
+const jsonFile = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) => {
+  const decode = Schema.decodeUnknownResult(Schema.fromJsonString(schema))
+  return (path: string): S["Type"] | undefined => {
+    try {
+      const r = decode(readFileSync(path, "utf8"))
+      return Result.isSuccess(r) ? r.success : undefined
+    } catch {
+      return undefined
+    }
   }
 }
+
+/** The claim at `path`, if there is a readable one (an unreadable or older-format one is none). */
+export const readClaim: (path: string) => Claim | undefined = jsonFile(Claim)
 
 /** How an exec-node ended, in words: what the driver adds to Slurm's reason when there is no record. */
 export const ExecResult = Schema.Struct({
@@ -101,17 +105,8 @@ export const ExecResult = Schema.Struct({
 })
 export type ExecResult = typeof ExecResult.Type
 
-const decodeResult = Schema.decodeUnknownResult(Schema.fromJsonString(ExecResult))
-
 /** The result file at `path`, if there is a readable one (one being written, or damaged, is none). */
-export const readResult = (path: string): ExecResult | undefined => {
-  try {
-    const r = decodeResult(readFileSync(path, "utf8"))
-    return Result.isSuccess(r) ? r.success : undefined
-  } catch {
-    return undefined
-  }
-}
+export const readResult: (path: string) => ExecResult | undefined = jsonFile(ExecResult)
 
 /** Lines of a job's log that are progress, or the engine's own words, not the stage's. */
 export const PROGRESS_PREFIX = "[progress] "
