@@ -14,11 +14,13 @@ import { Schema } from "effect"
 import { Pipeline } from "../src/index.ts"
 import { EngineChoice, resolveEngine } from "../stages/chess/engine.ts"
 import { blunderPositions } from "../stages/chess/blunders.ts"
+import { confirm } from "../stages/chess/confirm.ts"
 import { games, GamesParams } from "../stages/chess/games.ts"
 import { PuzzleParams, puzzles } from "../stages/chess/puzzles.ts"
 import { split, SplitParams } from "../stages/chess/split.ts"
 import { Style } from "../stages/figures/vega.ts"
-import { figures as figureStages } from "../stages/figures/w2s.ts"
+import { figureDial } from "../stages/figures/dial.ts"
+import { figures as figureStages, HEADLINE } from "../stages/figures/w2s.ts"
 import { resolveBackend } from "../stages/ml/backend.ts"
 import { BackendParam, Training } from "../stages/ml/common.ts"
 import { evaluate } from "../stages/ml/evaluate.ts"
@@ -28,12 +30,20 @@ import { label } from "../stages/ml/label.ts"
 import { noisyLabels } from "../stages/ml/noise.ts"
 import { Arch, pretrain } from "../stages/ml/pretrain.ts"
 import { pretrainSeed, replicateOf } from "../stages/ml/replicates.ts"
+import { poolBaseline } from "../stages/ml/pool.ts"
 import { results } from "../stages/ml/results.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 /** A list a sweep needs at least one value of: an empty one is bad input, not an empty experiment. */
 const NonEmpty = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Schema.isMinLength(1))
+
+/**
+ * The weak-to-strong methods a preset may list; each has one entry in the build's registry, which
+ * makes its student (adding a method: its name here and its entry there).
+ */
+const METHODS = ["naive", "auxconf", "bootstrap", "noise", "noise-plausible"] as const
+type MethodName = (typeof METHODS)[number]
 
 const Params = Schema.Struct({
   data: Schema.Struct({
@@ -51,19 +61,40 @@ const Params = Schema.Struct({
       shards: Count,
       gamesPerShard: Positive
     })),
-    split: SplitParams.mapFields(({ seed: _seed, ...rest }) => rest)
+    split: SplitParams.mapFields(({ seed: _seed, ...rest }) => rest),
+    /** the confirmatory set: this many puzzle shards (as `puzzles`' settings) after the ordinary ones, made only when scored on */
+    confirm: Schema.Struct({ shards: Count })
   }),
+  /**
+   * What every model is scored on: each seed's `test` split, or its part of the confirmatory set
+   * (`confirm`: games no split holds, read once, by the final run; docs/experiment.md).
+   */
+  scoreOn: Schema.Literals(["test", "confirm"]),
   backend: BackendParam,
   /** The model family, smallest first: each member's architecture and pretraining budget. */
   ladder: NonEmpty(Schema.Struct({
     name: Schema.String,
     arch: Arch,
-    /** positions: from the self-play corpus; blunders: from puzzle-generator games that gave no puzzle */
-    pretrain: Schema.Struct({ positions: Count, blunders: Count, training: Training })
+    /** examples: how many positions it pretrains on (split between the two sources by `pretraining.best`) */
+    pretrain: Schema.Struct({ examples: Count, training: Training })
   })),
+  /**
+   * The latent-knowledge dial: the share of each pretrained member's examples whose target is the
+   * engine's best move in a position of the puzzles' world (blunder positions); the rest are
+   * positions of self-play games with the move played there (the corpus). 0: played moves only, so
+   * a base shows little of the puzzle skill directly; 1: engine-best targets only.
+   */
+  pretraining: Schema.Struct({ best: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })) }),
+  /**
+   * The dial experiment: other settings of `pretraining.best` at which the whole experiment is built
+   * too (node ids under `dial/<setting>/`), and `figure-dial` drawn over all of them; empty: none.
+   */
+  dial: Schema.Array(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
   sizes: Schema.Struct({ weak: NonEmpty(Schema.String), strong: NonEmpty(Schema.String) }),
   weak: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
   strong: Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: Schema.Number }),
+  /** the ceiling's own fine-tuning (on the student split's ground truth, stopped on ground-truth validation) */
+  ceiling: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
   /** the linear probe of what each member knows: its frozen base, the head trained on the student split's ground truth */
   probe: Schema.Struct({ training: Training }),
   /**
@@ -71,7 +102,7 @@ const Params = Schema.Struct({
    * with the supervisor's accuracy, errors at random places, wrong moves uniform); noise-plausible: the
    * same errors' places, each wrong move drawn from the supervisor's own probabilities
    */
-  methods: NonEmpty(Schema.Literals(["naive", "auxconf", "bootstrap", "noise", "noise-plausible"])),
+  methods: NonEmpty(Schema.Literals(METHODS)),
   /**
    * The ladder members a bootstrapping chain may pass through: weak -> each of these between weak and
    * strong, in ladder order -> strong. A pair with none between its members is not bootstrapped.
@@ -101,7 +132,7 @@ const base: Params = {
   data: {
     engine: "auto",
     seed: 1,
-    corpus: { shards: 24, gamesPerShard: 50, nodes: 1000, multipv: 3, windowCp: 50, openingPlies: { min: 2, max: 8 }, maxPlies: 200 },
+    corpus: { shards: 48, gamesPerShard: 50, nodes: 1000, multipv: 3, windowCp: 50, openingPlies: { min: 2, max: 8 }, maxPlies: 200 },
     puzzles: {
       shards: 40,
       gamesPerShard: 500,
@@ -121,23 +152,30 @@ const base: Params = {
       maxPerGame: 4,
       resignCp: 1500
     },
-    split: { fractions: { weak: 0.2, strong: 0.2, val: 0.1, test: 0.1, fresh: 0.4 } }
+    split: { fractions: { weak: 0.2, strong: 0.2, val: 0.1, test: 0.1, fresh: 0.4 } },
+    // about 7,000 confirmatory puzzles: one seed's part (of six) about as large as its test split
+    confirm: { shards: 24 }
   },
+  scoreOn: "test",
   backend: "auto",
   ladder: [
-    { name: "s0", arch: { width: 64, depth: 1, head: HEAD }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
-    // Pretrained members read as many blunder positions as corpus positions: on seed 0's validation split
-    // that took s3's zero-shot accuracy from 28.5% to 50.7% (docs/experiment.md, "The model family").
-    { name: "s1", arch: { width: 128, depth: 2, head: HEAD }, pretrain: { positions: 20_000, blunders: 20_000, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
-    { name: "s2", arch: { width: 256, depth: 2, head: HEAD }, pretrain: { positions: 60_000, blunders: 60_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
-    { name: "s3", arch: { width: 512, depth: 2, head: HEAD }, pretrain: { positions: 110_000, blunders: 110_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
+    { name: "s0", arch: { width: 64, depth: 1, head: HEAD }, pretrain: { examples: 0, training: { epochs: 0, lr: 1e-3, batch: 256 } } },
+    { name: "s1", arch: { width: 128, depth: 2, head: HEAD }, pretrain: { examples: 40_000, training: { epochs: 1, lr: 1e-3, batch: 256 } } },
+    { name: "s2", arch: { width: 256, depth: 2, head: HEAD }, pretrain: { examples: 120_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
+    { name: "s3", arch: { width: 512, depth: 2, head: HEAD }, pretrain: { examples: 220_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
   ],
   // Five (weak, strong) pairs: s0, s1 and s2 supervise, s2 and s3 learn (s2 -> s2 is skipped). s1 is not a
   // student: on validation its ceiling was 4.0 points above the s0 supervisor and its naive student below
   // that supervisor (docs/experiment.md, "The model family").
+  // DIAL: the share of engine-best targets (see `pretraining`), chosen on seed 0's validation split (docs/experiment.md, "The dial").
+  pretraining: { best: 0.5 },
+  dial: [],
   sizes: { weak: ["s0", "s1", "s2"], strong: ["s2", "s3"] },
   weak: { training: { epochs: 3, lr: 1e-3, batch: 64 }, headOnly: false },
-  strong: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false, aMax: 0.5 },
+  // Students are evaluated at 8 checkpoints inside their first epoch (where they overfit weak labels) and at every epoch's end.
+  strong: { training: { epochs: 4, lr: 5e-4, batch: 64, firstEpochCheckpoints: 8 }, headOnly: false, aMax: 0.5 },
+  // The ceiling's own settings (ground-truth validation picks its checkpoint); not yet tuned on their own: today's students'.
+  ceiling: { training: { epochs: 4, lr: 5e-4, batch: 64 }, headOnly: false },
   probe: { training: { epochs: 4, lr: 1e-3, batch: 64 } },
   methods: ["naive", "auxconf", "bootstrap", "noise", "noise-plausible"],
   // Chains pass through s2 only: on seed 0's validation split s0 -> s1's own PGR was negative (-0.28),
@@ -161,17 +199,20 @@ export default Pipeline.make({
         ...base.data,
         engine: "wasm",
         corpus: { ...base.data.corpus, shards: 1, gamesPerShard: 8, nodes: 300 },
-        puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 200, moveNodes: 100, screenNodes: 300, depth: 8 }
+        puzzles: { ...base.data.puzzles, shards: 2, gamesPerShard: 200, moveNodes: 100, screenNodes: 300, depth: 8 },
+        confirm: { shards: 1 }
       },
       ladder: [
-        { name: "s0", arch: { width: 16, depth: 1, head: HEAD }, pretrain: { positions: 0, blunders: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
-        { name: "s1", arch: { width: 32, depth: 1, head: HEAD }, pretrain: { positions: 900, blunders: 0, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
-        { name: "s2", arch: { width: 64, depth: 2, head: HEAD }, pretrain: { positions: 900, blunders: 600, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
+        { name: "s0", arch: { width: 16, depth: 1, head: HEAD }, pretrain: { examples: 0, training: { epochs: 0, lr: 1e-3, batch: 64 } } },
+        { name: "s1", arch: { width: 32, depth: 1, head: HEAD }, pretrain: { examples: 900, training: { epochs: 1, lr: 1e-3, batch: 64 } } },
+        { name: "s2", arch: { width: 64, depth: 2, head: HEAD }, pretrain: { examples: 1500, training: { epochs: 2, lr: 1e-3, batch: 64 } } }
       ],
+      pretraining: { best: 0.4 },
       sizes: { weak: ["s0"], strong: ["s2"] },
       bootstrap: { through: ["s1"] },
       weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
-      strong: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false, aMax: 0.5 },
+      strong: { training: { epochs: 2, lr: 1e-3, batch: 32, firstEpochCheckpoints: 4 }, headOnly: false, aMax: 0.5 },
+      ceiling: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
       probe: { training: { epochs: 1, lr: 1e-3, batch: 32 } },
       // the plausible-error control is left out to keep the smoke run short (test/ml.test.ts covers its labels)
       methods: ["naive", "auxconf", "bootstrap", "noise"],
@@ -189,11 +230,13 @@ export default Pipeline.make({
         engine: "native",
         corpus: { ...base.data.corpus, shards: 120 },
         puzzles: { ...base.data.puzzles, shards: 600, depth: 12 },
-        split: { sizes: { weak: 50_000, strong: 50_000, val: 5_000, test: 5_000, fresh: 150_000 } }
+        split: { sizes: { weak: 50_000, strong: 50_000, val: 5_000, test: 5_000, fresh: 150_000 } },
+        // six seeds' parts of about 5,000 puzzles each
+        confirm: { shards: 100 }
       },
       ladder: [
         ...base.ladder,
-        { name: "s4", arch: { width: 1024, depth: 3, head: HEAD }, pretrain: { positions: 500_000, blunders: 500_000, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
+        { name: "s4", arch: { width: 1024, depth: 3, head: HEAD }, pretrain: { examples: 1_000_000, training: { epochs: 3, lr: 5e-4, batch: 512 } } }
       ],
       sizes: { weak: ["s0", "s1", "s2"], strong: ["s2", "s3", "s4"] },
       // the paper's chains pass through every member in between
@@ -206,7 +249,7 @@ export default Pipeline.make({
   // With --executor slurm, the data shards run as jobs too (they drive Stockfish processes, not
   // worker threads, so they are not `heavy`); each engine alternates with the other, one core.
   resources: { games: { cpus: 1 }, puzzles: { cpus: 1 } },
-  build: ({ data, backend: choice, ladder, sizes, weak, strong, probe, methods, bootstrap, seeds, replicates, figures }) => {
+  build: ({ data, scoreOn, backend: choice, ladder, pretraining, dial, sizes, weak, strong, ceiling: ceilingSettings, probe, methods, bootstrap, seeds, replicates, figures }) => {
     // The data nodes' and the learning nodes' params (and so their keys) name the engine and the
     // backend that will run, never "auto".
     const engine = resolveEngine(data.engine)
@@ -226,9 +269,16 @@ export default Pipeline.make({
       })
     })
     const corpusOut = corpus.map((c) => c.outputs.positions)
+    // Each pretrained member's examples by source at a setting of the dial: best-move targets in
+    // blunder positions, played moves in the corpus.
+    const sources = (m: (typeof ladder)[number], best: number) => {
+      const blunders = Math.round(best * m.pretrain.examples)
+      return { positions: m.pretrain.examples - blunders, blunders }
+    }
+    const settings = [pretraining.best, ...dial.filter((d) => d !== pretraining.best)]
     // Blunder positions are made only when a member pretrains on them, and only those members read
     // them: the others keep their keys when puzzle shards are added, and need not wait for the shards.
-    const blunders = ladder.some((m) => m.pretrain.blunders > 0)
+    const blunders = ladder.some((m) => settings.some((b) => sources(m, b).blunders > 0) && m.pretrain.training.epochs > 0)
       ? blunderPositions({
         id: "blunder-positions",
         params: {},
@@ -242,156 +292,205 @@ export default Pipeline.make({
       return m
     }
     for (const name of [...sizes.weak, ...sizes.strong, ...bootstrap.through]) member(name)
-    // Pretrained members are expensive: each is pretrained `replicates` times and shared by the seeds
-    // of its run (replicates.ts); members without pretraining are initialised afresh per seed.
-    const pretrained = new Map<string, ReturnType<typeof pretrain>>()
-    /** Whether a member is pretrained: its base is a run shared by seeds, else made afresh per seed. */
-    const isPretrained = (name: string) => {
-      const m = member(name)
-      return (m.pretrain.positions > 0 || m.pretrain.blunders > 0) && m.pretrain.training.epochs > 0
-    }
-    const baseOf = (name: string, seed: number) => {
-      const m = member(name)
-      const fixed = isPretrained(name)
-      const run = replicateOf(seed, replicates)
-      const id = !fixed ? `pretrain/${m.name}/s${seed}` : replicates === 1 ? `pretrain/${m.name}` : `pretrain/${m.name}/r${run}`
-      let node = pretrained.get(id)
-      if (!node) {
-        node = pretrain({
-          id,
-          params: { arch: m.arch, positions: m.pretrain.positions, blunders: m.pretrain.blunders, training: m.pretrain.training, seed: fixed ? pretrainSeed(data.seed, run) : seed, ...backend },
-          inputs: { corpus: corpusOut, blunders: m.pretrain.blunders > 0 && blunders ? [blunders] : [] }
-        })
-        pretrained.set(id, node)
+    /** Splits do not depend on the dial: one per seed, shared by every setting. */
+    const splitNodes = new Map<number, ReturnType<typeof split>["outputs"]>()
+    const splitOf = (seed: number) => {
+      let out = splitNodes.get(seed)
+      if (!out) {
+        out = split({ id: `split/s${seed}`, params: { seed, ...data.split }, inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpusOut } }).outputs
+        splitNodes.set(seed, out)
       }
-      return node.outputs.model
+      return out
     }
-    // Each bootstrapping step labels a slice of the fresh split as large as the strong split (the paper's fresh set per step).
-    const sized = data.split.fractions ?? data.split.sizes
-    // fresh / strong: how many steps the fresh split can feed (a label share cannot exceed the whole split)
-    const freshTimes = sized ? (sized.fresh > 0 ? sized.fresh / sized.strong : 0) : 1
-    const freshShare = freshTimes > 0 && Number.isFinite(freshTimes) ? Math.min(1, 1 / freshTimes) : 1
-    const studentParams = (seed: number, method: "naive" | "auxconf") => ({ training: strong.training, headOnly: strong.headOnly, aMax: strong.aMax, seed, method, ...backend })
-    const probes: Array<{ member: string; seed: number; base: ReturnType<typeof baseOf>; out: ReturnType<typeof probeStage>["outputs"]; test: ReturnType<typeof split>["outputs"]["test"] }> = []
-    const members = order.filter((m) => sizes.weak.includes(m) || sizes.strong.includes(m))
-    const evaluations = seeds.flatMap((seed) => {
-      // A seed is a replication: its own assignment of games to splits, its own initialisation of
-      // unpretrained members, its own batch order; the data and the pretrained bases are shared.
-      const splits = split({
-        id: `split/s${seed}`,
-        params: { seed, ...data.split },
-        inputs: { puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpusOut }
-      }).outputs
-      const test = splits.testBoards
-      for (const m of members) {
-        probes.push({
-          member: m,
-          seed,
-          base: baseOf(m, seed),
-          test: splits.test,
-          out: probeStage({
-            id: `probe/${m}/s${seed}`,
-            params: { training: probe.training, headOnly: true, seed, ...backend },
-            inputs: { base: baseOf(m, seed), train: splits.strong, val: splits.val, test }
-          }).outputs
-        })
-      }
-      const weakModels = new Map(sizes.weak.map((w) => [w, trainWeak({
-        id: `train-weak/${w}/s${seed}`,
-        params: { training: weak.training, headOnly: weak.headOnly, seed, ...backend },
-        inputs: { base: baseOf(w, seed), train: splits.weak, val: splits.val, test }
-      }).outputs]))
-      type Trained = NonNullable<ReturnType<typeof weakModels.get>>
-      /** A supervisor's labels of the given puzzles, and of the validation split for its student's early stopping. */
-      const labelsOf = (id: string, model: Trained["model"], puzzles = splits.strong, part = { index: 0, share: 1 }) => ({
-        labels: label({ id, params: { ...backend, part, seed }, inputs: { model, puzzles } }).outputs.labels,
-        valLabels: label({ id: `${id}/val`, params: { ...backend, part: { index: 0, share: 1 }, seed }, inputs: { model, puzzles: splits.val } }).outputs.labels
+    // The confirmatory set: puzzle shards after the ordinary ones (new games), made and read only
+    // when `scoreOn` is "confirm"; each seed is scored on a part of its own.
+    const confirmShards = scoreOn === "confirm"
+      ? Array.from({ length: data.confirm.shards }, (_, i) => {
+        const { shards, gamesPerShard, ...settings } = data.puzzles
+        return puzzles({
+          id: `confirm-puzzles/${i}`,
+          params: { ...settings, seed: data.seed, engine, first: (shards + i) * gamesPerShard, count: gamesPerShard }
+        }).outputs.puzzles
       })
-      return sizes.strong.flatMap((s) => {
-        const ceil = ceiling({
-          id: `ceiling/${s}/s${seed}`,
-          params: { training: strong.training, headOnly: strong.headOnly, seed, ...backend },
-          inputs: { base: baseOf(s, seed), train: splits.strong, val: splits.val, test }
-        }).outputs
-        return sizes.weak.filter((w) => order.indexOf(w) < order.indexOf(s)).flatMap((w) => {
-          const weakModel = weakModels.get(w)!
-          return methods.flatMap((method) => {
-            let student: Trained
-            if (method === "bootstrap") {
-              // weak -> m1 -> m2 -> strong through the chosen ladder members in between, each step labelling fresh puzzles
-              const mids = order.slice(order.indexOf(w) + 1, order.indexOf(s)).filter((m) => bootstrap.through.includes(m))
-              if (mids.length === 0) return []
-              if (mids.length > freshTimes + 1e-9) {
-                throw new Error(
-                  `bootstrapping ${w} -> ${s} takes ${mids.length} step${mids.length > 1 ? "s" : ""}, each labelling fresh puzzles as many as the student split's: ` +
-                    `the fresh split must be at least ${mids.length} times the strong split (data.split), it is ${freshTimes.toFixed(2)} times`
-                )
-              }
-              let supervisor = weakModel.model
-              mids.forEach((mid, k) => {
-                supervisor = trainStrong({
-                  id: `train-strong/boot/${w}-${s}/${mid}/s${seed}`,
-                  params: studentParams(seed, "naive"),
-                  inputs: { base: baseOf(mid, seed), ...labelsOf(`label/boot/${w}-${s}/${k}/s${seed}`, supervisor, splits.fresh, { index: k, share: freshShare }), test }
-                }).outputs.model
-              })
-              student = trainStrong({
-                id: `train-strong/${w}-${s}/bootstrap/s${seed}`,
-                params: studentParams(seed, "naive"),
-                inputs: { base: baseOf(s, seed), ...labelsOf(`label/boot/${w}-${s}/final/s${seed}`, supervisor), test }
-              }).outputs
-            } else if (method === "noise" || method === "noise-plausible") {
-              const real = labelsOf(`label/${w}/s${seed}`, weakModel.model)
-              const draw = method === "noise" ? "uniform" : "plausible"
+      : []
+    const reportOn = (seed: number, splits: ReturnType<typeof splitOf>) =>
+      scoreOn === "test" ? { test: splits.test, testBoards: splits.testBoards } : confirm({
+        id: `confirm/s${seed}`,
+        params: { seed: data.seed, part: seeds.indexOf(seed), parts: seeds.length },
+        inputs: { confirm: confirmShards, puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpusOut }
+      }).outputs
+    /**
+     * The experiment at one setting of the dial (`best`): the ladder's pretraining, knowledge, every
+     * supervisor, ceiling and student, and their results; node ids pass through `at` (the main
+     * setting's are as they are, another setting's under `dial/<best>/`).
+     */
+    const experiment = (best: number, at: (id: string) => string) => {
+      // Pretrained members are expensive: each is pretrained `replicates` times and shared by the seeds
+      // of its run (replicates.ts); members without pretraining are initialised afresh per seed.
+      const pretrained = new Map<string, ReturnType<typeof pretrain>>()
+      /** Whether a member is pretrained: its base is a run shared by seeds, else made afresh per seed. */
+      const isPretrained = (name: string) => {
+        const m = member(name)
+        return m.pretrain.examples > 0 && m.pretrain.training.epochs > 0
+      }
+      const baseOf = (name: string, seed: number) => {
+        const m = member(name)
+        const fixed = isPretrained(name)
+        const run = replicateOf(seed, replicates)
+        const id = !fixed ? `pretrain/${m.name}/s${seed}` : replicates === 1 ? `pretrain/${m.name}` : `pretrain/${m.name}/r${run}`
+        let node = pretrained.get(id)
+        if (!node) {
+          node = pretrain({
+            id: at(id),
+            params: { arch: m.arch, ...sources(m, best), training: m.pretrain.training, seed: fixed ? pretrainSeed(data.seed, run) : seed, ...backend },
+            inputs: { corpus: corpusOut, blunders: sources(m, best).blunders > 0 && blunders ? [blunders] : [] }
+          })
+          pretrained.set(id, node)
+        }
+        return node.outputs.model
+      }
+      // Each bootstrapping step labels a slice of the fresh split as large as the strong split (the paper's fresh set per step).
+      const sized = data.split.fractions ?? data.split.sizes
+      // fresh / strong: how many steps the fresh split can feed (a label share cannot exceed the whole split)
+      const freshTimes = sized ? (sized.fresh > 0 ? sized.fresh / sized.strong : 0) : 1
+      const freshShare = freshTimes > 0 && Number.isFinite(freshTimes) ? Math.min(1, 1 / freshTimes) : 1
+      // aMax is read by auxconf students only, so only their params (and keys) hold it
+      const studentParams = (seed: number, method: "naive" | "auxconf") => ({
+        training: strong.training, headOnly: strong.headOnly, seed, method, ...(method === "auxconf" ? { aMax: strong.aMax } : {}), ...backend
+      })
+      const probes: Array<{ member: string; seed: number; base: ReturnType<typeof baseOf>; out: ReturnType<typeof probeStage>["outputs"]; test: ReturnType<typeof split>["outputs"]["test"] }> = []
+      const members = order.filter((m) => sizes.weak.includes(m) || sizes.strong.includes(m))
+      const evaluations = seeds.flatMap((seed) => {
+        // A seed is a replication: its own assignment of games to splits, its own initialisation of
+        // unpretrained members, its own batch order; the data and the pretrained bases are shared.
+        const splits = splitOf(seed)
+        // what every model is scored on: the seed's test split, or its part of the confirmatory set
+        const scored = reportOn(seed, splits)
+        const test = scored.testBoards
+        for (const m of members) {
+          probes.push({
+            member: m,
+            seed,
+            base: baseOf(m, seed),
+            test: scored.test,
+            out: probeStage({
+              id: at(`probe/${m}/s${seed}`),
+              params: { training: probe.training, headOnly: true, seed, ...backend },
+              inputs: { base: baseOf(m, seed), train: splits.strong, val: splits.val, test }
+            }).outputs
+          })
+        }
+        const weakModels = new Map(sizes.weak.map((w) => [w, trainWeak({
+          id: at(`train-weak/${w}/s${seed}`),
+          params: { training: weak.training, headOnly: weak.headOnly, seed, ...backend },
+          inputs: { base: baseOf(w, seed), train: splits.weak, val: splits.val, test }
+        }).outputs]))
+        type Supervisor = NonNullable<ReturnType<typeof weakModels.get>>
+        type Student = ReturnType<typeof trainStrong>["outputs"]
+        /** A supervisor's labels of the given puzzles, and of the validation split for its student's stopping rules. */
+        const labelsOf = (id: string, model: Supervisor["model"], puzzles = splits.strong, part = { index: 0, share: 1 }) => ({
+          labels: label({ id: at(id), params: { ...backend, part, seed }, inputs: { model, puzzles } }).outputs.labels,
+          valLabels: label({ id: at(`${id}/val`), params: { ...backend, part: { index: 0, share: 1 }, seed }, inputs: { model, puzzles: splits.val } }).outputs.labels
+        })
+        return sizes.strong.flatMap((s) => {
+          const ceil = ceiling({
+            id: at(`ceiling/${s}/s${seed}`),
+            params: { training: ceilingSettings.training, headOnly: ceilingSettings.headOnly, seed, ...backend },
+            inputs: { base: baseOf(s, seed), train: splits.strong, val: splits.val, test }
+          }).outputs
+          return sizes.weak.filter((w) => order.indexOf(w) < order.indexOf(s)).flatMap((w) => {
+            const weakModel = weakModels.get(w)!
+            // the baseline that needs no labels: the pool of the student's base and the supervisor, on the test boards
+            const pooled = poolBaseline({
+              id: at(`pool/${w}-${s}/s${seed}`),
+              params: { ...backend },
+              inputs: { base: baseOf(s, seed), supervisor: weakModel.model, test }
+            }).outputs
+            /** A student of `s` on the given labels. */
+            const student = (id: string, method: "naive" | "auxconf", labels: ReturnType<typeof labelsOf>, base = baseOf(s, seed)): Student =>
+              trainStrong({ id: at(id), params: studentParams(seed, method), inputs: { base, ...labels, test } }).outputs
+            const real = () => labelsOf(`label/${w}/s${seed}`, weakModel.model)
+            /** The matched-noise controls: the supervisor's errors at random places (noise.ts). */
+            const noisy = (method: string, draw: "uniform" | "plausible") => {
               const control = noisyLabels({
-                id: method === "noise" ? `noisy-labels/${w}/s${seed}` : `noisy-labels/plausible/${w}/s${seed}`,
+                id: at(draw === "uniform" ? `noisy-labels/${w}/s${seed}` : `noisy-labels/plausible/${w}/s${seed}`),
                 params: { seed, draw },
-                inputs: { labels: real.labels, puzzles: splits.strong, valLabels: real.valLabels, val: splits.val }
+                inputs: { labels: real().labels, puzzles: splits.strong, valLabels: real().valLabels, val: splits.val }
               }).outputs
-              student = trainStrong({
-                id: `train-strong/${w}-${s}/${method}/s${seed}`,
-                params: studentParams(seed, "naive"),
-                inputs: { base: baseOf(s, seed), labels: control.labels, valLabels: control.valLabels, test }
-              }).outputs
-            } else {
-              student = trainStrong({
-                id: `train-strong/${w}-${s}/${method}/s${seed}`,
-                params: studentParams(seed, method),
-                inputs: { base: baseOf(s, seed), ...labelsOf(`label/${w}/s${seed}`, weakModel.model), test }
-              }).outputs
+              return student(`train-strong/${w}-${s}/${method}/s${seed}`, "naive", control)
             }
-            return [evaluate({
-              id: `evaluate/${w}-${s}/${method}/s${seed}`,
-              params: { weak: w, strong: s, method, seed },
-              inputs: {
-                test: splits.test,
-                weakCurve: weakModel.curve,
-                weakReport: weakModel.report,
-                ceilingCurve: ceil.curve,
-                ceilingReport: ceil.report,
-                studentCurve: student.curve,
-                studentReport: student.report,
-                weakBase: baseOf(w, seed),
-                strongBase: baseOf(s, seed)
-              }
-            }).outputs]
+            // The methods: each entry makes the student of one method, or none where it does not apply.
+            const registry: Record<MethodName, () => Student | undefined> = {
+              naive: () => student(`train-strong/${w}-${s}/naive/s${seed}`, "naive", real()),
+              auxconf: () => student(`train-strong/${w}-${s}/auxconf/s${seed}`, "auxconf", real()),
+              // weak -> m1 -> m2 -> strong through the chosen ladder members in between, each step labelling fresh puzzles
+              bootstrap: () => {
+                const mids = order.slice(order.indexOf(w) + 1, order.indexOf(s)).filter((m) => bootstrap.through.includes(m))
+                if (mids.length === 0) return undefined
+                if (mids.length > freshTimes + 1e-9) {
+                  throw new Error(
+                    `bootstrapping ${w} -> ${s} takes ${mids.length} step${mids.length > 1 ? "s" : ""}, each labelling fresh puzzles as many as the student split's: ` +
+                      `the fresh split must be at least ${mids.length} times the strong split (data.split), it is ${freshTimes.toFixed(2)} times`
+                  )
+                }
+                let supervisor = weakModel.model
+                mids.forEach((mid, k) => {
+                  supervisor = student(`train-strong/boot/${w}-${s}/${mid}/s${seed}`, "naive", labelsOf(`label/boot/${w}-${s}/${k}/s${seed}`, supervisor, splits.fresh, { index: k, share: freshShare }), baseOf(mid, seed)).model
+                })
+                return student(`train-strong/${w}-${s}/bootstrap/s${seed}`, "naive", labelsOf(`label/boot/${w}-${s}/final/s${seed}`, supervisor))
+              },
+              noise: () => noisy("noise", "uniform"),
+              "noise-plausible": () => noisy("noise-plausible", "plausible")
+            }
+            return methods.flatMap((method) => {
+              const trained = registry[method]()
+              if (!trained) return []
+              return [evaluate({
+                id: at(`evaluate/${w}-${s}/${method}/s${seed}`),
+                params: { weak: w, strong: s, method, seed },
+                inputs: {
+                  test: scored.test,
+                  weakCurve: weakModel.curve,
+                  weakReport: weakModel.report,
+                  ceilingCurve: ceil.curve,
+                  ceilingReport: ceil.report,
+                  studentCurve: trained.curve,
+                  studentReport: trained.report,
+                  poolCurve: pooled.curve,
+                  weakBase: baseOf(w, seed),
+                  strongBase: baseOf(s, seed)
+                }
+              }).outputs]
+            })
           })
         })
       })
-    })
-    const metrics = evaluations.map((e) => e.metrics)
-    const table = results({ id: "results", params: { replicates }, inputs: { metrics, predictions: evaluations.map((e) => e.predictions) } })
-    const knowledge = ladderKnowledge({
-      id: "ladder-knowledge",
-      params: { entries: probes.map((p) => ({ member: p.member, seed: p.seed, pretrained: isPretrained(p.member) })), replicates },
-      inputs: { bases: probes.map((p) => p.base), curves: probes.map((p) => p.out.curve), reports: probes.map((p) => p.out.report), tests: probes.map((p) => p.test) }
-    })
+      const metrics = evaluations.map((e) => e.metrics)
+      const table = results({ id: at("results"), params: { replicates }, inputs: { metrics, predictions: evaluations.map((e) => e.predictions) } })
+      const knowledge = ladderKnowledge({
+        id: at("ladder-knowledge"),
+        params: { entries: probes.map((p) => ({ member: p.member, seed: p.seed, pretrained: isPretrained(p.member) })), replicates },
+        inputs: { bases: probes.map((p) => p.base), curves: probes.map((p) => p.out.curve), reports: probes.map((p) => p.out.report), tests: probes.map((p) => p.test) }
+      })
+      return { table, knowledge, metrics }
+    }
+    const main = experiment(pretraining.best, (id) => id)
+    const others = settings.slice(1).map((best) => ({ best, ...experiment(best, (id) => `dial/${best}/${id}`) }))
+    const { metrics, table, knowledge } = main
+    const all = [{ best: pretraining.best, ...main }, ...others].sort((a, b) => a.best - b.best)
     return {
       results: table,
       knowledge,
       figures: Object.entries(figureStages).map(([name, stage]) =>
         stage({ id: `figure-${name}`, params: { style: figures }, inputs: { metrics, summary: table.outputs.summary } })
-      )
+      ),
+      dial: others.length === 0 ? [] : [figureDial({
+        id: "figure-dial",
+        params: { settings: all.map((x) => x.best), checkpoint: HEADLINE, style: figures },
+        inputs: { summaries: all.map((x) => x.table.outputs.summary), knowledge: all.map((x) => x.knowledge.outputs.members) }
+      })],
+      dialResults: others.map((x) => x.table),
+      dialKnowledge: others.map((x) => x.knowledge)
     }
   }
 })

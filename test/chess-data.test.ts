@@ -5,6 +5,7 @@ import * as Pipeline from "../src/Pipeline.ts"
 import w2s from "../pipelines/w2s-chess.ts"
 import { fromFen, Game, positionKey } from "../stages/chess/board.ts"
 import { resolveEngine } from "../stages/chess/engine.ts"
+import { confirm } from "../stages/chess/confirm.ts"
 import { puzzles } from "../stages/chess/puzzles.ts"
 import { judge } from "../stages/chess/rules.ts"
 import { split } from "../stages/chess/split.ts"
@@ -16,8 +17,9 @@ import { memoryStore, objects, outputsOf, planPipeline, runPipeline, type TestSt
 /** The smallest data that still exercises every data stage: seconds, not minutes. */
 const tiny = [
   "data.engine=wasm",
-  // the student member pretrains on blunder positions, so that node is made, read and checked
-  "ladder.2.pretrain.blunders=200",
+  // the student member pretrains on blunder positions (half of its examples), so that node is made, read and checked
+  "ladder.2.pretrain.examples=400",
+  "pretraining.best=0.5",
   "data.corpus.shards=1",
   "data.corpus.gamesPerShard=2",
   "data.corpus.nodes=200",
@@ -181,7 +183,7 @@ describe("puzzle generator", () => {
       assert.strictEqual(sha(of(all.analysed)), sha(late.analysed))
     }), { timeout: 60_000 })
 
-  it.effect("blunder positions are made only for members that pretrain on them, and only those read them", () =>
+  it.effect("blunder positions are made only when the dial gives members engine-best targets, and only pretrained members read them", () =>
     Effect.gen(function*() {
       const readers = (sets: ReadonlyArray<string>) =>
         Effect.map(planPipeline(memoryStore().store, w2s, ["data.engine=wasm", ...sets]), (plan) => ({
@@ -190,9 +192,10 @@ describe("puzzle generator", () => {
         }))
       // the default ladder pretrains s1, s2 and s3 on them (one pretraining run here)
       assert.deepStrictEqual(yield* readers(["replicates=1"]), { made: true, readers: ["pretrain/s1", "pretrain/s2", "pretrain/s3"] })
-      const none = ["replicates=1", "ladder.1.pretrain.blunders=0", "ladder.2.pretrain.blunders=0", "ladder.3.pretrain.blunders=0"]
-      assert.deepStrictEqual(yield* readers(none), { made: false, readers: [] })
-      assert.deepStrictEqual(yield* readers([...none, "ladder.3.pretrain.blunders=1000"]), { made: true, readers: ["pretrain/s3"] })
+      // played moves only: no member reads them, so they are not made
+      assert.deepStrictEqual(yield* readers(["replicates=1", "pretraining.best=0"]), { made: false, readers: [] })
+      // a member without pretraining examples reads none, whatever the dial
+      assert.deepStrictEqual(yield* readers(["replicates=1", "pretraining.best=1", "ladder.1.pretrain.examples=0", "ladder.2.pretrain.examples=0"]), { made: true, readers: ["pretrain/s3"] })
     }))
 
   it.effect("engine auto is the engine that will run, and the data's keys name it", () =>
@@ -261,6 +264,62 @@ describe("split", () => {
       const tooMany = yield* Effect.exit(split.run({ ...ctx([rows]), params: { seed: 1, sizes: { weak: 5, strong: 0, val: 0, test: 0, fresh: 0 } } }) as Effect.Effect<any>)
       assert.isTrue(Exit.isFailure(tooMany))
       assert.match(String((Cause.squash((tooMany as Exit.Failure<unknown, unknown>).cause) as Error).message), /need 5 puzzles but 2 are usable/)
+    }))
+
+  it.effect("confirm: new games only, none at a corpus or ordinary puzzle position, dealt to disjoint parts by game", () =>
+    Effect.gen(function*() {
+      // 24 confirmatory games of 2 puzzles each at distinct positions (a king walk), games 100-123
+      const fenAt = (i: number) => `${Array.from({ length: 8 }, (_, r) => (r === 0 ? "7k" : r === 1 + Math.floor(i / 8) ? `${i % 8 === 0 ? "" : i % 8}K${i % 8 === 7 ? "" : 7 - (i % 8)}` : "8")).join("/")} w - - 0 1`
+      const fresh = Array.from({ length: 48 }, (_, i) => puzzle(fenAt(i), 100 + Math.floor(i / 2)))
+      const ordinary = [puzzle(fenAt(0), 1)] // game 1 holds the position of confirmatory puzzle 0
+      const corpus = [{ fen: fenAt(1), legal: [], move: "h1h2", ply: 0, game: 0 }]
+      const run = (part: number, parts: number, shards = [fresh]) =>
+        confirm.run({ node: "c", params: { seed: 1, part, parts }, inputs: { confirm: shards, puzzles: [ordinary], corpus: [corpus] }, log: () => {}, progress: () => {}, annotate: () => {} } as never) as unknown as Effect.Effect<{ test: Array<Puzzle>; testBoards: Array<{ fen: string }> }>
+      const parts = [yield* run(0, 3), yield* run(1, 3), yield* run(2, 3)]
+      const all = parts.flatMap((x) => x.test)
+      // the two puzzles at a corpus or ordinary position are dropped, the rest dealt out once each
+      assert.strictEqual(all.length, 46)
+      assert.strictEqual(new Set(all.map((x) => positionKey(x.fen))).size, 46)
+      assert.notInclude(all.map((x) => x.fen), fenAt(0))
+      assert.notInclude(all.map((x) => x.fen), fenAt(1))
+      // a game's puzzles stay together, every part gets some, and the boards carry no answers
+      const partOf = new Map<number, number>()
+      parts.forEach((x, k) =>
+        x.test.forEach((p) => {
+          assert.strictEqual(partOf.get(p.game) ?? k, k)
+          partOf.set(p.game, k)
+        })
+      )
+      for (const x of parts) {
+        assert.isAbove(x.test.length, 0)
+        assert.deepStrictEqual(x.testBoards.map((b) => Object.keys(b).sort()), x.test.map(() => ["fen", "legal"]))
+      }
+      // the same dealing whatever the shards' order
+      const reversed = yield* run(1, 3, [[...fresh].reverse()])
+      assert.deepStrictEqual(reversed.test.map((x) => x.fen), parts[1]!.test.map((x) => x.fen))
+      // a confirmatory game that is also an ordinary one is refused, naming it
+      const clash = yield* Effect.exit(run(0, 3, [[puzzle(fenAt(40), 1)]]))
+      assert.isTrue(Exit.isFailure(clash))
+      assert.match(String((Cause.squash((clash as Exit.Failure<unknown, unknown>).cause) as Error).message), /confirmatory game 1 is also an ordinary puzzle shard's/)
+    }))
+
+  it.effect("scoreOn confirm: every model is scored on its seed's confirmatory part; the test split is then read by nothing", () =>
+    Effect.gen(function*() {
+      const g = yield* Pipeline.graph(w2s, "default", ["scoreOn=\"confirm\"", "replicates=1", "seeds=[0,1]"])
+      const confirmShards = g.nodes.filter((n) => n.id.startsWith("confirm-puzzles/"))
+      assert.strictEqual(confirmShards.length, 24)
+      // their games follow the ordinary shards' (40 x 500)
+      assert.deepStrictEqual(confirmShards.map((n) => (n.params as { first: number }).first).slice(0, 2), [20_000, 20_500])
+      for (const n of g.nodes) {
+        for (const w of Object.values(n.inputs)) {
+          assert.isFalse(w.node.startsWith("split/") && (w.port === "test" || w.port === "testBoards"), `${n.id} reads the test split`)
+        }
+        if (n.stage.name === "evaluate") assert.strictEqual(n.inputs.test!.node, `confirm/${n.id.split("/").pop()}`)
+      }
+      assert.deepStrictEqual(g.nodes.filter((n) => n.stage.name === "confirm").map((n) => n.params), [{ seed: 1, part: 0, parts: 2 }, { seed: 1, part: 1, parts: 2 }])
+      // scored on test (the default), no confirmatory node is made
+      const plain = yield* Pipeline.graph(w2s, "default", ["replicates=1", "seeds=[0,1]"])
+      assert.isFalse(plain.nodes.some((n) => n.id.startsWith("confirm")))
     }))
 
   it.effect("keeps every game's puzzles in one split, whatever the seed; exact sizes cut a game short rather than split it", () =>

@@ -269,6 +269,15 @@ describe("w2s-chess wiring", () => {
           assert.notStrictEqual(wire(train, "puzzles"), "split/sN.val")
         }
         assert.isAbove(noise, 0, "the control is in the preset")
+        // every label-free stopping rule runs inside the student node (stopping.ts), on the inputs above;
+        // the label-free baseline pools two models on boards without answers
+        const pools = g.nodes.filter((n) => n.stage.name === "pool")
+        assert.isAbove(pools.length, 0)
+        for (const n of pools) {
+          assert.deepStrictEqual(["base", "supervisor", "test"].map((p) => typeOf(n, p)), ["Mlp", "Mlp", "Boards"], n.id)
+          assert.strictEqual(wire(n, "test"), "split/sN.testBoards")
+          assert.strictEqual(g.byId.get(n.inputs.supervisor!.node)!.stage.name, "train-weak", n.id)
+        }
       }))
   }
 

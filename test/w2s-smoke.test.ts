@@ -36,18 +36,18 @@ describe("w2s-chess smoke preset through the CLI", () => {
       assert.deepStrictEqual([...readFileSync(join(out, `${f}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]) // "PNG"
     }
     assert.deepStrictEqual(planned(), [])
-    // `pipeline results`: the three checkpoints side by side, one row per (weak, strong, method)
+    // `pipeline results`: the student's checkpoints side by side, one row per (weak, strong, method)
     const side = cli(["results", "w2s-chess", ...base, "--format", "json"])
     assert.strictEqual(side.code, 0, side.stderr)
     const sideRows = JSON.parse(side.stdout) as Array<Record<string, unknown>>
     assert.strictEqual(sideRows.length, 4)
-    for (const k of ["pgrFinal", "pgrWeakVal", "pgrOracleTest", "accStudentWeakValLo95", "pgrReadable"]) assert.property(sideRows[0], k)
+    for (const k of ["pgrFinal", "pgrWeakVal", "pgrDisagreement", "pgrPool", "pgrOracleTest", "accStudentWeakValLo95", "pgrReadable", "accPool", "accZeroShotLo95", "regretPoolHi95"]) assert.property(sideRows[0], k)
     const res = cli(["export", "w2s-chess", "results", "--output", "rows", ...base, "--format", "json"])
     assert.strictEqual(res.code, 0, res.stderr)
     const rows = JSON.parse(res.stdout) as Array<{ method: string; checkpoint: string; n: number; accWeak: number; accStudent: number; strongFlops: number }>
     assert.sameMembers([...new Set(rows.map((x) => x.method))], ["naive", "auxconf", "bootstrap", "noise"])
-    assert.strictEqual(rows.length, 4 * 3, "three student checkpoints per (weak, strong, method, seed)")
-    assert.sameMembers([...new Set(rows.map((x) => x.checkpoint))], ["final", "weak-val", "oracle-test"])
+    assert.strictEqual(rows.length, 4 * 5, "five student checkpoints per (weak, strong, method, seed)")
+    assert.sameMembers([...new Set(rows.map((x) => x.checkpoint))], ["final", "weak-val", "disagreement", "pool", "oracle-test"])
     for (const row of rows) assert.isTrue(row.n > 0 && row.accWeak >= 0 && row.accStudent <= 1 && row.strongFlops > 0)
     // per-example predictions and weak labels export as Parquet like any table
     for (const [node, port] of [["evaluate/s0-s2/naive/s0", "predictions"], ["label/s0/s0", "labels"], ["ladder-knowledge", "members"]] as const) {
@@ -111,15 +111,15 @@ describe("w2s-chess smoke preset through the CLI", () => {
       return JSON.parse(r.stdout)
     }
     const summary = json("results", "summary") as Array<Record<string, number | string | boolean | null>>
-    assert.strictEqual(summary.length, 4 * 3)
+    assert.strictEqual(summary.length, 4 * 5)
     for (const col of ["pgr", "pgrLo95", "pgrHi95", "studentMinusWeakLo95", "ceilingMinusWeakHi95", "studentMinusMaxWeakZeroShot", "pgrReadable", "interval"]) {
       assert.property(summary[0], col)
     }
-    // the three checkpoints side by side: the summary's numbers, rearranged
+    // the checkpoints side by side: the summary's numbers, rearranged
     const side = json("results", "checkpoints") as Array<Record<string, number | string | null>>
     assert.strictEqual(side.length, 4)
     for (const r of side) {
-      for (const [cp, sfx] of [["final", "Final"], ["weak-val", "WeakVal"], ["oracle-test", "OracleTest"]]) {
+      for (const [cp, sfx] of [["final", "Final"], ["weak-val", "WeakVal"], ["disagreement", "Disagreement"], ["pool", "Pool"], ["oracle-test", "OracleTest"]]) {
         const s = summary.find((x) => x.weak === r.weak && x.strong === r.strong && x.method === r.method && x.checkpoint === cp)!
         assert.strictEqual(r[`accStudent${sfx}`], s.accStudent)
         assert.strictEqual(r[`pgr${sfx}Hi95`], s.pgrHi95)
@@ -127,7 +127,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     }
     // each method against naive, paired: the two students' accuracies are the summary's, and the difference theirs
     const versus = json("results", "methods") as Array<Record<string, number | string | null>>
-    assert.strictEqual(versus.length, 3 * 3)
+    assert.strictEqual(versus.length, 3 * 5)
     for (const v of versus) {
       const acc = (method: unknown) => summary.find((x) => x.method === method && x.checkpoint === v.checkpoint)!.accStudent as number
       assert.closeTo(v.accMethod as number, acc(v.method), 1e-12)
@@ -147,7 +147,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     // the zero-shot accuracy of the student's base is the same number the summary reports
     const s2 = members.find((m) => m.member === "s2")!
     assert.closeTo(s2.accZeroShot as number, summary.find((r) => r.checkpoint === "final")!.accZeroShot as number, 1e-12)
-    const column = { final: "studentFinal", "weak-val": "studentWeakVal", "oracle-test": "studentOracleTest" } as const
+    const column = { final: "studentFinal", "weak-val": "studentWeakVal", disagreement: "studentDisagreement", pool: "studentPool", "oracle-test": "studentOracleTest" } as const
     for (const row of summary) {
       const preds = json(`evaluate/${row.weak}-${row.strong}/${row.method}/s0`, "predictions") as Array<Record<string, string>>
       const student = column[row.checkpoint as keyof typeof column]
@@ -188,18 +188,24 @@ describe("w2s-chess smoke preset through the CLI", () => {
       assert.closeTo(row.studentMinusWeakHi95 as number, diffs[3899]!, 0.25 * width + 1 / n, JSON.stringify(row))
       assert.strictEqual(row.pgrReadable, (row.ceilingMinusWeakLo95 as number) > 0)
     }
-    // the stopping rule's regret: the oracle's accuracy less the weak-val student's, from the predictions
+    // each stopping rule's regret (and the final checkpoint's): the oracle's accuracy less that student's,
+    // from the predictions; the label-free baselines' accuracies too
     for (const r of side) {
       const preds = json(`evaluate/${r.weak}-${r.strong}/${r.method}/s0`, "predictions") as Array<Record<string, string>>
       const acc = (k: string) => preds.filter((p) => p[k] === p.truth).length / preds.length
-      assert.closeTo(r.regretWeakVal as number, acc("studentOracleTest") - acc("studentWeakVal"), 1e-12)
-      assert.isTrue((r.regretWeakValLo95 as number) <= (r.regretWeakVal as number) + 1e-12)
-      assert.strictEqual(r.regretWeakValFamily, `stopping regret: oracle-test - weak-val (${side.length} comparisons)`)
+      for (const [cp, sfx] of [["final", "Final"], ["weak-val", "WeakVal"], ["disagreement", "Disagreement"], ["pool", "Pool"]]) {
+        assert.closeTo(r[`regret${sfx}`] as number, acc("studentOracleTest") - acc(`student${sfx}`), 1e-12)
+        assert.isAtLeast(r[`regret${sfx}`] as number, -1e-12, "the oracle is the best test reading")
+        assert.isTrue((r[`regret${sfx}Lo95`] as number) <= (r[`regret${sfx}`] as number) + 1e-12)
+        assert.strictEqual(r[`regret${sfx}Family`], `stopping regret: oracle-test - ${cp} (${side.length} comparisons)`)
+      }
+      assert.closeTo(r.accPool as number, acc("pool"), 1e-12)
+      assert.closeTo(r.accZeroShot as number, acc("zeroShot"), 1e-12)
     }
     // families: at each checkpoint every cell's gain over max(weak, zero-shot), and every method
     // against naive, Holm-adjusted over their family (recomputed here from the per-comparison p-values)
     for (const [rows, prefix] of [[summary, "studentMinusMaxWeakZeroShot"], [versus, "methodMinusVersus"]] as const) {
-      for (const cp of ["final", "weak-val", "oracle-test"]) {
+      for (const cp of ["final", "weak-val", "disagreement", "pool", "oracle-test"]) {
         const fam = (rows as Array<Record<string, unknown>>).filter((x) => x.checkpoint === cp)
         assert.isAbove(fam.length, 1)
         const order = [...fam].sort((a, b) => (a[`${prefix}P`] as number) - (b[`${prefix}P`] as number))
@@ -258,6 +264,7 @@ if (wt.isMainThread) {
       "evaluate/s0-s1/naive/s0",
       "evaluate/s0-s1/auxconf/s0",
       "evaluate/s0-s1/noise/s0",
+      "pool/s0-s1/s0",
       "probe/s1/s0",
       "ladder-knowledge",
       "results",
@@ -265,7 +272,7 @@ if (wt.isMainThread) {
     ])
     const r = cli(["run", "w2s-chess", ...base, "--set", grown, "--out", out], {}, LONG)
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.strictEqual(ran(r.stdout), 7 + 1 + 2 + FIGURES.length)
+    assert.strictEqual(ran(r.stdout), 8 + 1 + 2 + FIGURES.length)
     assert.deepStrictEqual(planned(grown), [])
     const old = cli(["run", "w2s-chess", ...base, "--out", out])
     assert.strictEqual(old.code, 0, old.stderr)

@@ -16,7 +16,7 @@
 import { Effect, Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
 import { median } from "../ml/results.ts"
-import { Metrics, Summary } from "../ml/tables.ts"
+import { type CheckpointName, Metrics, Summary } from "../ml/tables.ts"
 import { render, Style } from "./vega.ts"
 
 type Metric = Artifact.ValueOf<typeof Metrics>
@@ -59,10 +59,12 @@ export interface Cell {
   readonly pgr: Stat | null
   readonly agreeRight: Stat | null
   readonly agreeWrong: Stat | null
-  /** PGR of the seed means after each epoch, epoch 0 (the base) first */
+  /** PGR of the seed means at each checkpoint, epoch 0 (the base) first */
   readonly pgrByEpoch: ReadonlyArray<number | null>
-  /** the epochs each rule picked, one per seed */
-  readonly picked: ReadonlyArray<{ readonly rule: "weak-val" | "oracle-test"; readonly epoch: number }>
+  /** the checkpoints' positions in epochs (fractions inside the first), aligned with `pgrByEpoch` */
+  readonly epochs: ReadonlyArray<number>
+  /** the checkpoints each rule picked, one per seed */
+  readonly picked: ReadonlyArray<{ readonly rule: Exclude<CheckpointName, "final">; readonly epoch: number }>
 }
 
 export interface Sweep {
@@ -99,6 +101,7 @@ export const summarize = (metrics: ReadonlyArray<Metric>, summary: ReadonlyArray
   const cells = rows.map((r): Cell => {
     const g = evals.get(`${r.weak}\u0000${r.strong}\u0000${r.method}`) ?? []
     const epochs = Math.max(0, ...g.map((m) => m.pgrByEpoch.length))
+    const positions = g.find((m) => m.epochs.length === epochs)?.epochs ?? []
     return {
       weak: r.weak,
       strong: r.strong,
@@ -120,6 +123,7 @@ export const summarize = (metrics: ReadonlyArray<Metric>, summary: ReadonlyArray
         const w = mean(at.map((m) => m.accWeak)), c = mean(at.map((m) => m.accCeiling)), a = mean(at.map((m) => m.accByEpoch[e]!))
         return c > w ? (a - w) / (c - w) : null
       }),
+      epochs: positions,
       picked: g.flatMap((m) => m.checkpoints.flatMap((c) => (c.name === "final" ? [] : [{ rule: c.name, epoch: c.epoch }])))
     }
   }).sort((a, b) => a.x - b.x || a.weak.localeCompare(b.weak) || a.method.localeCompare(b.method))
@@ -357,22 +361,27 @@ export const specs = {
   epochs: (sweep: Sweep): Spec => {
     const cells = sweep.cells.filter((c) => (c.method === "naive" || c.method === "auxconf") && c.pgr !== null)
     const values = cells.flatMap((c) =>
-      c.pgrByEpoch.flatMap((p, e) => (p === null ? [] : [{ epoch: e, y: p, pair: c.pair, method: c.method }]))
+      c.pgrByEpoch.flatMap((p, e) => (p === null ? [] : [{ epoch: c.epochs[e] ?? e, y: p, pair: c.pair, method: c.method }]))
     )
-    const RULES = { "weak-val": "picked by weak-labelled validation", "oracle-test": "best on test (oracle)" }
+    const RULES = {
+      "weak-val": "picked by weak-labelled validation",
+      disagreement: "picked by confident disagreement",
+      pool: "picked by the base-supervisor pool",
+      "oracle-test": "best on test (oracle)"
+    }
     const picks = cells.flatMap((c) =>
       c.picked.flatMap((p) => {
-        const y = c.pgrByEpoch[p.epoch]
+        const y = c.pgrByEpoch[c.epochs.indexOf(p.epoch)]
         return y == null ? [] : [{ epoch: p.epoch, y, pair: c.pair, method: c.method, rule: RULES[p.rule] }]
       })
     )
     const methods = byMethod(values.map((v) => v.method))
-    const x = { field: "epoch", type: "quantitative", title: "fine-tuning epoch (0 = the pretrained base)", axis: { tickMinStep: 1, format: "d" } }
+    const x = { field: "epoch", type: "quantitative", title: "fine-tuning epochs (0 = the pretrained base; 8 checkpoints in the first)" }
     return {
       title: titled("PGR after each epoch of fine-tuning on weak labels", [
         "A curve that falls with epochs means the student is learning its supervisor's mistakes.",
-        "Triangles: the epoch the student's loss on weak-labelled validation picked (no ground truth);",
-        "squares: the best test epoch, an oracle no real user has. One mark per seed.",
+        "Triangles, diamonds, crosses: the checkpoints three label-free stopping rules picked (no ground truth);",
+        "squares: the best test checkpoint, an oracle no real user has. One mark per seed.",
         ...unreadableNote(sweep),
         `Seed means over ${sweep.seeds} seed${sweep.seeds === 1 ? "" : "s"}; ~${sweep.n} test puzzles per seed.`
       ]),
@@ -395,7 +404,7 @@ export const specs = {
             x,
             y: { field: "y", type: "quantitative" },
             color: { field: "pair", type: "nominal" },
-            shape: { field: "rule", type: "nominal", title: "checkpoint", scale: { domain: Object.values(RULES), range: ["triangle-up", "square"] } }
+            shape: { field: "rule", type: "nominal", title: "checkpoint", scale: { domain: Object.values(RULES), range: ["triangle-up", "diamond", "cross", "square"] } }
           }
         }
       ]

@@ -21,12 +21,45 @@ export const BackendFields = { backend: BackendParam, adapter: Schema.optionalKe
 const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
-/** How a model is trained. */
+/**
+ * How a model is trained. The optional fields are absent from older params (so their keys are
+ * unchanged) and mean: no warm-up, a constant learning rate, checkpoints at epoch ends only.
+ */
 export const Training = Schema.Struct({
   epochs: Count,
   lr: Schema.Number.check(Schema.isGreaterThan(0)),
-  batch: Positive
+  batch: Positive,
+  /** the share of all steps over which the learning rate rises linearly from 0 to `lr` */
+  warmup: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
+  /** after the warm-up: `lr` throughout (constant), or a cosine from `lr` down to 0 at the last step */
+  decay: Schema.optionalKey(Schema.Literals(["constant", "cosine"])),
+  /** checkpoints evaluated within the first epoch, evenly spaced in steps, besides every epoch's end */
+  firstEpochCheckpoints: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
 })
+export type Training = typeof Training.Type
+
+/** The learning rate at `step` (0-based) of `total`: linear warm-up, then constant or cosine decay. */
+export const learningRate = (t: Pick<Training, "lr" | "warmup" | "decay">, step: number, total: number): number => {
+  const warm = Math.floor((t.warmup ?? 0) * total)
+  if (step < warm) return (t.lr * (step + 1)) / warm
+  if (t.decay !== "cosine") return t.lr
+  const span = Math.max(1, total - warm)
+  return 0.5 * t.lr * (1 + Math.cos((Math.PI * (step - warm)) / span))
+}
+
+/**
+ * The steps (1-based counts of steps done) after which a checkpoint is evaluated: `k - 1` evenly
+ * spaced steps inside the first epoch when `k` first-epoch checkpoints are asked for (its end is the
+ * k-th), then every epoch's end.
+ */
+export const checkpointSteps = (stepsPerEpoch: number, epochs: number, firstEpoch = 1): Array<number> => {
+  const inside = Array.from({ length: Math.max(0, Math.min(firstEpoch, stepsPerEpoch) - 1) }, (_, i) => Math.round(((i + 1) * stepsPerEpoch) / Math.min(firstEpoch, stepsPerEpoch)))
+  const ends = Array.from({ length: epochs }, (_, e) => (e + 1) * stepsPerEpoch)
+  return [...new Set([...inside.filter((s) => s > 0 && s < stepsPerEpoch), ...ends])].sort((a, b) => a - b)
+}
+
+/** A checkpoint's position in epochs (steps done / steps per epoch), to 4 decimals. */
+export const epochAt = (step: number, stepsPerEpoch: number): number => Math.round((step / stepsPerEpoch) * 1e4) / 1e4
 
 export const puzzleExamples = (rows: ReadonlyArray<Puzzle>): Array<Example> => rows.map((p) => example(p.fen, p.legal, p.best))
 
@@ -85,10 +118,11 @@ export type Selection =
   | { readonly rule: "val-weak-auxconf"; readonly val: ReadonlyArray<Example>; readonly aMax: number }
 
 export interface EpochReport {
+  /** the checkpoint's position in epochs: 0 (the base), fractions inside the first epoch, then each epoch's end */
   epoch: number
-  /** mean training loss of the epoch (null for epoch 0, the base before any step) */
+  /** mean training loss since the previous checkpoint (null for epoch 0, the base before any step) */
   loss: number | null
-  /** the selection rule's validation score after the epoch (null without a rule: pretraining) */
+  /** the selection rule's validation score at the checkpoint (null without a rule: pretraining) */
   val: number | null
 }
 
@@ -101,13 +135,15 @@ export interface FineTuneResult {
     epochs: Array<EpochReport>
     /** how the output checkpoint was chosen; "none": no rule, the last epoch (pretraining) */
     rule: Selection["rule"] | "none"
-    /** the epoch whose checkpoint is output (0 = the base unchanged) */
+    /** the position (in epochs) of the checkpoint that is output (0 = the base unchanged) */
     chosenEpoch: number
     flops: number
     totalFlops: number
   }
-  /** the top move (index into `legal`) on every test board after each epoch, epoch 0 first */
+  /** the top move (index into `legal`) on every test board at each checkpoint, epoch 0 first */
   readonly curve: Array<{ epoch: number; top: Array<number> }>
+  /** the predictions on the selection rule's validation examples at each checkpoint, epoch 0 first */
+  readonly valProbs: Array<{ epoch: number; probs: Array<Float32Array> }>
   /** wall-clock facts for the node's record (not part of the output: they differ run to run) */
   readonly timing: { seconds: number; examplesPerSecond: number }
 }
@@ -134,16 +170,17 @@ const better = (rule: Selection["rule"], a: number, b: number) => (rule === "val
 
 /**
  * Trains `model` (in place) on `data`, scoring the selection rule on its validation examples before
- * training and after each epoch, and keeping the best checkpoint (the earliest on ties). `test`
- * holds boards only (no answers): their top moves after each epoch are recorded for evaluation
- * elsewhere; they never enter a gradient or a choice.
+ * training and at each checkpoint (`t.firstEpochCheckpoints` inside the first epoch, then every
+ * epoch's end), and keeping the best checkpoint (the earliest on ties). `test` holds boards only (no
+ * answers): their top moves at each checkpoint are recorded for evaluation elsewhere; they never
+ * enter a gradient or a choice. The learning rate follows `learningRate` (warm-up, decay).
  */
 export const fit = async (
   b: Backend,
   model: M.Mlp,
   baseFlops: number,
   data: ReadonlyArray<Example>,
-  t: { epochs: number; lr: number; batch: number },
+  t: Training,
   seed: number,
   loss: M.Loss,
   progress: Stage.StageContext<unknown, {}>["progress"],
@@ -154,7 +191,10 @@ export const fit = async (
   const started = Date.now()
   const epochs: Array<EpochReport> = []
   const curve: FineTuneResult["curve"] = []
+  const valProbs: FineTuneResult["valProbs"] = []
   const rule = select?.rule ?? "none"
+  const stepsPerEpoch = Math.max(1, Math.ceil(data.length / t.batch))
+  const at = new Set(checkpointSteps(stepsPerEpoch, t.epochs, t.firstEpochCheckpoints ?? 1))
   let best: { epoch: number; score: number; weights: Artifact.ModelWeights } | undefined
   const checkpoint = async (epoch: number, meanLoss: number | null) => {
     if (test.length) curve.push({ epoch, top: (await M.predict(b.tf, model, test)).map(M.argmax) })
@@ -163,6 +203,7 @@ export const fit = async (
       return
     }
     const probs = await M.predict(b.tf, model, select.val)
+    valProbs.push({ epoch, probs })
     const score = select.rule === "val-accuracy"
       ? M.accuracy(probs, select.val)
       : select.rule === "val-weak-loss"
@@ -172,21 +213,30 @@ export const fit = async (
     if (!best || better(select.rule, score, best.score)) best = { epoch, score, weights: await M.save(model) }
   }
   let last = 0
+  let sum = 0
+  let batches = 0
+  const evaluate = (select !== undefined || test.length > 0) && t.epochs > 0
   if (select || test.length) await checkpoint(0, null)
   await M.train(b.tf, model, data, {
     ...t,
     seed,
     loss,
     headOnly,
-    onBatch: (done, total, l) => {
+    lrAt: (step, total) => learningRate(t, step, total),
+    onBatch: async (done, total, l) => {
+      sum += l
+      batches++
       const now = Date.now()
       if (now - last > 500 || done === total) {
         last = now
         progress({ done, total, unit: "steps", note: `loss ${l.toFixed(3)}` })
       }
-    },
-    onEpoch: async (epoch, meanLoss) => {
-      await checkpoint(epoch + 1, meanLoss)
+      if (at.has(done) && (evaluate || done % stepsPerEpoch === 0)) {
+        const mean = sum / Math.max(1, batches)
+        sum = 0
+        batches = 0
+        await checkpoint(epochAt(done, stepsPerEpoch), mean)
+      }
     }
   })
   const seconds = (Date.now() - started) / 1000
@@ -205,6 +255,7 @@ export const fit = async (
       totalFlops: baseFlops + flops
     },
     curve,
+    valProbs,
     timing: { seconds, examplesPerSecond: seconds > 0 ? Math.round((data.length * t.epochs) / seconds) : 0 }
   }
 }

@@ -1,10 +1,11 @@
 /**
  * `evaluate`: scores one (weak, strong, method, seed) on the test split from the top moves its
- * training nodes recorded: the weak supervisor and the ceiling at the epochs their ground-truth
- * validation picked, the strong base zero-shot (the student's epoch 0), and the student at three
- * checkpoints: `final` (the last epoch), `weak-val` (the one its loss on weak-labelled validation
- * picked: what a practitioner without ground truth would ship) and `oracle-test` (the best test
- * epoch: an oracle, reported only to show what early stopping could at best recover). Also PGR =
+ * training nodes recorded: the weak supervisor and the ceiling at the checkpoints their ground-truth
+ * validation picked, the strong base zero-shot (the student's epoch 0), the label-free pool of base
+ * and supervisor (pool.ts), and the student at its checkpoints: `final` (the last), those the
+ * label-free stopping rules picked (stopping.ts: `weak-val`, `disagreement`, `pool`: what a
+ * practitioner without ground truth could ship) and `oracle-test` (the best test reading: an oracle,
+ * reported only to show what early stopping could at best recover). Also PGR =
  * (student - weak) / (ceiling - weak) per epoch (null when the ceiling is not above the weak model),
  * how often the student agrees with its supervisor when the supervisor is right and when it is
  * wrong, and every test prediction as a table (what `results` bootstraps).
@@ -14,7 +15,7 @@ import { Stage } from "../../src/index.ts"
 import { Puzzles } from "../chess/tables.ts"
 import type * as M from "./model.ts"
 import { parameters } from "./model.ts"
-import { type CheckpointName, Metrics, Model, Predictions, TestCurve, TrainReport } from "./tables.ts"
+import { type CheckpointName, CheckpointNames, checkpointSuffix, Metrics, Model, Predictions, RuleNames, TestCurve, TrainReport } from "./tables.ts"
 
 export const pgr = (weak: number, student: number, ceiling: number): number | null =>
   ceiling > weak ? (student - weak) / (ceiling - weak) : null
@@ -29,9 +30,9 @@ const at = (curve: Curve, epoch: number, who: string): ReadonlyArray<number> => 
 
 export const evaluate = Stage.make({
   name: "evaluate",
-  version: 2,
+  version: 3,
   source: import.meta.url,
-  description: "accuracies at three student checkpoints, PGR (also per epoch), student-supervisor agreement, predictions",
+  description: "accuracies at the student's checkpoints (final, each label-free rule's, the test oracle's), the baselines, PGR (also per epoch), student-supervisor agreement, predictions",
   params: Schema.Struct({ weak: Schema.String, strong: Schema.String, method: Schema.String, seed: Schema.Int }),
   inputs: {
     test: Puzzles,
@@ -41,6 +42,8 @@ export const evaluate = Stage.make({
     ceilingReport: TrainReport,
     studentCurve: TestCurve,
     studentReport: TrainReport,
+    /** the pool of the student's base and the supervisor on the test boards */
+    poolCurve: TestCurve,
     /** the weak supervisor's and the student's base: their sizes */
     weakBase: Model,
     strongBase: Model
@@ -52,7 +55,7 @@ export const evaluate = Stage.make({
         const test = inputs.test
         const n = test.length
         const truth = test.map((pz) => pz.legal.indexOf(pz.best))
-        for (const [who, curve] of [["weak", inputs.weakCurve], ["ceiling", inputs.ceilingCurve], ["student", inputs.studentCurve]] as const) {
+        for (const [who, curve] of [["weak", inputs.weakCurve], ["ceiling", inputs.ceilingCurve], ["student", inputs.studentCurve], ["pool", inputs.poolCurve]] as const) {
           for (const c of curve) if (c.top.length !== n) throw new Error(`the ${who}'s test curve has ${c.top.length} predictions at epoch ${c.epoch}, the test split ${n} puzzles`)
         }
         const acc = (top: ReadonlyArray<number>) => (n ? top.reduce((s, t, i) => s + (t === truth[i] ? 1 : 0), 0) / n : 0)
@@ -66,7 +69,14 @@ export const evaluate = Stage.make({
         const last = byEpoch[byEpoch.length - 1]!.epoch
         // the oracle: the best test accuracy, the earliest epoch on ties
         const oracle = byEpoch[accByEpoch.indexOf(Math.max(...accByEpoch))]!.epoch
-        const epochOf: Record<CheckpointName, number> = { final: last, "weak-val": inputs.studentReport.chosenEpoch, "oracle-test": oracle }
+        const picks = new Map((inputs.studentReport.rules ?? []).map((r) => [r.rule, r.epoch]))
+        const pickOf = (rule: (typeof RuleNames)[number]) => {
+          const e = picks.get(rule)
+          if (e === undefined) throw new Error(`the student's report has no pick of the stopping rule '${rule}' (it has ${[...picks.keys()].join(", ") || "none"})`)
+          return e
+        }
+        const epochOf: Record<CheckpointName, number> = { final: last, "weak-val": pickOf("weak-val"), disagreement: pickOf("disagreement"), pool: pickOf("pool"), "oracle-test": oracle }
+        const pooled = at(inputs.poolCurve, 0, "pool")
         const agree = (student: ReadonlyArray<number>, right: boolean) => {
           let k = 0, m = 0
           for (let i = 0; i < n; i++) {
@@ -76,7 +86,7 @@ export const evaluate = Stage.make({
           }
           return m ? k / m : 0
         }
-        const checkpoints = (["final", "weak-val", "oracle-test"] as const).map((name) => {
+        const checkpoints = CheckpointNames.map((name) => {
           const top = at(inputs.studentCurve, epochOf[name], "student")
           const accStudent = acc(top)
           return { name, epoch: epochOf[name], accStudent, pgr: pgr(accWeak, accStudent, accCeiling), agreeWhenWeakRight: agree(top, true), agreeWhenWeakWrong: agree(top, false) }
@@ -91,9 +101,11 @@ export const evaluate = Stage.make({
           accWeak,
           accCeiling,
           accZeroShot: acc(zero),
+          accPool: acc(pooled),
           weakEpoch: inputs.weakReport.chosenEpoch,
           ceilingEpoch: inputs.ceilingReport.chosenEpoch,
           checkpoints,
+          epochs: byEpoch.map((c) => c.epoch),
           accByEpoch,
           pgrByEpoch: accByEpoch.map((a) => pgr(accWeak, a, accCeiling)),
           valByEpoch: byEpoch.map((c) => inputs.studentReport.epochs.find((e) => e.epoch === c.epoch)?.val ?? null),
@@ -103,7 +115,7 @@ export const evaluate = Stage.make({
         }
         const name = (i: number, k: number) => test[i]!.legal[k]!
         const student = (c: CheckpointName) => at(inputs.studentCurve, epochOf[c], "student")
-        const [sf, sv, so] = [student("final"), student("weak-val"), student("oracle-test")]
+        const tops = CheckpointNames.map((c) => [`student${checkpointSuffix[c]}`, student(c)] as const)
         const predictions = test.map((pz, i) => ({
           fen: pz.fen,
           game: pz.game,
@@ -111,10 +123,9 @@ export const evaluate = Stage.make({
           weak: name(i, weak[i]!),
           ceiling: name(i, ceil[i]!),
           zeroShot: name(i, zero[i]!),
-          studentFinal: name(i, sf[i]!),
-          studentWeakVal: name(i, sv[i]!),
-          studentOracleTest: name(i, so[i]!)
-        }))
+          pool: name(i, pooled[i]!),
+          ...Object.fromEntries(tops.map(([col, top]) => [col, name(i, top[i]!)]))
+        })) as Array<{ fen: string; game: number; truth: string; weak: string; ceiling: string; zeroShot: string; pool: string } & Record<`student${(typeof checkpointSuffix)[CheckpointName]}`, string>>
         return { metrics, predictions }
       },
       catch: (e) => e

@@ -18,6 +18,7 @@ import { Stage } from "../../src/index.ts"
 import { Boards, Puzzles } from "../chess/tables.ts"
 import { BackendFields, boardExamples, crossEntropy, fit, flopsOf, labelExamples, puzzleExamples, Training, withBackend } from "./common.ts"
 import * as M from "./model.ts"
+import { stoppingRules } from "./stopping.ts"
 import { Model, TestCurve, TrainReport, WeakLabels } from "./tables.ts"
 
 const FineTune = Schema.Struct({ training: Training, seed: Schema.Int, headOnly: Schema.Boolean, ...BackendFields })
@@ -26,7 +27,7 @@ const outputs = { model: Model, report: TrainReport, curve: TestCurve }
 
 export const trainWeak = Stage.make({
   name: "train-weak",
-  version: 2,
+  version: 3,
   source: import.meta.url,
   description: "the weak supervisor: its base model on the weak split's ground truth, stopped on ground-truth validation",
   heavy: true,
@@ -46,7 +47,7 @@ export const trainWeak = Stage.make({
 
 export const ceiling = Stage.make({
   name: "ceiling",
-  version: 2,
+  version: 3,
   source: import.meta.url,
   description: "the strong ceiling: the strong base on the student split's ground truth, stopped on ground-truth validation",
   heavy: true,
@@ -58,7 +59,7 @@ export const ceiling = Stage.make({
 
 export const probe = Stage.make({
   name: "probe",
-  version: 1,
+  version: 2,
   source: import.meta.url,
   description: "a linear probe: a frozen base, its move head trained on the student split's ground truth, stopped on ground-truth validation",
   heavy: true,
@@ -72,31 +73,36 @@ export const Method = Schema.Literals(["naive", "auxconf"])
 
 export const trainStrong = Stage.make({
   name: "train-strong",
-  version: 2,
+  version: 3,
   source: import.meta.url,
   description: "a strong student on weak labels (naive soft cross-entropy, or the auxiliary confidence loss), stopped on weak-labelled validation",
   heavy: true,
   params: Schema.Struct({
     ...FineTune.fields,
     method: Method,
-    /** the confidence weight reached after the warm-up (auxconf) */
-    aMax: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
+    /** auxconf only (naive students do not read it, so it is not in their params or keys): the confidence weight reached after the warm-up */
+    aMax: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
   }),
   inputs: { base: Model, labels: WeakLabels, valLabels: WeakLabels, test: Boards },
   outputs,
   run: ({ params: p, inputs, progress, annotate }) =>
     withBackend(p, annotate, async (b) => {
+      if (p.method === "auxconf" && p.aMax === undefined) throw new Error("an auxconf student needs aMax, the confidence weight")
+      const aMax = p.aMax ?? 0
       const model = M.load(b.tf, inputs.base)
       const loss: M.Loss = p.method === "naive"
         ? crossEntropy(b)
         : (z, batch, step, total) =>
-          b.tf.tidy(() => M.auxConfidence(b.tf, z, M.targetTensor(b.tf, batch), M.alphaAt(step, total, p.aMax)))
+          b.tf.tidy(() => M.auxConfidence(b.tf, z, M.targetTensor(b.tf, batch), M.alphaAt(step, total, aMax)))
       annotate({ method: p.method })
       const val = labelExamples(inputs.valLabels)
-      const select = p.method === "auxconf" ? { rule: "val-weak-auxconf" as const, val, aMax: p.aMax } : { rule: "val-weak-loss" as const, val }
+      const select = p.method === "auxconf" ? { rule: "val-weak-auxconf" as const, val, aMax } : { rule: "val-weak-loss" as const, val }
       const r = await fit(b, model, flopsOf(inputs.base), labelExamples(inputs.labels), p.training, p.seed, loss, progress, select, boardExamples(inputs.test), p.headOnly)
       M.dispose(model)
-      annotate({ ...r.timing, chosenEpoch: r.report.chosenEpoch })
-      return { model: r.weights, report: r.report, curve: r.curve }
+      // every label-free stopping rule's pick, from the validation predictions alone (stopping.ts)
+      const rules = stoppingRules(r.valProbs.map((v) => v.probs), val.map((e) => e.soft!), r.report.epochs.map((e) => e.val!))
+        .map((x) => ({ rule: x.rule, epoch: r.valProbs[x.index]!.epoch, scores: [...x.scores] }))
+      annotate({ ...r.timing, chosenEpoch: r.report.chosenEpoch, picks: Object.fromEntries(rules.map((x) => [x.rule, x.epoch])) })
+      return { model: r.weights, report: { ...r.report, rules }, curve: r.curve }
     })
 })

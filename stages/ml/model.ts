@@ -134,7 +134,10 @@ export interface TrainOptions {
   readonly loss: Loss
   /** Train only the head (the last layer, which the factored head's parts come from), the body frozen. */
   readonly headOnly?: boolean
-  readonly onBatch?: (done: number, total: number, loss: number) => void
+  /** the learning rate of step `step` (0-based) of `total` (absent: `lr` throughout) */
+  readonly lrAt?: (step: number, total: number) => number
+  /** after each step: steps done, of all, and the step's loss (awaited: a checkpoint may be taken here) */
+  readonly onBatch?: (done: number, total: number, loss: number) => void | Promise<void>
   readonly onEpoch?: (epoch: number, meanLoss: number) => void | Promise<void>
 }
 
@@ -157,13 +160,14 @@ export const train = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>,
     for (let at = 0; at < order.length; at += o.batch) {
       const batch = order.slice(at, at + o.batch).map((i) => data[i]!)
       const { x, mask } = batchTensors(tf, batch)
+      if (o.lrAt) (opt as unknown as { learningRate: number }).learningRate = o.lrAt(step, steps)
       const cost = opt.minimize(() => o.loss(logits(tf, m, x, mask), batch, step, steps), true, vars as Array<TF.Variable>)!
       const value = (await cost.data())[0]!
       tf.dispose([x, mask, cost])
       sum += value
       batches++
       step++
-      o.onBatch?.(step, steps, value)
+      await o.onBatch?.(step, steps, value)
     }
     losses.push(sum / Math.max(1, batches))
     await o.onEpoch?.(epoch, losses[epoch]!)

@@ -17,7 +17,7 @@ import { Artifact, Stage } from "../../src/index.ts"
 import { adjust } from "./families.ts"
 import { replicateOf } from "./replicates.ts"
 import { intervals, type Interval, outcome, type SeedOutcomes, type Statistic } from "./stats.ts"
-import { type CheckpointName, CheckpointNames, checkpointSuffix, Checkpoints, MethodComparisons, Metrics, Predictions, Results, Summary, SummaryStatistics } from "./tables.ts"
+import { type CheckpointName, CheckpointNames, checkpointSuffix, Checkpoints, MethodComparisons, Metrics, Predictions, RegretOf, Results, Summary, SummaryStatistics } from "./tables.ts"
 
 /** The median (NaN for no values). */
 export const median = (xs: ReadonlyArray<number>): number => {
@@ -37,8 +37,8 @@ const INTERVAL = (seeds: number, runs: number) =>
 export const FAMILY = {
   gainOverBest: (checkpoint: string) => `student - max(weak, zero-shot), ${checkpoint} checkpoint`,
   methods: (checkpoint: string) => `method - naive, ${checkpoint} checkpoint`,
-  /** the test oracle's epoch picks the best of the test readings, so this regret is biased upward */
-  regret: "stopping regret: oracle-test - weak-val"
+  /** the test oracle's checkpoint is the best of the test readings, so a regret is biased upward */
+  regret: (checkpoint: string) => `stopping regret: oracle-test - ${checkpoint}`
 } as const
 
 type Prediction = Artifact.ValueOf<typeof Predictions>[number]
@@ -90,7 +90,7 @@ const finite = (x: number) => (Number.isFinite(x) ? x : null)
 
 export const results = Stage.make({
   name: "results",
-  version: 3,
+  version: 4,
   source: import.meta.url,
   description: "all evaluations as rows, seed means with t / Fieller intervals, and families of claims adjusted",
   params: Schema.Struct({
@@ -161,30 +161,39 @@ export const results = Stage.make({
         for (const stat of ["accStudent", "pgr"]) for (const b of ["", "Lo95", "Hi95"]) out[`${stat}${sfx}${b}`] = row[`${stat}${b}`]
         side.set(k, out)
       }
-      // what the label-free stopping rule gives up against the test oracle, per cell, paired by puzzle
-      const regrets: Array<Interval> = []
+      // what each label-free stopping rule (and no stopping: the final checkpoint) gives up against the
+      // test oracle, per cell, paired by puzzle; and the label-free pool baseline's accuracy
       const regretRows: Array<Record<string, unknown>> = []
+      const regrets = new Map<string, Array<Interval>>(Object.keys(RegretOf).map((c) => [c, []]))
+      const gamesOf = (rows: ReadonlyArray<Prediction>) => Int32Array.from(rows, (r) => r.game)
       for (const idx of groups.values()) {
         const first = inputs.metrics[idx[0]!]!
-        const seeds = idx.map((i): SeedOutcomes => {
-          const rows = inputs.predictions[i]!
-          // the weak-val student in the "weak" bit, the oracle's in the "student" bit: gain = oracle - weak-val
-          return {
-            outcomes: Uint8Array.from(rows, (r) => outcome({ weak: r.studentWeakVal === r.truth, student: r.studentOracleTest === r.truth, ceiling: false, zero: false, agree: false })),
-            games: Int32Array.from(rows, (r) => r.game)
-          }
-        })
-        const b = intervals(seeds, { groups: idx.map((i) => replicateOf(inputs.metrics[i]!.seed, params.replicates)) })
-        regrets.push(b.gain)
+        const groupsOf = { groups: idx.map((i) => replicateOf(inputs.metrics[i]!.seed, params.replicates)) }
         const row = side.get(`${first.weak}\u0000${first.strong}\u0000${first.method}`)!
         regretRows.push(row)
+        for (const [checkpoint, prefix] of Object.entries(RegretOf) as Array<[keyof typeof RegretOf, string]>) {
+          const col = studentColumn(checkpoint)
+          // the rule's student in the "weak" bit, the oracle's in the "student" bit: gain = oracle - rule
+          const b = intervals(idx.map((i): SeedOutcomes => {
+            const rows = inputs.predictions[i]!
+            return { outcomes: Uint8Array.from(rows, (r) => outcome({ weak: r[col] === r.truth, student: r.studentOracleTest === r.truth, ceiling: false, zero: false, agree: false })), games: gamesOf(rows) }
+          }), groupsOf)
+          regrets.get(checkpoint)!.push(b.gain)
+          Object.assign(row, { [prefix]: finite(b.gain.est), [`${prefix}Lo95`]: finite(b.gain.lo), [`${prefix}Hi95`]: finite(b.gain.hi) })
+        }
+        // the baselines that need no labels: the untouched base (zero-shot) and the pool of base and supervisor
+        const base = intervals(idx.map((i): SeedOutcomes => {
+          const rows = inputs.predictions[i]!
+          return { outcomes: Uint8Array.from(rows, (r) => outcome({ weak: r.weak === r.truth, student: r.pool === r.truth, ceiling: false, zero: r.zeroShot === r.truth, agree: false })), games: gamesOf(rows) }
+        }), groupsOf)
         Object.assign(row, {
-          regretWeakVal: finite(b.gain.est),
-          regretWeakValLo95: finite(b.gain.lo),
-          regretWeakValHi95: finite(b.gain.hi)
+          accZeroShot: finite(base.accZeroShot.est), accZeroShotLo95: finite(base.accZeroShot.lo), accZeroShotHi95: finite(base.accZeroShot.hi),
+          accPool: finite(base.accStudent.est), accPoolLo95: finite(base.accStudent.lo), accPoolHi95: finite(base.accStudent.hi)
         })
       }
-      familyColumns(regretRows, regrets, "regretWeakVal", FAMILY.regret)
+      for (const [checkpoint, prefix] of Object.entries(RegretOf) as Array<[keyof typeof RegretOf, string]>) {
+        familyColumns(regretRows, regrets.get(checkpoint)!, prefix, FAMILY.regret(checkpoint))
+      }
       // every method against naive on the same (weak, strong) and seeds, paired puzzle by puzzle
       const methods: Array<Record<string, unknown>> = []
       const methodGains: Array<Interval> = []

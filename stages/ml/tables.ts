@@ -20,13 +20,22 @@ export const WeakLabels = Artifact.table("WeakLabels", {
   hard: C.utf8
 })
 
-/** The top move (index into the board's `legal`) on every test board after each epoch, epoch 0 (the base) first. */
+/**
+ * The top move (index into the board's `legal`) on every test board at each checkpoint, epoch 0 (the
+ * base) first; `epoch` is the checkpoint's position in epochs (fractions inside the first epoch).
+ */
 export const TestCurve = Artifact.table("TestCurve", {
-  epoch: C.int32,
+  epoch: C.float64,
   top: C.list(C.int32)
 })
 
-const Epoch = Schema.Struct({ epoch: Schema.Int, loss: Schema.NullOr(Schema.Number), val: Schema.NullOr(Schema.Number) })
+const Epoch = Schema.Struct({ epoch: Schema.Number, loss: Schema.NullOr(Schema.Number), val: Schema.NullOr(Schema.Number) })
+
+/**
+ * A label-free stopping rule's scores at each checkpoint (aligned with `epochs`, epoch 0 first) and
+ * the checkpoint it picked (stopping.ts).
+ */
+export const RulePick = Schema.Struct({ rule: Schema.String, epoch: Schema.Number, scores: Schema.Array(Schema.Number) })
 
 /**
  * How a model was trained: size, compute, the loss and the validation score per epoch, and the
@@ -42,19 +51,28 @@ export const TrainReport = Artifact.json("TrainReport", Schema.Struct({
    * "val-weak-auxconf" (the supervisor's labels), "none" (the last epoch: pretraining)
    */
   rule: Schema.String,
-  chosenEpoch: Schema.Int,
+  chosenEpoch: Schema.Number,
+  /** students only: every label-free stopping rule's scores and pick (the output is `rule`'s pick) */
+  rules: Schema.optionalKey(Schema.Array(RulePick)),
   /** FLOPs of this training, and including everything its base model was trained with */
   flops: Schema.Number,
   totalFlops: Schema.Number
 }))
 
-/** The student's checkpoints that results compare: the last epoch, the one weak-labelled validation picks, and the test oracle's. */
-export const CheckpointNames = ["final", "weak-val", "oracle-test"] as const
+/**
+ * The student's checkpoints that results compare: the last one; those picked by the label-free
+ * stopping rules (stopping.ts: `weak-val`, the loss against the supervisor's validation labels;
+ * `disagreement`, the rate of confident disagreement with the supervisor; `pool`, the expected
+ * accuracy under the pool of base and supervisor); and the test oracle's (the best test reading).
+ */
+export const CheckpointNames = ["final", "weak-val", "disagreement", "pool", "oracle-test"] as const
+/** The checkpoints label-free rules pick (what a user without ground truth could ship). */
+export const RuleNames = ["weak-val", "disagreement", "pool"] as const
 export type CheckpointName = (typeof CheckpointNames)[number]
 
 const Checkpoint = Schema.Struct({
   name: Schema.Literals(CheckpointNames),
-  epoch: Schema.Int,
+  epoch: Schema.Number,
   accStudent: Schema.Number,
   /** null when the ceiling is not above the weak supervisor */
   pgr: Schema.NullOr(Schema.Number),
@@ -72,11 +90,15 @@ export const Metrics = Artifact.json("Metrics", Schema.Struct({
   accWeak: Schema.Number,
   accCeiling: Schema.Number,
   accZeroShot: Schema.Number,
+  /** the baseline that needs no labels: the log-linear pool of the student's base and the supervisor (pool.ts) */
+  accPool: Schema.Number,
   /** the epochs ground-truth validation picked for the supervisor and the ceiling */
-  weakEpoch: Schema.Int,
-  ceilingEpoch: Schema.Int,
+  weakEpoch: Schema.Number,
+  ceilingEpoch: Schema.Number,
   checkpoints: Schema.Array(Checkpoint),
-  /** the student's test accuracy and PGR after each epoch, epoch 0 (its base, zero-shot) first */
+  /** the student's checkpoints' positions in epochs, 0 (its base) first: what `...ByEpoch` are aligned with */
+  epochs: Schema.Array(Schema.Number),
+  /** the student's test accuracy and PGR at each checkpoint, epoch 0 (its base, zero-shot) first */
   accByEpoch: Schema.Array(Schema.Number),
   pgrByEpoch: Schema.Array(Schema.NullOr(Schema.Number)),
   /** the student's loss against its supervisor's labels on the validation split, per epoch */
@@ -94,8 +116,12 @@ export const Predictions = Artifact.table("Predictions", {
   weak: C.utf8,
   ceiling: C.utf8,
   zeroShot: C.utf8,
+  /** the log-linear pool of the student's base and the supervisor */
+  pool: C.utf8,
   studentFinal: C.utf8,
   studentWeakVal: C.utf8,
+  studentDisagreement: C.utf8,
+  studentPool: C.utf8,
   studentOracleTest: C.utf8
 })
 
@@ -106,7 +132,7 @@ export const Results = Artifact.table("Results", {
   method: C.utf8,
   seed: C.int32,
   checkpoint: C.utf8,
-  epoch: C.int32,
+  epoch: C.float64,
   n: C.int32,
   accWeak: C.float64,
   accStudent: C.float64,
@@ -176,15 +202,26 @@ export const Summary = Artifact.table("Summary", {
   interval: C.utf8
 })
 
-const suffix = { final: "Final", "weak-val": "WeakVal", "oracle-test": "OracleTest" } as const
+const suffix = { final: "Final", "weak-val": "WeakVal", disagreement: "Disagreement", pool: "Pool", "oracle-test": "OracleTest" } as const
 export const checkpointSuffix = suffix
 
+/** The regret columns: per stopping rule (and the final checkpoint, no stopping), oracle-test - that checkpoint. */
+export const RegretOf = { final: "regretFinal", "weak-val": "regretWeakVal", disagreement: "regretDisagreement", pool: "regretPool" } as const
+const regretColumns = <P extends string>(prefix: P) => ({
+  [prefix]: nullableFloat(),
+  [`${prefix}Lo95`]: nullableFloat(),
+  [`${prefix}Hi95`]: nullableFloat(),
+  ...familyColumns(prefix)
+}) as Record<`${P}${"" | "Lo95" | "Hi95"}`, ReturnType<typeof nullableFloat>> & ReturnType<typeof familyColumns<P>>
+
 /**
- * The three student checkpoints side by side per (weak, strong, method): student accuracy and PGR at
- * the final epoch, at the epoch weak-labelled validation picked, and at the test oracle's epoch,
- * each with its 95% interval; the same numbers as `Summary`, rearranged for reading. `regretWeakVal`:
- * the oracle's accuracy less the weak-val student's (paired), as a member of the family of every
- * cell's regret.
+ * The student checkpoints side by side per (weak, strong, method): student accuracy and PGR at the
+ * final checkpoint, at each label-free rule's pick and at the test oracle's, each with its 95%
+ * interval (the same numbers as `Summary`, rearranged for reading); the baselines that need no
+ * labels (the untouched base, zero-shot, and the pool of base and supervisor) with theirs; and per
+ * rule (and the final checkpoint) the regret, the oracle's accuracy less that checkpoint's (paired),
+ * as a member of that rule's family (every cell). The oracle picks the best of the test readings, so
+ * a regret is biased upward.
  */
 export const Checkpoints = Artifact.table("Checkpoints", {
   weak: C.utf8,
@@ -193,14 +230,20 @@ export const Checkpoints = Artifact.table("Checkpoints", {
   seeds: C.int32,
   accWeak: nullableFloat(),
   accCeiling: nullableFloat(),
+  accZeroShot: nullableFloat(),
+  accZeroShotLo95: nullableFloat(),
+  accZeroShotHi95: nullableFloat(),
+  accPool: nullableFloat(),
+  accPoolLo95: nullableFloat(),
+  accPoolHi95: nullableFloat(),
   ...Object.fromEntries(Object.values(suffix).flatMap((sfx) =>
     ["accStudent", "pgr"].flatMap((k) => [[`${k}${sfx}`, nullableFloat()], [`${k}${sfx}Lo95`, nullableFloat()], [`${k}${sfx}Hi95`, nullableFloat()]])
   )) as Record<`${"accStudent" | "pgr"}${(typeof suffix)[keyof typeof suffix]}${"" | "Lo95" | "Hi95"}`, ReturnType<typeof nullableFloat>>,
   pgrReadable: C.bool,
-  regretWeakVal: nullableFloat(),
-  regretWeakValLo95: nullableFloat(),
-  regretWeakValHi95: nullableFloat(),
-  ...familyColumns("regretWeakVal")
+  ...regretColumns("regretFinal"),
+  ...regretColumns("regretWeakVal"),
+  ...regretColumns("regretDisagreement"),
+  ...regretColumns("regretPool")
 })
 
 /**
