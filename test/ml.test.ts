@@ -281,6 +281,19 @@ describe("w2s-chess wiring", () => {
       }))
   }
 
+  it.effect("strong.aMax reaches only the auxconf students: no other node's params (so key) change with it", () =>
+    Effect.gen(function*() {
+      for (const preset of ["default", "smoke", "paper"]) {
+        const [a, b] = [yield* Pipeline.graph(w2s, preset, []), yield* Pipeline.graph(w2s, preset, ["strong.aMax=0.3"])]
+        const changed = a.nodes.filter((n) => b.byId.get(n.id)!.paramsText !== n.paramsText).map((n) => n.id)
+        const auxconf = a.nodes.filter((n) => n.stage.name === "train-strong" && (n.params as { method: string }).method === "auxconf").map((n) => n.id)
+        assert.isAbove(auxconf.length, 0)
+        assert.sameMembers(changed, auxconf, preset)
+        // naive students' params hold no aMax at all
+        for (const n of a.nodes.filter((x) => x.stage.name === "train-strong" && (x.params as { method: string }).method === "naive")) assert.notProperty(n.params, "aMax")
+      }
+    }))
+
   it.effect("bootstrapping chains pass only through bootstrap.through, each step on its own fresh slice", () =>
     Effect.gen(function*() {
       const chains = (sets: ReadonlyArray<string>) =>
