@@ -45,79 +45,73 @@ const NonEmpty = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Sch
 const METHODS = ["naive", "auxconf", "bootstrap", "noise", "noise-plausible"] as const
 type MethodName = (typeof METHODS)[number]
 
+/** A param's schema with its description (what `pipeline params` shows). */
+const d = <S extends Schema.Top>(schema: S, description: string) => schema.annotate({ description })
+const Share = Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
+
 const Params = Schema.Struct({
   data: Schema.Struct({
-    /** auto: a native Stockfish when one is found, else WASM; the data's keys name the engine actually used */
-    engine: EngineChoice,
-    seed: Schema.Int,
+    engine: d(EngineChoice, "auto: a native Stockfish when one is found, else WASM; the data's keys name the engine actually used"),
+    seed: d(Schema.Int, "the seed of every game's random opening and moves"),
     // A shard's own settings, without what the pipeline fills in per shard (seed, engine, game range).
-    corpus: GamesParams.mapFields(({ seed: _s, engine: _e, first: _f, count: _c, ...settings }) => ({
+    corpus: d(GamesParams.mapFields(({ seed: _s, engine: _e, first: _f, count: _c, ...settings }) => ({
       ...settings,
-      shards: Count,
+      shards: d(Count, "corpus shards, each of gamesPerShard self-play games"),
       gamesPerShard: Positive
-    })),
-    puzzles: PuzzleParams.mapFields(({ seed: _s, engine: _e, first: _f, count: _c, ...settings }) => ({
+    })), "the pretraining corpus: engine self-play games, every position with the move played"),
+    puzzles: d(PuzzleParams.mapFields(({ seed: _s, engine: _e, first: _f, count: _c, ...settings }) => ({
       ...settings,
-      shards: Count,
+      shards: d(Count, "puzzle shards, each of gamesPerShard generator games"),
       gamesPerShard: Positive
-    })),
-    split: SplitParams.mapFields(({ seed: _seed, ...rest }) => rest),
-    /** the confirmatory set: this many puzzle shards (as `puzzles`' settings) after the ordinary ones, made only when scored on */
-    confirm: Schema.Struct({ shards: Count })
+    })), "the puzzle generator (docs/data.md)"),
+    split: d(SplitParams.mapFields(({ seed: _seed, ...rest }) => rest), "the seeded game-level splits: fractions or exact sizes of weak, strong, val, test and fresh"),
+    confirm: d(
+      Schema.Struct({ shards: Count }),
+      "the confirmatory set: this many puzzle shards (the puzzles' settings) after the ordinary ones, made only when scored on"
+    )
   }),
-  /**
-   * What every model is scored on: each seed's `test` split, or its part of the confirmatory set
-   * (`confirm`: games no split holds, read once, by the final run; docs/experiment.md).
-   */
-  scoreOn: Schema.Literals(["test", "confirm"]),
-  backend: BackendParam,
-  /** The model family, smallest first: each member's architecture and pretraining budget. */
-  ladder: NonEmpty(Schema.Struct({
-    name: Schema.String,
-    arch: Arch,
-    /** examples: how many positions it pretrains on (split between the two sources by `pretraining.best`) */
-    pretrain: Schema.Struct({ examples: Count, training: Training })
-  })),
-  /**
-   * The latent-knowledge dial: the share of each pretrained member's examples whose target is the
-   * engine's best move in a position of the puzzles' world (blunder positions); the rest are
-   * positions of self-play games with the move played there (the corpus). 0: played moves only, so
-   * a base shows little of the puzzle skill directly; 1: engine-best targets only.
-   */
-  pretraining: Schema.Struct({ best: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })) }),
-  /**
-   * The dial experiment: other settings of `pretraining.best` at which the whole experiment is built
-   * too (node ids under `dial/<setting>/`), and `figure-dial` drawn over all of them; empty: none.
-   */
-  dial: Schema.Array(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
-  sizes: Schema.Struct({ weak: NonEmpty(Schema.String), strong: NonEmpty(Schema.String) }),
-  weak: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
-  strong: Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: Schema.Number }),
-  /** the ceiling's own fine-tuning (on the student split's ground truth, stopped on ground-truth validation) */
-  ceiling: Schema.Struct({ training: Training, headOnly: Schema.Boolean }),
-  /** the linear probe of what each member knows: its frozen base, the head trained on the student split's ground truth */
-  probe: Schema.Struct({ training: Training }),
-  /**
-   * naive, auxconf, bootstrap: the paper's methods; noise: the matched-noise control (naive on labels
-   * with the supervisor's accuracy, errors at random places, wrong moves uniform); noise-plausible: the
-   * same errors' places, each wrong move drawn from the supervisor's own probabilities
-   */
-  methods: NonEmpty(Schema.Literals(METHODS)),
-  /**
-   * The ladder members a bootstrapping chain may pass through: weak -> each of these between weak and
-   * strong, in ladder order -> strong. A pair with none between its members is not bootstrapped.
-   */
-  bootstrap: Schema.Struct({ through: Schema.Array(Schema.String) }),
-  /** replications: each seed re-draws the splits, the unpretrained members' initialisation and the batch order */
-  seeds: NonEmpty(Schema.Int),
-  /**
-   * Pretraining runs: every pretrained member is pretrained this many times afresh (its own
-   * initialisation and corpus sample); seed s uses run s mod replicates. Intervals treat a run as the
-   * unit when it serves several seeds, so they cover another pretraining run.
-   */
-  replicates: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
-  /** How the figures look (size, colours, x axis in parameters or compute): re-renders figures only */
-  figures: Style
+  scoreOn: d(
+    Schema.Literals(["test", "confirm"]),
+    "what every model is scored on: each seed's test split, or its part of the confirmatory set (games no split holds, read once, by the final run)"
+  ),
+  backend: d(BackendParam, "the TensorFlow.js backend of every learning node (auto: the fastest that loads here)"),
+  ladder: d(
+    NonEmpty(Schema.Struct({
+      name: Schema.String,
+      arch: Arch,
+      pretrain: d(Schema.Struct({ examples: Count, training: Training }), "how many positions it pretrains on (split by pretraining.best), and how")
+    })),
+    "the model family, smallest first: each member's architecture and pretraining budget"
+  ),
+  pretraining: Schema.Struct({
+    best: d(
+      Share,
+      "the latent-knowledge dial: the share of each pretrained member's examples whose target is the engine's best move in a blunder position; the rest are self-play positions with the move played (0: played moves only)"
+    )
+  }),
+  dial: d(Schema.Array(Share), "the dial experiment: other settings of pretraining.best at which the whole experiment is built too (ids under dial/<setting>/), with figure-dial; empty: none"),
+  sizes: d(Schema.Struct({ weak: NonEmpty(Schema.String), strong: NonEmpty(Schema.String) }), "the ladder members that supervise (weak) and that learn (strong)"),
+  weak: d(Schema.Struct({ training: Training, headOnly: Schema.Boolean }), "the weak supervisors' fine-tuning on the weak split's ground truth"),
+  strong: d(
+    Schema.Struct({ training: Training, headOnly: Schema.Boolean, aMax: d(Schema.Number, "auxconf only: the confidence weight after its warm-up") }),
+    "the students' fine-tuning on weak labels"
+  ),
+  ceiling: d(Schema.Struct({ training: Training, headOnly: Schema.Boolean }), "the ceiling's own fine-tuning (the student split's ground truth, stopped on ground-truth validation)"),
+  probe: d(Schema.Struct({ training: Training }), "the linear probe of what each member knows: its frozen base, the head trained on the student split's ground truth"),
+  methods: d(
+    NonEmpty(Schema.Literals(METHODS)),
+    "naive, auxconf, bootstrap: the paper's methods; noise: the matched-noise control (errors at random places, wrong moves uniform); noise-plausible: the same places, wrong moves drawn from the supervisor's own probabilities"
+  ),
+  bootstrap: d(
+    Schema.Struct({ through: Schema.Array(Schema.String) }),
+    "the members a bootstrapping chain may pass through, in ladder order; a pair with none between its members is not bootstrapped"
+  ),
+  seeds: d(NonEmpty(Schema.Int), "replications: each seed re-draws the splits, the unpretrained members' initialisation and the batch order"),
+  replicates: d(
+    Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+    "pretraining runs: each pretrained member is pretrained this many times afresh; seed s uses run s mod replicates, and intervals take the run as their unit"
+  ),
+  figures: d(Style, "how the figures look (size, colours, x axis in parameters or compute): re-renders figures only")
 })
 type Params = typeof Params.Encoded
 
