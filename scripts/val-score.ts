@@ -8,6 +8,11 @@
  * another split than the node's own is refused: that split's val may hold the model's training puzzles. The
  * pipeline's nodes never read these numbers; students still see no ground truth. Nothing is computed:
  * a node that is not in the store for these params is an error.
+ *
+ * `--curve`: for students (train-strong nodes), every checkpoint instead: its position in epochs, its
+ * ground-truth validation accuracy (from the top moves the node recorded on the val puzzles), and each
+ * label-free stopping rule's score there, the checkpoint each rule picked and the one ground truth
+ * would pick marked: what fine-tuning settings are compared by on validation (docs/experiment.md).
  */
 import { Effect } from "effect"
 import w2s from "../pipelines/w2s-chess.ts"
@@ -18,12 +23,13 @@ import { Puzzles } from "../stages/chess/tables.ts"
 import { backend } from "../stages/ml/backend.ts"
 import { puzzleExamples } from "../stages/ml/common.ts"
 import * as M from "../stages/ml/model.ts"
-import { Model } from "../stages/ml/tables.ts"
+import { Model, TestCurve, TrainReport } from "../stages/ml/tables.ts"
 
 const args = process.argv.slice(2)
 let dir = process.env.PIPELINE_CACHE_DIR ?? "cache"
 let preset: string | undefined
 let seed: number | undefined
+let curve = false
 const sets: Array<string> = []
 const ids: Array<string> = []
 for (let i = 0; i < args.length; i++) {
@@ -39,6 +45,7 @@ for (let i = 0; i < args.length; i++) {
   if (a === "--cache-dir") dir = value()
   else if (a === "--preset") preset = value()
   else if (a === "--set") sets.push(value())
+  else if (a === "--curve") curve = true
   else if (a === "--seed") {
     seed = Number(value())
     if (!Number.isInteger(seed) || seed < 0) {
@@ -46,13 +53,13 @@ for (let i = 0; i < args.length; i++) {
       process.exit(2)
     }
   } else if (a.startsWith("--")) {
-    console.error(`error: unknown flag ${a} (flags: --cache-dir, --preset, --set, --seed; values as the next argument)`)
+    console.error(`error: unknown flag ${a} (flags: --cache-dir, --preset, --set, --seed, --curve; values as the next argument)`)
     process.exit(2)
   }
   else ids.push(a)
 }
 if (ids.length === 0) {
-  console.error("usage: npm run val-score -- [--cache-dir DIR] [--preset P] [--set k=v]... [--seed N] NODE...")
+  console.error("usage: npm run val-score -- [--cache-dir DIR] [--preset P] [--set k=v]... [--seed N] [--curve] NODE...")
   process.exit(2)
 }
 
@@ -88,7 +95,7 @@ const program = Effect.gen(function*() {
     })
   const vals = new Map<string, Parameters<typeof puzzleExamples>[0]>()
   const b = yield* Effect.promise(() => backend("wasm"))
-  console.log("| node | validation split | validation accuracy | SE | puzzles |\n| --- | --- | --- | --- | --- |")
+  if (!curve) console.log("| node | validation split | validation accuracy | SE | puzzles |\n| --- | --- | --- | --- | --- |")
   for (const id of ids) {
     const own = splitsAbove(canonical(id) ?? id)
     if (own.length > 1) return yield* Effect.fail(new Error(`${id} descends from several splits (${own.join(", ")})`))
@@ -98,6 +105,21 @@ const program = Effect.gen(function*() {
     }
     const val = vals.get(splitId) ?? (yield* Puzzles.decode(yield* output(splitId, "val"), "val")) as unknown as Parameters<typeof puzzleExamples>[0]
     vals.set(splitId, val)
+    if (curve) {
+      const points = (yield* TestCurve.decode(yield* output(id, "valCurve"), "valCurve")) as unknown as ReadonlyArray<{ epoch: number; top: ReadonlyArray<number> }>
+      const report = (yield* TrainReport.decode(yield* output(id, "report"), "report")) as unknown as { rules?: ReadonlyArray<{ rule: string; epoch: number; scores: ReadonlyArray<number> }> }
+      const truth = val.map((pz) => pz.legal.indexOf(pz.best))
+      const accs = points.map((c) => c.top.filter((t, i) => t === truth[i]).length / Math.max(1, truth.length))
+      const best = accs.indexOf(Math.max(...accs))
+      const rules = report.rules ?? []
+      console.log(`\n${id} (${splitId} val, ${truth.length} puzzles; * a rule's pick, ! ground truth's)\n`)
+      console.log(`| epoch | val accuracy | ${rules.map((r) => r.rule).join(" | ")} |\n| --- | --- |${rules.map(() => " --- |").join("")}`)
+      points.forEach((c, k) => {
+        const cells = rules.map((r) => `${r.scores[k]!.toFixed(4)}${r.epoch === c.epoch ? " *" : ""}`)
+        console.log(`| ${c.epoch} | ${(100 * accs[k]!).toFixed(1)}%${k === best ? " !" : ""} | ${cells.join(" | ")} |`)
+      })
+      continue
+    }
     const weights = yield* Model.decode(yield* output(id, "model"), "model")
     const data = puzzleExamples(val)
     const acc = yield* Effect.promise(async () => {

@@ -74,6 +74,21 @@ describe("w2s-chess smoke preset through the CLI", () => {
     const row = r.stdout.split("\n").find((l) => l.startsWith("| train-weak/s0/s0 |"))
     assert.strictEqual(row, `| train-weak/s0/s0 | split/s0 | ${((100 * right) / labels.length).toFixed(1)}% | ${(100 * Math.sqrt((right / labels.length) * (1 - right / labels.length) / labels.length)).toFixed(1)} | ${labels.length} |`)
     assert.match(r.stdout, /\| pretrain\/s2 \| split\/s0 \| \d+\.\d% \|/)
+    // --curve: a student's every checkpoint with its ground-truth validation accuracy and each rule's
+    // scores; the weak-val pick's accuracy is the output model's, scored afresh
+    const student = "train-strong/s0-s2/naive/s0"
+    const plain = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "backend=wasm", student], { encoding: "utf8", timeout: 120_000 })
+    assert.strictEqual(plain.status, 0, plain.stderr)
+    const outputAcc = plain.stdout.split("\n").find((l) => l.startsWith(`| ${student} |`))!.split("|")[3]!.trim()
+    const curve = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "backend=wasm", "--curve", student], { encoding: "utf8", timeout: 120_000 })
+    assert.strictEqual(curve.status, 0, curve.stderr)
+    assert.include(curve.stdout, "| epoch | val accuracy | weak-val | disagreement | pool |")
+    // smoke: the base, 3 checkpoints inside the first epoch and its end, then epoch 2
+    const rows = curve.stdout.split("\n").filter((l) => /^\| [0-9.]+ \|/.test(l)).map((l) => l.split("|").map((c) => c.trim()))
+    assert.deepStrictEqual(rows.map((r) => r[1]), ["0", "0.25", "0.5", "0.75", "1", "2"])
+    for (const k of [3, 4, 5]) assert.strictEqual(rows.filter((r) => r[k]!.endsWith("*")).length, 1, `one pick per rule: ${curve.stdout}`)
+    assert.strictEqual(rows.filter((r) => r[2]!.endsWith("!")).length, 1)
+    assert.strictEqual(rows.find((r) => r[3]!.endsWith("*"))![2]!.replace(" !", ""), outputAcc)
     // a seed's model is scored on its own seed's split only
     const other = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "backend=wasm", "--seed", "1", "train-weak/s0/s0"], { encoding: "utf8", timeout: 120_000 })
     assert.strictEqual(other.status, 2)

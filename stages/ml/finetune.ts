@@ -84,7 +84,8 @@ export const trainStrong = Stage.make({
     aMax: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
   }),
   inputs: { base: Model, labels: WeakLabels, valLabels: WeakLabels, test: Boards },
-  outputs,
+  /** valCurve: the top move on every validation puzzle at each checkpoint (no answers: for `npm run val-score -- --curve`) */
+  outputs: { ...outputs, valCurve: TestCurve },
   run: ({ params: p, inputs, progress, annotate }) =>
     withBackend(p, annotate, async (b) => {
       if (p.method === "auxconf" && p.aMax === undefined) throw new Error("an auxconf student needs aMax, the confidence weight")
@@ -103,6 +104,6 @@ export const trainStrong = Stage.make({
       const rules = stoppingRules(r.valProbs.map((v) => v.probs), val.map((e) => e.soft!), r.report.epochs.map((e) => e.val!))
         .map((x) => ({ rule: x.rule, epoch: r.valProbs[x.index]!.epoch, scores: [...x.scores] }))
       annotate({ ...r.timing, chosenEpoch: r.report.chosenEpoch, picks: Object.fromEntries(rules.map((x) => [x.rule, x.epoch])) })
-      return { model: r.weights, report: { ...r.report, rules }, curve: r.curve }
+      return { model: r.weights, report: { ...r.report, rules }, curve: r.curve, valCurve: r.valProbs.map((v) => ({ epoch: v.epoch, top: v.probs.map(M.argmax) })) }
     })
 })
