@@ -45,6 +45,12 @@ const NonEmpty = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Sch
 const METHODS = ["naive", "auxconf", "bootstrap", "noise", "noise-plausible"] as const
 type MethodName = (typeof METHODS)[number]
 
+/**
+ * The confirmatory set's first game: fixed, far above every preset's ordinary games, so adding
+ * ordinary shards never turns a confirmatory game into a training or test game, nor changes its key.
+ */
+const CONFIRM_FIRST = 10_000_000
+
 /** A param's schema with its description (what `pipeline params` shows). */
 const d = <S extends Schema.Top>(schema: S, description: string) => schema.annotate({ description })
 const Share = Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
@@ -158,12 +164,12 @@ const base: Params = {
     { name: "s2", arch: { width: 256, depth: 2, head: HEAD }, pretrain: { examples: 120_000, training: { epochs: 2, lr: 1e-3, batch: 256 } } },
     { name: "s3", arch: { width: 512, depth: 2, head: HEAD }, pretrain: { examples: 220_000, training: { epochs: 3, lr: 1e-3, batch: 256 } } }
   ],
+  // The share of engine-best pretraining targets (see `pretraining`); docs/experiment.md, "The latent-knowledge dial", says how it was set.
+  pretraining: { best: 0.5 },
+  dial: [],
   // Five (weak, strong) pairs: s0, s1 and s2 supervise, s2 and s3 learn (s2 -> s2 is skipped). s1 is not a
   // student: on validation its ceiling was 4.0 points above the s0 supervisor and its naive student below
   // that supervisor (docs/experiment.md, "The model family").
-  // DIAL: the share of engine-best targets (see `pretraining`), chosen on seed 0's validation split (docs/experiment.md, "The dial").
-  pretraining: { best: 0.5 },
-  dial: [],
   sizes: { weak: ["s0", "s1", "s2"], strong: ["s2", "s3"] },
   weak: { training: { epochs: 3, lr: 1e-3, batch: 64 }, headOnly: false },
   // Students are evaluated at 8 checkpoints inside their first epoch (where they overfit weak labels) and at every epoch's end.
@@ -269,7 +275,7 @@ export default Pipeline.make({
       const blunders = Math.round(best * m.pretrain.examples)
       return { positions: m.pretrain.examples - blunders, blunders }
     }
-    const settings = [pretraining.best, ...dial.filter((d) => d !== pretraining.best)]
+    const settings = [...new Set([pretraining.best, ...dial])]
     // Blunder positions are made only when a member pretrains on them, and only those members read
     // them: the others keep their keys when puzzle shards are added, and need not wait for the shards.
     const blunders = ladder.some((m) => settings.some((b) => sources(m, b).blunders > 0) && m.pretrain.training.epochs > 0)
@@ -301,9 +307,10 @@ export default Pipeline.make({
     const confirmShards = scoreOn === "confirm"
       ? Array.from({ length: data.confirm.shards }, (_, i) => {
         const { shards, gamesPerShard, ...settings } = data.puzzles
+        if (shards * gamesPerShard > CONFIRM_FIRST) throw new Error(`the ordinary puzzle shards reach game ${shards * gamesPerShard}, past the confirmatory set's first game ${CONFIRM_FIRST}`)
         return puzzles({
           id: `confirm-puzzles/${i}`,
-          params: { ...settings, seed: data.seed, engine, first: (shards + i) * gamesPerShard, count: gamesPerShard }
+          params: { ...settings, seed: data.seed, engine, first: CONFIRM_FIRST + i * gamesPerShard, count: gamesPerShard }
         }).outputs.puzzles
       })
       : []
@@ -311,7 +318,7 @@ export default Pipeline.make({
       scoreOn === "test" ? { test: splits.test, testBoards: splits.testBoards } : confirm({
         id: `confirm/s${seed}`,
         params: { seed: data.seed, part: seeds.indexOf(seed), parts: seeds.length },
-        inputs: { confirm: confirmShards, puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpusOut }
+        inputs: { confirm: confirmShards, puzzles: puzzleShards.map((s) => s.outputs.puzzles), corpus: corpusOut, pretraining: blunders ? [blunders] : [] }
       }).outputs
     /**
      * The experiment at one setting of the dial (`best`): the ladder's pretraining, knowledge, every

@@ -273,15 +273,15 @@ describe("split", () => {
       const fresh = Array.from({ length: 48 }, (_, i) => puzzle(fenAt(i), 100 + Math.floor(i / 2)))
       const ordinary = [puzzle(fenAt(0), 1)] // game 1 holds the position of confirmatory puzzle 0
       const corpus = [{ fen: fenAt(1), legal: [], move: "h1h2", ply: 0, game: 0 }]
+      const blunders = [{ fen: fenAt(2), legal: [], move: "h1h2", ply: 0, game: 5 }] // a pretraining target
       const run = (part: number, parts: number, shards = [fresh]) =>
-        confirm.run({ node: "c", params: { seed: 1, part, parts }, inputs: { confirm: shards, puzzles: [ordinary], corpus: [corpus] }, log: () => {}, progress: () => {}, annotate: () => {} } as never) as unknown as Effect.Effect<{ test: Array<Puzzle>; testBoards: Array<{ fen: string }> }>
+        confirm.run({ node: "c", params: { seed: 1, part, parts }, inputs: { confirm: shards, puzzles: [ordinary], corpus: [corpus], pretraining: [blunders] }, log: () => {}, progress: () => {}, annotate: () => {} } as never) as unknown as Effect.Effect<{ test: Array<Puzzle>; testBoards: Array<{ fen: string }> }>
       const parts = [yield* run(0, 3), yield* run(1, 3), yield* run(2, 3)]
       const all = parts.flatMap((x) => x.test)
-      // the two puzzles at a corpus or ordinary position are dropped, the rest dealt out once each
-      assert.strictEqual(all.length, 46)
-      assert.strictEqual(new Set(all.map((x) => positionKey(x.fen))).size, 46)
-      assert.notInclude(all.map((x) => x.fen), fenAt(0))
-      assert.notInclude(all.map((x) => x.fen), fenAt(1))
+      // the three puzzles at a corpus, blunder-position or ordinary position are dropped, the rest dealt out once each
+      assert.strictEqual(all.length, 45)
+      assert.strictEqual(new Set(all.map((x) => positionKey(x.fen))).size, 45)
+      for (const k of [0, 1, 2]) assert.notInclude(all.map((x) => x.fen), fenAt(k))
       // a game's puzzles stay together, every part gets some, and the boards carry no answers
       const partOf = new Map<number, number>()
       parts.forEach((x, k) =>
@@ -308,8 +308,12 @@ describe("split", () => {
       const g = yield* Pipeline.graph(w2s, "default", ["scoreOn=\"confirm\"", "replicates=1", "seeds=[0,1]"])
       const confirmShards = g.nodes.filter((n) => n.id.startsWith("confirm-puzzles/"))
       assert.strictEqual(confirmShards.length, 24)
-      // their games follow the ordinary shards' (40 x 500)
-      assert.deepStrictEqual(confirmShards.map((n) => (n.params as { first: number }).first).slice(0, 2), [20_000, 20_500])
+      // their games start far above any preset's ordinary games (40 x 500 here), wherever those end
+      assert.deepStrictEqual(confirmShards.map((n) => (n.params as { first: number }).first).slice(0, 2), [10_000_000, 10_000_500])
+      const more = yield* Pipeline.graph(w2s, "default", ["scoreOn=\"confirm\"", "replicates=1", "seeds=[0,1]", "data.puzzles.shards=60"])
+      assert.strictEqual(more.byId.get("confirm-puzzles/0")!.paramsText, g.byId.get("confirm-puzzles/0")!.paramsText)
+      // every confirm node also reads the blunder positions (pretraining targets)
+      for (const n of g.nodes.filter((x) => x.stage.name === "confirm")) assert.include(Object.values(n.inputs).map((w) => w.node), "blunder-positions")
       for (const n of g.nodes) {
         for (const w of Object.values(n.inputs)) {
           assert.isFalse(w.node.startsWith("split/") && (w.port === "test" || w.port === "testBoards"), `${n.id} reads the test split`)

@@ -27,12 +27,12 @@ const grid = (): Array<Metric> => {
           const pgr = TRUE_PGR[method]! + 0.05 * (seed - 1)
           const byEpoch = [pgr + 0.1, pgr + 0.05, pgr]
           const accOf = (p: number) => accWeak + p * (accCeiling - accWeak)
-          const checkpoint = (name: "final" | "weak-val" | "disagreement" | "pool" | "oracle-test", epoch: number) => ({
+          const checkpoint = (name: "final" | "weak-val" | "disagreement" | "pool-agreement" | "oracle-test", epoch: number) => ({
             name, epoch, accStudent: accOf(byEpoch[epoch]!), pgr: byEpoch[epoch]!, agreeWhenWeakRight: 0.9 - 0.1 * seed, agreeWhenWeakWrong: 0.5 - 0.1 * seed
           })
           out.push({
             weak, strong, method, seed, n: 500, accWeak, accCeiling, accZeroShot: 0.05, accPool: 0.1, weakEpoch: 1, ceilingEpoch: 2,
-            checkpoints: [checkpoint("final", 2), checkpoint("weak-val", 1), checkpoint("disagreement", 1), checkpoint("pool", 0), checkpoint("oracle-test", 0)],
+            checkpoints: [checkpoint("final", 2), checkpoint("weak-val", 1), checkpoint("disagreement", 1), checkpoint("pool-agreement", 0), checkpoint("oracle-test", 0)],
             epochs: [0, 1, 2],
             accByEpoch: byEpoch.map(accOf), pgrByEpoch: byEpoch, valByEpoch: [2, 1.9, 1.95],
             strongParams: PARAMS[strong]!, strongFlops: PARAMS[strong]! * 1e6 + seed, weakParams: PARAMS[weak]!
@@ -106,7 +106,7 @@ describe("summaries over seeds", () => {
     const w = mean(rows.map((r) => r.accWeak)), c = mean(rows.map((r) => r.accCeiling))
     cell.pgrByEpoch.forEach((p, e) => close(p!, (mean(rows.map((r) => r.accByEpoch[e]!)) - w) / (c - w)))
     assert.isBelow(Math.abs(cell.pgrByEpoch[0]! - 0.6), 0.01)
-    assert.sameDeepMembers([...cell.picked], [0, 1, 2].flatMap(() => [{ rule: "weak-val", epoch: 1 }, { rule: "disagreement", epoch: 1 }, { rule: "pool", epoch: 0 }, { rule: "oracle-test", epoch: 0 }]))
+    assert.sameDeepMembers([...cell.picked], [0, 1, 2].flatMap(() => [{ rule: "weak-val", index: 1, epoch: 1 }, { rule: "disagreement", index: 1, epoch: 1 }, { rule: "pool-agreement", index: 0, epoch: 0 }, { rule: "oracle-test", index: 0, epoch: 0 }]))
     assert.strictEqual(cell.pair, "s0 → s3")
     assert.strictEqual(cell.x, 64_000)
     assert.deepStrictEqual(sweep.ceilings.map((c) => [c.strong, c.x]), [["s2", 16_000], ["s3", 64_000]])
@@ -225,12 +225,30 @@ describe("rendered figures hold their marks and labels", () => {
     // per cell and seed: the weak-validation pick (epoch 1) and the oracle's (epoch 0), at the curve's value there
     assert.strictEqual(picks.filter((p) => p.includes("picked by weak-labelled validation")).length, 8 * 3)
     assert.strictEqual(picks.filter((p) => p.includes("picked by confident disagreement")).length, 8 * 3)
-    assert.strictEqual(picks.filter((p) => p.includes("picked by the base-supervisor pool")).length, 8 * 3)
+    assert.strictEqual(picks.filter((p) => p.includes("picked by agreement with the base-supervisor pool")).length, 8 * 3)
     assert.strictEqual(picks.filter((p) => p.includes("best on test (oracle)")).length, 8 * 3)
-    const axis = "fine-tuning epochs (0 = the pretrained base; 8 checkpoints in the first)"
+    const axis = "fine-tuning epochs (0 = the pretrained base; checkpoints inside the first)"
     for (const p of picks.filter((x) => x.includes("picked by weak"))) assert.strictEqual(valueOf(p, axis), 1)
     for (const p of picks.filter((x) => x.includes("pool"))) assert.strictEqual(valueOf(p, axis), 0)
     assert.include(texts(svg), axis)
+  })
+
+  it("epochs: seeds whose checkpoints fall at different fractions still get every pick drawn, at the seeds' mean position", async () => {
+    // each seed's split has its own size, so its steps per epoch and its checkpoints' fractions differ
+    const metrics = grid().filter((m) => m.weak === "s0" && m.strong === "s3" && m.method === "naive").map((m) => ({
+      ...m,
+      epochs: [0, 0.5 + 0.01 * m.seed, 1 + 0.01 * m.seed],
+      checkpoints: m.checkpoints.map((c) => ({ ...c, epoch: c.epoch === 0 ? 0 : c.epoch === 1 ? 0.5 + 0.01 * m.seed : 1 + 0.01 * m.seed }))
+    }))
+    const sweep = summarize(metrics, summaryOf(metrics), "params")
+    const cell = sweep.cells[0]!
+    assert.deepStrictEqual(cell.epochs.map((e) => Math.round(e * 1000) / 1000), [0, 0.51, 1.01])
+    assert.strictEqual(cell.picked.filter((p) => p.rule === "weak-val").length, 3)
+    for (const p of cell.picked.filter((x) => x.rule === "weak-val")) assert.strictEqual(p.index, 1)
+    const svg = (await render("epochs", specs.epochs(sweep), style)).svg
+    const picks = marks(svg, "point").filter((p) => p.includes("picked by weak-labelled validation"))
+    assert.strictEqual(picks.length, 3)
+    for (const p of picks) close(valueOf(p, "fine-tuning epochs (0 = the pretrained base; checkpoints inside the first)"), 0.51)
   })
 
   it("the x axis can show training compute instead", async () => {

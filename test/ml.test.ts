@@ -5,6 +5,7 @@ import { Effect } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
 import w2s from "../pipelines/w2s-chess.ts"
 import { backend, patchWasmMatMul } from "../stages/ml/backend.ts"
+import { crossEntropy, fit } from "../stages/ml/common.ts"
 import { example, features, moveIndex } from "../stages/ml/encode.ts"
 import { matchedNoise } from "../stages/ml/noise.ts"
 import * as M from "../stages/ml/model.ts"
@@ -361,5 +362,47 @@ describe("w2s-chess wiring", () => {
       const plan = yield* planPipeline(memoryStore().store, w2s, ["replicates=3", "seeds=[0,1,2]"], "smoke")
       const smokeRuns = plan.nodes.filter((n) => /^pretrain\/s[12]\/r\d$/.test(n.id))
       assert.strictEqual(smokeRuns.length, 6)
+    }))
+})
+
+describe("fit: checkpoints and the learning-rate schedule", () => {
+  // 24 examples of 3 positions, batch 3: 8 steps an epoch
+  const positions = [
+    example("4k3/8/8/3q4/8/2N1N3/PPP5/4K3 w - - 0 1", ["c3d5", "e3d5", "e1d1"], "c3d5"),
+    example("6k1/5ppp/8/8/8/8/8/R5K1 w - - 0 1", ["a1a8", "a1a2", "g1f1"], "a1a8"),
+    example("7k/8/8/8/8/8/6q1/7K w - - 0 1", ["h1g2"], "h1g2")
+  ]
+  const data = Array.from({ length: 24 }, (_, i) => positions[i % 3]!)
+  const run = (t: Parameters<typeof fit>[4], seed = 1) =>
+    Effect.promise(async () => {
+      const b = await backend("cpu")
+      const m = M.init(b.tf, { width: 8, depth: 1 }, 3)
+      const r = await fit(b, m, 0, data, t, seed, crossEntropy(b), () => {}, { rule: "val-accuracy", val: positions }, positions)
+      const w = await M.save(m)
+      M.dispose(m)
+      return { r, weights: Buffer.from(w.weights).toString("base64") }
+    })
+
+  it.effect("4 first-epoch checkpoints over 2 epochs: the curve, the report and the validation predictions at 0, .25, .5, .75, 1, 2", () =>
+    Effect.gen(function*() {
+      const { r } = yield* run({ epochs: 2, lr: 1e-2, batch: 3, firstEpochCheckpoints: 4 })
+      const at = [0, 0.25, 0.5, 0.75, 1, 2]
+      assert.deepStrictEqual(r.curve.map((c) => c.epoch), at)
+      assert.deepStrictEqual(r.report.epochs.map((e) => e.epoch), at)
+      assert.deepStrictEqual(r.valProbs.map((v) => v.epoch), at)
+      assert.isTrue(r.report.epochs[0]!.loss === null && r.report.epochs.slice(1).every((e) => typeof e.loss === "number" && e.loss > 0))
+      assert.include(at, r.report.chosenEpoch)
+      // without first-epoch checkpoints: epoch ends only, as before
+      const plain = yield* run({ epochs: 2, lr: 1e-2, batch: 3 })
+      assert.deepStrictEqual(plain.r.curve.map((c) => c.epoch), [0, 1, 2])
+    }))
+
+  it.effect("the schedule reaches the optimizer: warm-up or cosine decay train other weights than a constant rate; constant is unchanged by the option's absence", () =>
+    Effect.gen(function*() {
+      const t = { epochs: 2, lr: 1e-2, batch: 3 }
+      const constant = (yield* run(t)).weights
+      assert.strictEqual((yield* run({ ...t, decay: "constant" })).weights, constant)
+      assert.notStrictEqual((yield* run({ ...t, decay: "cosine" })).weights, constant)
+      assert.notStrictEqual((yield* run({ ...t, warmup: 0.5 })).weights, constant)
     }))
 })

@@ -78,8 +78,8 @@ describe("label-free stopping rules", () => {
     assert.strictEqual(acc[picks.disagreement!], 0.57)
     // the pool of base and supervisor puts most mass on move 0 on the first 60 puzzles and on the
     // supervisor's move 1 on the rest, so checkpoint 1 scores highest under it
-    assert.strictEqual(picks.pool, 1)
-    assert.strictEqual(acc[picks.pool!], 0.65, "the pool rule finds the best checkpoint here")
+    assert.strictEqual(picks["pool-agreement"], 1)
+    assert.strictEqual(acc[picks["pool-agreement"]!], 0.65, "the pool rule finds the best checkpoint here")
   })
 
   it("refuses checkpoints without scores", () => {

@@ -41,13 +41,13 @@ describe("w2s-chess smoke preset through the CLI", () => {
     assert.strictEqual(side.code, 0, side.stderr)
     const sideRows = JSON.parse(side.stdout) as Array<Record<string, unknown>>
     assert.strictEqual(sideRows.length, 4)
-    for (const k of ["pgrFinal", "pgrWeakVal", "pgrDisagreement", "pgrPool", "pgrOracleTest", "accStudentWeakValLo95", "pgrReadable", "accPool", "accZeroShotLo95", "regretPoolHi95"]) assert.property(sideRows[0], k)
+    for (const k of ["pgrFinal", "pgrWeakVal", "pgrDisagreement", "pgrPoolAgreement", "pgrOracleTest", "accStudentWeakValLo95", "pgrReadable", "accPool", "accZeroShotLo95", "regretPoolAgreementHi95"]) assert.property(sideRows[0], k)
     const res = cli(["export", "w2s-chess", "results", "--output", "rows", ...base, "--format", "json"])
     assert.strictEqual(res.code, 0, res.stderr)
     const rows = JSON.parse(res.stdout) as Array<{ method: string; checkpoint: string; n: number; accWeak: number; accStudent: number; strongFlops: number }>
     assert.sameMembers([...new Set(rows.map((x) => x.method))], ["naive", "auxconf", "bootstrap", "noise"])
     assert.strictEqual(rows.length, 4 * 5, "five student checkpoints per (weak, strong, method, seed)")
-    assert.sameMembers([...new Set(rows.map((x) => x.checkpoint))], ["final", "weak-val", "disagreement", "pool", "oracle-test"])
+    assert.sameMembers([...new Set(rows.map((x) => x.checkpoint))], ["final", "weak-val", "disagreement", "pool-agreement", "oracle-test"])
     for (const row of rows) assert.isTrue(row.n > 0 && row.accWeak >= 0 && row.accStudent <= 1 && row.strongFlops > 0)
     // per-example predictions and weak labels export as Parquet like any table
     for (const [node, port] of [["evaluate/s0-s2/naive/s0", "predictions"], ["label/s0/s0", "labels"], ["ladder-knowledge", "members"]] as const) {
@@ -82,7 +82,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     const outputAcc = plain.stdout.split("\n").find((l) => l.startsWith(`| ${student} |`))!.split("|")[3]!.trim()
     const curve = spawnSync(process.execPath, ["dist/val-score.js", "--cache-dir", cache, "--preset", "smoke", "--set", "backend=wasm", "--curve", student], { encoding: "utf8", timeout: 120_000 })
     assert.strictEqual(curve.status, 0, curve.stderr)
-    assert.include(curve.stdout, "| epoch | val accuracy | weak-val | disagreement | pool |")
+    assert.include(curve.stdout, "| epoch | val accuracy | weak-val | disagreement | pool-agreement |")
     // smoke: the base, 3 checkpoints inside the first epoch and its end, then epoch 2
     const rows = curve.stdout.split("\n").filter((l) => /^\| [0-9.]+ \|/.test(l)).map((l) => l.split("|").map((c) => c.trim()))
     assert.deepStrictEqual(rows.map((r) => r[1]), ["0", "0.25", "0.5", "0.75", "1", "2"])
@@ -134,7 +134,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     const side = json("results", "checkpoints") as Array<Record<string, number | string | null>>
     assert.strictEqual(side.length, 4)
     for (const r of side) {
-      for (const [cp, sfx] of [["final", "Final"], ["weak-val", "WeakVal"], ["disagreement", "Disagreement"], ["pool", "Pool"], ["oracle-test", "OracleTest"]]) {
+      for (const [cp, sfx] of [["final", "Final"], ["weak-val", "WeakVal"], ["disagreement", "Disagreement"], ["pool-agreement", "PoolAgreement"], ["oracle-test", "OracleTest"]]) {
         const s = summary.find((x) => x.weak === r.weak && x.strong === r.strong && x.method === r.method && x.checkpoint === cp)!
         assert.strictEqual(r[`accStudent${sfx}`], s.accStudent)
         assert.strictEqual(r[`pgr${sfx}Hi95`], s.pgrHi95)
@@ -162,7 +162,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     // the zero-shot accuracy of the student's base is the same number the summary reports
     const s2 = members.find((m) => m.member === "s2")!
     assert.closeTo(s2.accZeroShot as number, summary.find((r) => r.checkpoint === "final")!.accZeroShot as number, 1e-12)
-    const column = { final: "studentFinal", "weak-val": "studentWeakVal", disagreement: "studentDisagreement", pool: "studentPool", "oracle-test": "studentOracleTest" } as const
+    const column = { final: "studentFinal", "weak-val": "studentWeakVal", disagreement: "studentDisagreement", "pool-agreement": "studentPoolAgreement", "oracle-test": "studentOracleTest" } as const
     for (const row of summary) {
       const preds = json(`evaluate/${row.weak}-${row.strong}/${row.method}/s0`, "predictions") as Array<Record<string, string>>
       const student = column[row.checkpoint as keyof typeof column]
@@ -208,7 +208,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     for (const r of side) {
       const preds = json(`evaluate/${r.weak}-${r.strong}/${r.method}/s0`, "predictions") as Array<Record<string, string>>
       const acc = (k: string) => preds.filter((p) => p[k] === p.truth).length / preds.length
-      for (const [cp, sfx] of [["final", "Final"], ["weak-val", "WeakVal"], ["disagreement", "Disagreement"], ["pool", "Pool"]]) {
+      for (const [cp, sfx] of [["final", "Final"], ["weak-val", "WeakVal"], ["disagreement", "Disagreement"], ["pool-agreement", "PoolAgreement"]]) {
         assert.closeTo(r[`regret${sfx}`] as number, acc("studentOracleTest") - acc(`student${sfx}`), 1e-12)
         assert.isAtLeast(r[`regret${sfx}`] as number, -1e-12, "the oracle is the best test reading")
         assert.isTrue((r[`regret${sfx}Lo95`] as number) <= (r[`regret${sfx}`] as number) + 1e-12)
@@ -220,7 +220,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     // families: at each checkpoint every cell's gain over max(weak, zero-shot), and every method
     // against naive, Holm-adjusted over their family (recomputed here from the per-comparison p-values)
     for (const [rows, prefix] of [[summary, "studentMinusMaxWeakZeroShot"], [versus, "methodMinusVersus"]] as const) {
-      for (const cp of ["final", "weak-val", "disagreement", "pool", "oracle-test"]) {
+      for (const cp of ["final", "weak-val", "disagreement", "pool-agreement", "oracle-test"]) {
         const fam = (rows as Array<Record<string, unknown>>).filter((x) => x.checkpoint === cp)
         assert.isAbove(fam.length, 1)
         const order = [...fam].sort((a, b) => (a[`${prefix}P`] as number) - (b[`${prefix}P`] as number))

@@ -2,8 +2,9 @@
  * `confirm`: a seed's part of the confirmatory test set. Its puzzles come from games that no split
  * has ever held: shards played after the ordinary ones (new game numbers), kept for one final reading
  * (docs/experiment.md, "The confirmatory set"). Like `split`, it keeps one puzzle per position (the
- * earliest game's) and drops every position that is in the pretraining corpus; it also drops any
- * position some ordinary puzzle has. The games are then dealt to `parts` disjoint parts by a seeded
+ * earliest game's) and drops every position that any model may have trained on or been scored on
+ * before: the pretraining corpus, the blunder positions (pretraining targets that are the engine's
+ * best move, a puzzle's answer), and every ordinary puzzle. The games are then dealt to `parts` disjoint parts by a seeded
  * hash of the game (all of a game's puzzles in one part), so each seed is scored on puzzles of its
  * own, as each seed's test split is its own. Disjointness is asserted, not assumed.
  */
@@ -17,20 +18,21 @@ export const confirm = Stage.make({
   name: "confirm",
   version: 1,
   source: import.meta.url,
-  description: "a seed's part of the confirmatory test set: puzzles of games no split holds, none in the corpus or among the ordinary puzzles",
+  description: "a seed's part of the confirmatory test set: puzzles of games no split holds, at no pretraining or ordinary puzzle position",
   params: Schema.Struct({
     /** the hash that deals games to parts (the data's seed: every part is cut from one dealing) */
     seed: Schema.Int,
     part: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
     parts: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
   }),
-  inputs: { confirm: Artifact.many(Puzzles), puzzles: Artifact.many(Puzzles), corpus: Artifact.many(Positions) },
+  /** pretraining: every other pretraining table (the blunder positions, when some member reads them) */
+  inputs: { confirm: Artifact.many(Puzzles), puzzles: Artifact.many(Puzzles), corpus: Artifact.many(Positions), pretraining: Artifact.many(Positions) },
   outputs: { test: Puzzles, testBoards: Boards },
   run: ({ params: p, inputs, log, annotate }) =>
     Effect.gen(function*() {
       if (p.part >= p.parts) return yield* Effect.fail(new Error(`confirm part ${p.part} is not below parts ${p.parts}`))
       const corpus = new Set<string>()
-      for (const shard of inputs.corpus) for (const x of shard) corpus.add(positionKey(x.fen))
+      for (const shard of [...inputs.corpus, ...inputs.pretraining]) for (const x of shard) corpus.add(positionKey(x.fen))
       const ordinary = new Set<string>()
       const ordinaryGames = new Set<number>()
       for (const shard of inputs.puzzles) {
@@ -60,7 +62,7 @@ export const confirm = Stage.make({
         if (corpus.has(positionKey(x.fen)) || ordinary.has(positionKey(x.fen))) throw new Error(`confirmatory position ${positionKey(x.fen)} is not new`)
       }
       const games = new Set(test.map((x) => x.game)).size
-      log(`confirmatory part ${p.part} of ${p.parts}: ${test.length} puzzles from ${games} games (${dropped} at a position of the corpus or an ordinary puzzle dropped)`)
+      log(`confirmatory part ${p.part} of ${p.parts}: ${test.length} puzzles from ${games} games (${dropped} at a pretraining or ordinary puzzle position dropped)`)
       annotate({ puzzles: test.length, games, dropped })
       return { test, testBoards: test.map((x) => ({ fen: x.fen, legal: x.legal })) }
     })

@@ -61,10 +61,13 @@ export interface Cell {
   readonly agreeWrong: Stat | null
   /** PGR of the seed means at each checkpoint, epoch 0 (the base) first */
   readonly pgrByEpoch: ReadonlyArray<number | null>
-  /** the checkpoints' positions in epochs (fractions inside the first), aligned with `pgrByEpoch` */
+  /**
+   * the checkpoints' positions in epochs (fractions inside the first), aligned with `pgrByEpoch`:
+   * the mean over seeds (a seed's steps per epoch, so its fractions, depend on its split's size)
+   */
   readonly epochs: ReadonlyArray<number>
-  /** the checkpoints each rule picked, one per seed */
-  readonly picked: ReadonlyArray<{ readonly rule: Exclude<CheckpointName, "final">; readonly epoch: number }>
+  /** the checkpoints each rule picked, one per seed: its index (into `pgrByEpoch`) and its position in that seed */
+  readonly picked: ReadonlyArray<{ readonly rule: Exclude<CheckpointName, "final">; readonly index: number; readonly epoch: number }>
 }
 
 export interface Sweep {
@@ -101,7 +104,7 @@ export const summarize = (metrics: ReadonlyArray<Metric>, summary: ReadonlyArray
   const cells = rows.map((r): Cell => {
     const g = evals.get(`${r.weak}\u0000${r.strong}\u0000${r.method}`) ?? []
     const epochs = Math.max(0, ...g.map((m) => m.pgrByEpoch.length))
-    const positions = g.find((m) => m.epochs.length === epochs)?.epochs ?? []
+    const positions = Array.from({ length: epochs }, (_, e) => mean(g.flatMap((m) => (m.epochs[e] === undefined ? [] : [m.epochs[e]!]))))
     return {
       weak: r.weak,
       strong: r.strong,
@@ -124,7 +127,7 @@ export const summarize = (metrics: ReadonlyArray<Metric>, summary: ReadonlyArray
         return c > w ? (a - w) / (c - w) : null
       }),
       epochs: positions,
-      picked: g.flatMap((m) => m.checkpoints.flatMap((c) => (c.name === "final" ? [] : [{ rule: c.name, epoch: c.epoch }])))
+      picked: g.flatMap((m) => m.checkpoints.flatMap((c) => (c.name === "final" ? [] : [{ rule: c.name, index: m.epochs.indexOf(c.epoch), epoch: c.epoch }])))
     }
   }).sort((a, b) => a.x - b.x || a.weak.localeCompare(b.weak) || a.method.localeCompare(b.method))
   // The ceiling and the supervisor do not depend on the method: the first row of each stands for all.
@@ -366,17 +369,17 @@ export const specs = {
     const RULES = {
       "weak-val": "picked by weak-labelled validation",
       disagreement: "picked by confident disagreement",
-      pool: "picked by the base-supervisor pool",
+      "pool-agreement": "picked by agreement with the base-supervisor pool",
       "oracle-test": "best on test (oracle)"
     }
     const picks = cells.flatMap((c) =>
       c.picked.flatMap((p) => {
-        const y = c.pgrByEpoch[c.epochs.indexOf(p.epoch)]
-        return y == null ? [] : [{ epoch: p.epoch, y, pair: c.pair, method: c.method, rule: RULES[p.rule] }]
+        const y = c.pgrByEpoch[p.index]
+        return y == null ? [] : [{ epoch: c.epochs[p.index]!, y, pair: c.pair, method: c.method, rule: RULES[p.rule] }]
       })
     )
     const methods = byMethod(values.map((v) => v.method))
-    const x = { field: "epoch", type: "quantitative", title: "fine-tuning epochs (0 = the pretrained base; 8 checkpoints in the first)" }
+    const x = { field: "epoch", type: "quantitative", title: "fine-tuning epochs (0 = the pretrained base; checkpoints inside the first)" }
     return {
       title: titled("PGR after each epoch of fine-tuning on weak labels", [
         "A curve that falls with epochs means the student is learning its supervisor's mistakes.",

@@ -31,7 +31,7 @@ export const Training = Schema.Struct({
   batch: Positive,
   /** the share of all steps over which the learning rate rises linearly from 0 to `lr` */
   warmup: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
-  /** after the warm-up: `lr` throughout (constant), or a cosine from `lr` down to 0 at the last step */
+  /** after the warm-up: `lr` throughout (constant), or a cosine from `lr` towards 0 over the remaining steps */
   decay: Schema.optionalKey(Schema.Literals(["constant", "cosine"])),
   /** checkpoints evaluated within the first epoch, evenly spaced in steps, besides every epoch's end */
   firstEpochCheckpoints: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))

@@ -3,7 +3,7 @@
  * training nodes recorded: the weak supervisor and the ceiling at the checkpoints their ground-truth
  * validation picked, the strong base zero-shot (the student's epoch 0), the label-free pool of base
  * and supervisor (pool.ts), and the student at its checkpoints: `final` (the last), those the
- * label-free stopping rules picked (stopping.ts: `weak-val`, `disagreement`, `pool`: what a
+ * label-free stopping rules picked (stopping.ts: `weak-val`, `disagreement`, `pool-agreement`: what a
  * practitioner without ground truth could ship) and `oracle-test` (the best test reading: an oracle,
  * reported only to show what early stopping could at best recover). Also PGR =
  * (student - weak) / (ceiling - weak) per epoch (null when the ceiling is not above the weak model),
@@ -75,7 +75,7 @@ export const evaluate = Stage.make({
           if (e === undefined) throw new Error(`the student's report has no pick of the stopping rule '${rule}' (it has ${[...picks.keys()].join(", ") || "none"})`)
           return e
         }
-        const epochOf: Record<CheckpointName, number> = { final: last, "weak-val": pickOf("weak-val"), disagreement: pickOf("disagreement"), pool: pickOf("pool"), "oracle-test": oracle }
+        const epochOf: Record<CheckpointName, number> = { final: last, "weak-val": pickOf("weak-val"), disagreement: pickOf("disagreement"), "pool-agreement": pickOf("pool-agreement"), "oracle-test": oracle }
         const pooled = at(inputs.poolCurve, 0, "pool")
         const agree = (student: ReadonlyArray<number>, right: boolean) => {
           let k = 0, m = 0

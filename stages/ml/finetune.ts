@@ -5,13 +5,15 @@
  * `auxconf`, the paper's auxiliary confidence loss), and `probe` (a ladder member's frozen base with
  * only its head trained on the student split's ground truth: what the member already knows).
  *
- * Each outputs the checkpoint (epoch 0, the base, to the last) that its validation rule picks:
+ * Each outputs the checkpoint (epoch 0, the base, to the last; `firstEpochCheckpoints` inside the
+ * first epoch too) that its validation rule picks:
  * supervisors and ceilings, which train on ground truth anyway, by accuracy on the ground-truth
  * validation split; students by their loss against their own supervisor's labels of the validation
  * split, so that no student ever sees a ground-truth answer (its inputs hold none: weak labels
- * without the truth, test boards without answers). Each also records its top moves on the test
- * boards after every epoch, which `evaluate` scores: the final and the test-oracle checkpoints are
- * read from there, never chosen here.
+ * without the truth, test boards without answers); a student also records what every label-free
+ * stopping rule picks (stopping.ts). Each records its top moves on the test boards at every
+ * checkpoint, which `evaluate` scores: the final and the test-oracle checkpoints are read from
+ * there, never chosen here.
  */
 import { Schema } from "effect"
 import { Stage } from "../../src/index.ts"

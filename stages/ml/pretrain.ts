@@ -39,6 +39,7 @@ export const pretrain = Stage.make({
       const corpus = train && p.positions > 0 ? corpusExamples(inputs.corpus, p.positions, p.seed) : []
       const blunders = train && p.blunders > 0 ? corpusExamples(inputs.blunders, p.blunders, p.seed) : []
       if (train && blunders.length < p.blunders) log(`asked for ${p.blunders} blunder positions, ${blunders.length} exist: all are used`)
+      if (train && corpus.length < p.positions) log(`asked for ${p.positions} corpus positions, ${corpus.length} exist: all are used (add corpus shards)`)
       const data = [...corpus, ...blunders]
       log(`${M.parameters(p.arch)} parameters; pretraining on ${corpus.length} corpus and ${blunders.length} blunder positions for ${data.length ? p.training.epochs : 0} epochs on ${b.name}`)
       const t = data.length ? p.training : { ...p.training, epochs: 0 }

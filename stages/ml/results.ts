@@ -4,12 +4,12 @@
  * accuracies, of (student - weak), (ceiling - weak), PGR, the student's gain over the better of its
  * supervisor and its own zero-shot base, and the agreement rates, each with a 95% interval (stats.ts:
  * t over seeds, Fieller for PGR; one seed: its test games), computed from the exported per-puzzle
- * predictions with their games; `checkpoints`, the three student checkpoints side by side, with the
- * weak-val rule's regret against the test oracle (a third family: biased upward, the oracle being
- * the best of the test readings); and
- * `methods`, each method's student against the naive one (paired, same puzzles). Two families of
- * claims are adjusted (families.ts), each per checkpoint: every student's gain over max(weak,
- * zero-shot), and every method against naive. PGR is marked readable only where the (ceiling -
+ * predictions with their games; `checkpoints`, the student checkpoints side by side, the label-free
+ * baselines (zero-shot, the pool of base and supervisor), and per stopping rule (and the final
+ * checkpoint) the regret against the test oracle (biased upward, the oracle being the best of the
+ * test readings); and `methods`, each method's student against the naive one (paired, same
+ * puzzles). Families of claims are adjusted (families.ts): per checkpoint, every student's gain over
+ * max(weak, zero-shot) and every method against naive; per rule, every cell's regret. PGR is marked readable only where the (ceiling -
  * weak) interval lies above 0; an interval end that is unbounded (PGR past a gap of 0) is null.
  */
 import { Effect, Schema } from "effect"

@@ -11,7 +11,7 @@
  *   base disagrees where it believes it knows better; fitting weak labels erodes that. The rule keeps
  *   the last checkpoint before the rate first falls below half of the base's (the final one when the
  *   base never disagrees confidently: there is nothing to watch).
- * - `pool`: the expected accuracy of the checkpoint's top moves under the log-linear pool of the base
+ * - `pool-agreement`: the expected accuracy of the checkpoint's top moves under the log-linear pool of the base
  *   and the supervisor (each puzzle's move probabilities proportional to sqrt(p_base * p_supervisor)),
  *   a label-free estimate that counts agreement with the pool's confident moves; the highest wins
  *   (the earliest on ties).
@@ -77,6 +77,6 @@ export const stoppingRules = (
   return [
     { rule: "weak-val", index: pickBy(weakVal, false), scores: weakVal },
     { rule: "disagreement", index: disagreementPick(rates), scores: rates },
-    { rule: "pool", index: pickBy(pooled, true), scores: pooled }
+    { rule: "pool-agreement", index: pickBy(pooled, true), scores: pooled }
   ]
 }

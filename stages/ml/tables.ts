@@ -62,12 +62,12 @@ export const TrainReport = Artifact.json("TrainReport", Schema.Struct({
 /**
  * The student's checkpoints that results compare: the last one; those picked by the label-free
  * stopping rules (stopping.ts: `weak-val`, the loss against the supervisor's validation labels;
- * `disagreement`, the rate of confident disagreement with the supervisor; `pool`, the expected
- * accuracy under the pool of base and supervisor); and the test oracle's (the best test reading).
+ * `disagreement`, the rate of confident disagreement with the supervisor; `pool-agreement`, the
+ * expected accuracy under the pool of base and supervisor); and the test oracle's (the best test reading).
  */
-export const CheckpointNames = ["final", "weak-val", "disagreement", "pool", "oracle-test"] as const
+export const CheckpointNames = ["final", "weak-val", "disagreement", "pool-agreement", "oracle-test"] as const
 /** The checkpoints label-free rules pick (what a user without ground truth could ship). */
-export const RuleNames = ["weak-val", "disagreement", "pool"] as const
+export const RuleNames = ["weak-val", "disagreement", "pool-agreement"] as const
 export type CheckpointName = (typeof CheckpointNames)[number]
 
 const Checkpoint = Schema.Struct({
@@ -121,7 +121,7 @@ export const Predictions = Artifact.table("Predictions", {
   studentFinal: C.utf8,
   studentWeakVal: C.utf8,
   studentDisagreement: C.utf8,
-  studentPool: C.utf8,
+  studentPoolAgreement: C.utf8,
   studentOracleTest: C.utf8
 })
 
@@ -202,11 +202,11 @@ export const Summary = Artifact.table("Summary", {
   interval: C.utf8
 })
 
-const suffix = { final: "Final", "weak-val": "WeakVal", disagreement: "Disagreement", pool: "Pool", "oracle-test": "OracleTest" } as const
+const suffix = { final: "Final", "weak-val": "WeakVal", disagreement: "Disagreement", "pool-agreement": "PoolAgreement", "oracle-test": "OracleTest" } as const
 export const checkpointSuffix = suffix
 
 /** The regret columns: per stopping rule (and the final checkpoint, no stopping), oracle-test - that checkpoint. */
-export const RegretOf = { final: "regretFinal", "weak-val": "regretWeakVal", disagreement: "regretDisagreement", pool: "regretPool" } as const
+export const RegretOf = { final: "regretFinal", "weak-val": "regretWeakVal", disagreement: "regretDisagreement", "pool-agreement": "regretPoolAgreement" } as const
 const regretColumns = <P extends string>(prefix: P) => ({
   [prefix]: nullableFloat(),
   [`${prefix}Lo95`]: nullableFloat(),
@@ -243,7 +243,7 @@ export const Checkpoints = Artifact.table("Checkpoints", {
   ...regretColumns("regretFinal"),
   ...regretColumns("regretWeakVal"),
   ...regretColumns("regretDisagreement"),
-  ...regretColumns("regretPool")
+  ...regretColumns("regretPoolAgreement")
 })
 
 /**
