@@ -211,7 +211,8 @@ export default Pipeline.make({
       sizes: { weak: ["s0"], strong: ["s2"] },
       bootstrap: { through: ["s1"] },
       weak: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
-      strong: { training: { epochs: 2, lr: 1e-3, batch: 32, firstEpochCheckpoints: 4 }, headOnly: false, aMax: 0.5 },
+      // batch 8: the smoke student split (about 35 puzzles) then takes enough steps for checkpoints inside the first epoch
+      strong: { training: { epochs: 2, lr: 1e-3, batch: 8, firstEpochCheckpoints: 4 }, headOnly: false, aMax: 0.5 },
       ceiling: { training: { epochs: 2, lr: 1e-3, batch: 32 }, headOnly: false },
       probe: { training: { epochs: 1, lr: 1e-3, batch: 32 } },
       // the plausible-error control is left out to keep the smoke run short (test/ml.test.ts covers its labels)

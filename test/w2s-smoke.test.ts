@@ -85,7 +85,8 @@ describe("w2s-chess smoke preset through the CLI", () => {
     assert.include(curve.stdout, "| epoch | val accuracy | weak-val | disagreement | pool-agreement |")
     // smoke: the base, 3 checkpoints inside the first epoch and its end, then epoch 2
     const rows = curve.stdout.split("\n").filter((l) => /^\| [0-9.]+ \|/.test(l)).map((l) => l.split("|").map((c) => c.trim()))
-    assert.deepStrictEqual(rows.map((r) => r[1]), ["0", "0.25", "0.5", "0.75", "1", "2"])
+    const epochs = rows.map((r) => Number(r[1]))
+    assert.deepStrictEqual([epochs[0], epochs.filter((e) => e > 0 && e < 1).length, ...epochs.slice(-2)], [0, 3, 1, 2], curve.stdout)
     for (const k of [3, 4, 5]) assert.strictEqual(rows.filter((r) => r[k]!.endsWith("*")).length, 1, `one pick per rule: ${curve.stdout}`)
     assert.strictEqual(rows.filter((r) => r[2]!.endsWith("!")).length, 1)
     assert.strictEqual(rows.find((r) => r[3]!.endsWith("*"))![2]!.replace(" !", ""), outputAcc)
@@ -120,10 +121,16 @@ describe("w2s-chess smoke preset through the CLI", () => {
   }, LONG)
 
   it("the summary's estimates and intervals are recomputed independently from the exported predictions", () => {
+    // each table exported once (a summary row per checkpoint reads its evaluation's predictions)
+    const exported = new Map<string, unknown>()
     const json = (node: string, port: string) => {
-      const r = cli(["export", "w2s-chess", node, "--output", port, "--format", "json", ...base])
-      assert.strictEqual(r.code, 0, r.stderr)
-      return JSON.parse(r.stdout)
+      const k = `${node}.${port}`
+      if (!exported.has(k)) {
+        const r = cli(["export", "w2s-chess", node, "--output", port, "--format", "json", ...base])
+        assert.strictEqual(r.code, 0, r.stderr)
+        exported.set(k, JSON.parse(r.stdout))
+      }
+      return structuredClone(exported.get(k)) as any
     }
     const summary = json("results", "summary") as Array<Record<string, number | string | boolean | null>>
     assert.strictEqual(summary.length, 4 * 5)
@@ -237,7 +244,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
         })
       }
     }
-  })
+  }, LONG)
 
   it("--help, plan and a no-op run load neither TensorFlow.js, Stockfish, Arrow nor the figure renderer, and start no process or thread", () => {
     // A preloaded probe records what the CLI's main thread loaded and every process or worker it started.
