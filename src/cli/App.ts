@@ -87,7 +87,7 @@ export const runLayer = (slurm?: Omit<Slurm.SlurmOptions, "cacheDir">) => Effect
 // Flags shared by the commands that resolve a pipeline.
 export const presetFlag = Flag.String("preset").pipe(Flag.withDescription("Preset of the pipeline's params"), Flag.optional)
 export const setFlag = Flag.String("set").pipe(
-  Flag.withDescription("Override a param: --set strong.epochs=4 (JSON values; repeatable)"),
+  Flag.withDescription("Override a param: --set clip=40, --set strong.training.epochs=4 (JSON values; repeatable; `pipeline params` lists them)"),
   Flag.atLeast(0)
 )
 
@@ -103,7 +103,7 @@ export const paramsFlag = Flag.String("params").pipe(
 )
 
 /** The overrides of params files, as `--set` texts. */
-const readParamsFiles = (files: ReadonlyArray<string>) =>
+export const readParamsFiles = (files: ReadonlyArray<string>) =>
   Effect.forEach(files, (file) =>
     Effect.gen(function*() {
       const text = yield* Effect.try({

@@ -18,12 +18,13 @@ import * as Workers from "../Workers.ts"
 import { exportCmd, results } from "./exporting.ts"
 import { gc } from "./gc.ts"
 import { list } from "./list.ts"
+import { params } from "./params.ts"
 import { plan } from "./plan.ts"
 import { run } from "./run.ts"
 import { show } from "./show.ts"
 import { verify } from "./verify.ts"
 
-export const command = root.pipe(Command.withSubcommands([list, run, plan, dag, show, results, exportCmd, verify, gc]))
+export const command = root.pipe(Command.withSubcommands([list, run, plan, params, dag, show, results, exportCmd, verify, gc]))
 
 /**
  * effect/cli's presenter, except that a command line it cannot parse gets one line per error and a
