@@ -60,7 +60,10 @@ export const reportFailure = (cause: Cause.Cause<unknown>, verbose: boolean): nu
   return exitCode(err)
 }
 
-export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly version: string; readonly workerEntry?: URL }) => {
+export const main = (
+  pipelines: ReadonlyArray<Pipeline>,
+  options: { readonly version: string; readonly workerEntry?: URL; readonly files?: ReadonlyMap<string, ReadonlyArray<Pipeline>> }
+) => {
   // The one command a Slurm job runs; not for users, so not in the help (see execNode.ts).
   // Under the runtime's main, so SIGTERM (scancel, a time limit) interrupts it and its finalizers run.
   if (process.argv[2] === "exec-node") {
@@ -76,7 +79,7 @@ export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly ver
   }
   const verbose = process.argv.includes("--verbose")
   const program = Command.run(command, { version: options.version }).pipe(
-    Effect.provideService(App, { pipelines, workerEntry: options.workerEntry }),
+    Effect.provideService(App, { pipelines, workerEntry: options.workerEntry, files: options.files }),
     Effect.provide(CliOutput.layerPresenter(presenter)),
     Effect.provide(NodeServices.layer)
   )
