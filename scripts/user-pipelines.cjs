@@ -12,13 +12,10 @@
 // naming file:line:column; with `typescript` installed in the user's project (and
 // PIPELINE_TYPECHECK not 0), a rebuild is also type-checked with its tsc, and a type error is an
 // error naming file:line:column too. Such errors carry `usage: true` (exit 2).
-const { createHash } = require("node:crypto")
-const { spawnSync } = require("node:child_process")
+// `find` runs on every call of the CLI: it needs only fs and path; the rest loads when bundling.
 const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs")
-const Module = require("node:module")
-const { tmpdir } = require("node:os")
 const { dirname, join, relative, resolve, sep } = require("node:path")
-const { pathToFileURL } = require("node:url")
+const createHash = (algorithm) => require("node:crypto").createHash(algorithm)
 
 const SCRIPT = /\.[cm]?[jt]s$/
 const FILE_ARG = /^(.*\.[cm]?[jt]s)(?:#[^#/]+)?$/
@@ -82,7 +79,7 @@ const cacheFolder = (from) => {
   for (let dir = from; ;) {
     if (isDir(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "w2s-pipeline")
     const up = dirname(dir)
-    if (up === dir) return join(tmpdir(), `w2s-pipeline-${process.getuid?.() ?? "user"}`)
+    if (up === dir) return join(require("node:os").tmpdir(), `w2s-pipeline-${process.getuid?.() ?? "user"}`)
     dir = up
   }
 }
@@ -132,8 +129,11 @@ const shown = (file) => {
   return rel.startsWith("..") ? file : rel
 }
 
-/** Type-checks `files` with the tsc of the user's project, when it has one; an error names file:line:column. */
-const typecheck = (files, from) => {
+/**
+ * Type-checks `files` with the tsc of the user's project, when it has one. Only errors in `mine` (the
+ * user's own files of the bundle) count; the first is thrown naming file:line:column.
+ */
+const typecheck = (files, mine, from) => {
   if (process.env.PIPELINE_TYPECHECK === "0") return
   let tsc
   try {
@@ -151,13 +151,13 @@ const typecheck = (files, from) => {
   const options = config
     ? ["-p", config]
     : ["--strict", "--skipLibCheck", "--target", "es2022", "--module", "preserve", "--moduleResolution", "bundler", "--allowImportingTsExtensions", ...files]
-  const r = spawnSync(process.execPath, [tsc, "--noEmit", "--pretty", "false", ...options], { cwd: from, encoding: "utf8", maxBuffer: 64 * 2 ** 20 })
+  const r = require("node:child_process").spawnSync(process.execPath, [tsc, "--noEmit", "--pretty", "false", ...options], { cwd: from, encoding: "utf8", maxBuffer: 64 * 2 ** 20 })
   if (r.status === 0) return
-  const wanted = new Set(files)
+  const wanted = new Set(mine)
   const errors = []
   for (const line of `${r.stdout}\n${r.stderr}`.split("\n")) {
     const m = /^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/.exec(line)
-    if (m && (wanted.has(resolve(from, m[1])) || !config)) errors.push(`${shown(resolve(from, m[1]))}:${m[2]}:${m[3]}: type error ${m[4]}: ${m[5]}`)
+    if (m && wanted.has(resolve(from, m[1]))) errors.push(`${shown(resolve(from, m[1]))}:${m[2]}:${m[3]}: type error ${m[4]}: ${m[5]}`)
   }
   if (errors.length) {
     throw usage(`${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more type error${errors.length > 2 ? "s" : ""}; PIPELINE_TYPECHECK=0 skips the check)` : ""}`)
@@ -169,6 +169,8 @@ const typecheck = (files, from) => {
  * built from is unchanged, else built (and type-checked). Returns its absolute path.
  */
 exports.bundle = async ({ files, project }, root) => {
+  const Module = require("node:module")
+  const { pathToFileURL } = require("node:url")
   const from = project ?? dirname(files[0])
   const base = cacheFolder(from)
   const pointerFile = join(base, `user-${sha256(files.join("\n")).slice(0, 16)}.json`)
@@ -256,8 +258,8 @@ exports.bundle = async ({ files, project }, root) => {
     const more = e.errors.length > 1 ? ` (and ${e.errors.length - 1} more error${e.errors.length > 2 ? "s" : ""})` : ""
     throw usage(`${where}${first.text}${more}`)
   }
-  typecheck(files, from)
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("<stdin>")).map((f) => resolve(root, f))
+  typecheck(files, inputs.filter((f) => !engineOwn(f) && !f.includes(`${sep}node_modules${sep}`)), from)
   const own = [...new Set([...inputs.filter((f) => loaded.has(f) || userOwn(f)), ...files])].sort()
   const packages = [...new Set(inputs.map(packageRoot).filter((p) => p !== undefined))].sort()
   const digest = digestOf(own, packages)
