@@ -3,8 +3,8 @@
 // `find` says which files: a pipeline argument that names a script file (`./my-pipeline.ts`,
 // `my.ts#name`), else a project found from the working directory upwards: a `pipelines.ts` (or .mts,
 // .js, .mjs) file, or a `pipelines/` folder of such files, in the first directory that has one,
-// stopping at the first directory with a package.json. This package's own checkout is not a user
-// project: there the CLI runs its own bundle.
+// stopping at the first directory with a package.json. This package's own checkout (or any copy of
+// it: a package.json of this package's name) is not a user project: there the CLI runs its own bundle.
 // `bundle` bundles those files with the engine into one CommonJS file, as scripts/build.mjs bundles
 // the CLI (one copy of the engine and of effect, so stages register where workers look them up),
 // kept under node_modules/.cache/w2s-pipeline/ (or the temp folder) and rebuilt only when a file or
@@ -56,8 +56,17 @@ exports.find = (argv, cwd, root, env = process.env) => {
     const m = FILE_ARG.exec(a)
     if (m && isFile(resolve(cwd, m[1]))) return { files: [resolve(cwd, m[1])], project: undefined }
   }
+  const nameAt = (dir) => {
+    try {
+      return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name
+    } catch {
+      return undefined
+    }
+  }
   for (let dir = cwd; ;) {
     if (dir === root) return undefined
+    // a checkout or copy of this package (a test's, a benchmark's baseline) is not a user project
+    if (isFile(join(dir, "package.json")) && nameAt(dir) === nameAt(root)) return undefined
     for (const name of ["pipelines.ts", "pipelines.mts", "pipelines.js", "pipelines.mjs"]) {
       if (isFile(join(dir, name))) return { files: [join(dir, name)], project: dir }
     }
