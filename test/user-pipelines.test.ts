@@ -2,9 +2,9 @@
 // "w2s-pipeline" and effect without installing them: the CLI resolves both to its own), `#name` for
 // a file of several pipelines, nodes built but not returned warned about, a syntax error named by
 // file:line. The packed-and-installed path is test/authoring.test.ts.
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Pipeline from "../src/Pipeline.ts"
@@ -14,6 +14,7 @@ import toy from "../pipelines/toy.ts"
 import { cli } from "./cli-helpers.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "w2s-user-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const source = (name: string, extra = "") => `
 import { Effect, Schema } from "effect"
