@@ -20,6 +20,10 @@ const pointer = join(root, "dist", "pipeline.current")
 
 const start = (bundle) => {
   const file = join(root, "dist", bundle)
+  startFile(file)
+}
+
+const startFile = (file) => {
   const cachePath = `${file}.v8cache`
   let cachedData
   try {
@@ -61,8 +65,27 @@ const fresh = (built) =>
   process.env.PIPELINE_NO_REBUILD === "1" ||
   require("../scripts/bundle-inputs.cjs").digest(root, built.files, built.packages) === built.digest
 
-const built = current()
-if (built && fresh(built)) {
+// A user's pipeline files (`pipeline run ./my-pipeline.ts`, or a project's pipelines found from the
+// working directory) run from a bundle of their own with the engine (scripts/user-pipelines.cjs).
+const userPipelines = require("../scripts/user-pipelines.cjs")
+const user = userPipelines.find(process.argv.slice(2), process.cwd(), require("node:fs").realpathSync(root))
+const built = user ? undefined : current()
+if (user) {
+  // exec-node in a Slurm job, started from this run's environment, loads the same files
+  process.env.PIPELINE_FILES = user.files.join("\n")
+  userPipelines.bundle(user, root).then((file) => {
+    try {
+      startFile(file)
+    } catch (e) {
+      process.stderr.write(`error: loading ${user.files.join(", ")} failed: ${String(e?.message ?? e).split("\n")[0]}\n`)
+      if (process.argv.includes("--verbose")) process.stderr.write(`${e?.stack ?? e}\n`)
+      process.exitCode = 2
+    }
+  }, (e) => {
+    process.stderr.write(e?.usage ? `error: ${e.message}\n` : `error: bundling ${user.files.join(", ")} failed: ${String(e?.message ?? e).replace(/:?\n+/g, ": ")}\n`)
+    process.exitCode = 2
+  })
+} else if (built && fresh(built)) {
   start(built.bundle)
 } else {
   import(pathToFileURL(join(root, "scripts", "build.mjs")).href)

@@ -126,6 +126,20 @@ export const build = async () => {
     format: "esm",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }
   })
+  // The engine as a library (package.json `exports`: `import { Stage } from "w2s-pipeline"` in a
+  // user's own scripts and tests): one ES module, every package external, so it shares the user's
+  // effect. The CLI does not use it: it bundles a user's pipelines with the engine's sources.
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { index: "src/index.ts" },
+    outdir: "dist/lib",
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    logLevel: "warning"
+  })
   const current = new Set([entryOutput(cli)])
   // What the launcher checks: the project files in the bundle (and this script), the bundled packages.
   const inputs = Object.keys(cli.metafile.inputs)

@@ -12,12 +12,20 @@ import type { NodeRef, Output, Ports } from "./Stage.ts"
 
 const errorText = (e: unknown) => messageOf(e).replace(/\n\s*/g, " ")
 
-/** Walks the nodes reachable from `targets` and collapses identical ones. */
-export const collect = (pipeline: string, targets: Targets): Result.Result<ReadonlyArray<NodeSpec>, InvalidPipeline | InvalidParams> => {
+/**
+ * Walks the nodes reachable from `targets` and collapses identical ones. With `out`, `out.visited`
+ * is set to the nodes the walk reached (to tell which nodes a build made but did not return).
+ */
+export const collect = (
+  pipeline: string,
+  targets: Targets,
+  out?: { visited?: ReadonlySet<NodeRef<Ports>> | ReadonlyMap<NodeRef<Ports>, number> }
+): Result.Result<ReadonlyArray<NodeSpec>, InvalidPipeline | InvalidParams> => {
   // Identical nodes share a signature: stage, params and the signatures of their inputs. Signatures
   // are numbered as they are first seen, so a node's signature text names its inputs by number and
   // stays short however deep the graph (nothing here is stored, so nothing needs hashing).
   const sigOf = new Map<NodeRef<Ports>, number>()
+  if (out) out.visited = sigOf
   const sigNumbers = new Map<string, number>()
   const specs: Array<NodeSpec & { aliases: Array<string> }> = [] // by signature number
   const idToSig = new Map<string, number>()

@@ -18,7 +18,7 @@ export const parseSet = (text: string): Result.Result<{ path: ReadonlyArray<stri
   const pathText = text.slice(0, eq).trim()
   const path = pathText.split(".")
   if (path.some((s) => s.length === 0 || !/^[A-Za-z0-9_-]+$/.test(s))) {
-    return Result.fail(new UsageError({ message: `--set path '${pathText}' is malformed (use dotted names, e.g. strong.epochs=4)` }))
+    return Result.fail(new UsageError({ message: `--set path '${pathText}' is malformed (use dotted names, e.g. strong.training.epochs=4)` }))
   }
   const raw = text.slice(eq + 1)
   let value: Json
@@ -119,3 +119,25 @@ export const changedParams = (before: Json, after: Json): ReadonlyArray<string> 
   return out
 }
 
+
+const shorten = (v: Json | undefined): string => {
+  const text = v === undefined ? "(absent)" : JSON.stringify(v)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}
+
+/**
+ * The params that differ between two encoded param sets, as `path: old -> new` (lists compared
+ * whole, long values shortened): what `plan` names when params changed.
+ */
+export const paramChanges = (before: Json, after: Json): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  const go = (a: Json | undefined, b: Json | undefined, path: string) => {
+    if (isRecord(a) && isRecord(b)) {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) go(a[k], b[k], path ? `${path}.${k}` : k)
+      return
+    }
+    if (a === undefined || b === undefined || JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path || "(all)"}: ${shorten(a)} -> ${shorten(b)}`)
+  }
+  go(before, after, "")
+  return out
+}

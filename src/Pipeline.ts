@@ -71,6 +71,11 @@ export interface Graph {
   readonly params: Json
   readonly nodes: ReadonlyArray<GraphNode>
   readonly byId: ReadonlyMap<string, GraphNode>
+  /**
+   * Ids of nodes the pipeline's build made but did not return (nor lead to from what it returned),
+   * other than copies of nodes in the graph: not part of the graph, so never run. The CLI warns.
+   */
+  readonly unreturned?: ReadonlyArray<string> | undefined
 }
 
 /** The raw form of a node, before validation. */
@@ -226,16 +231,38 @@ export const graph = <P, PE>(pipeline: Pipeline<P, PE>, preset: string | undefin
         limit: MAX_NODES,
         overrides: changedParams(pipeline.presets[resolved.preset] as Json, resolved.encoded)
       })
+    const madeRefs: Array<NodeRef<Ports>> = []
     const built = yield* Effect.result(Effect.try({
-      try: () => countingNodes(MAX_NODES, () => pipeline.build(resolved.params)),
+      try: () => countingNodes(MAX_NODES, () => pipeline.build(resolved.params), madeRefs),
       catch: (e) => e instanceof NodeLimitReached ? tooLarge() : new InvalidPipeline({ pipeline: pipeline.name, message: `build failed: ${errorText(e)}` })
     }))
     yield* Effect.yieldNow
     const { value: targets, made } = yield* Effect.fromResult(built)
     if (made > MAX_NODES) return yield* Effect.fail(tooLarge())
-    const specs = yield* Effect.fromResult(collect(pipeline.name, targets))
+    const walked: { visited?: ReadonlyMap<NodeRef<Ports>, number> | ReadonlySet<NodeRef<Ports>> } = {}
+    const specs = yield* Effect.fromResult(collect(pipeline.name, targets, walked))
     yield* Effect.yieldNow
     const g = yield* Effect.fromResult(validate(pipeline.name, resolved.preset, resolved.encoded, specs))
     yield* Effect.yieldNow
-    return g
+    const unreturned = unreturnedNodes(g, madeRefs, walked.visited)
+    return unreturned.length ? { ...g, unreturned } : g
   })
+
+/** The nodes made but neither reached by the walk nor identical (stage, id, params) to a node of the graph. */
+const unreturnedNodes = (g: Graph, made: ReadonlyArray<NodeRef<Ports>>, visited: { has: (n: NodeRef<Ports>) => boolean } | undefined) => {
+  if (!visited) return []
+  const out: Array<string> = []
+  for (const n of made) {
+    if (visited.has(n)) continue
+    const same = g.byId.get(n.id) ?? g.nodes.find((x) => x.aliases.includes(n.id))
+    let paramsText: string | undefined
+    try {
+      paramsText = canonicalJson(n.params)
+    } catch {
+      paramsText = undefined
+    }
+    if (same && same.stage.name === n.stage.name && same.paramsText === paramsText) continue
+    if (!out.includes(n.id)) out.push(n.id)
+  }
+  return out
+}

@@ -7,9 +7,10 @@
  * cached once the upstream has produced its bytes (early cutoff).
  */
 import type { Graph, GraphNode } from "./Pipeline.ts"
-import { canonicalJson, nodeKeyFromText } from "./Key.ts"
+import { canonicalJson, type Json, nodeKeyFromText } from "./Key.ts"
 import { type Reason, New } from "./Reason.ts"
 import { freshness } from "./Freshness.ts"
+import { paramChanges } from "./Params.ts"
 import type { Committed } from "./Record.ts"
 import type { RecordView } from "./store/Records.ts"
 
@@ -68,7 +69,8 @@ export const reasonFor = (graph: Graph, node: GraphNode, key: string, view: Reco
   const code = r.stage !== node.stage.name || r.fingerprint !== node.stage.fingerprint() || r.version !== node.stage.version
   const params = canonicalJson(r.params) !== canonicalJson(node.params)
   const changed = Object.keys(inputs).sort().filter((p) => r.inputs[p] !== inputs[p])
-  return code || params || changed.length ? { _tag: "Changed", code, params, inputs: changed } : New
+  if (!(code || params || changed.length)) return New
+  return params ? { _tag: "Changed", code, params, inputs: changed, paramChanges: paramChanges(r.params as Json, node.params) } : { _tag: "Changed", code, params, inputs: changed }
 }
 
 // One literal per plan entry (no spreads): this runs for every node of every plan.

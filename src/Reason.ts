@@ -10,7 +10,14 @@ export type Reason =
   /** no record, and none before for this node that differs in a way we can name */
   | { readonly _tag: "New" }
   /** the node's last record differs from what it would be now: code, params, or these inputs */
-  | { readonly _tag: "Changed"; readonly code: boolean; readonly params: boolean; readonly inputs: ReadonlyArray<string> }
+  | {
+    readonly _tag: "Changed"
+    readonly code: boolean
+    readonly params: boolean
+    readonly inputs: ReadonlyArray<string>
+    /** with `params`: what changed, `path: old -> new` (the node's own params, `Params.paramChanges`) */
+    readonly paramChanges?: ReadonlyArray<string> | undefined
+  }
   /** `--force` named it */
   | { readonly _tag: "Forced" }
   /** its record is there but cannot be trusted: `detail` says what is wrong */
@@ -22,7 +29,7 @@ export const Cached: Reason = { _tag: "Cached" }
 export const New: Reason = { _tag: "New" }
 export const Forced: Reason = { _tag: "Forced" }
 
-/** The words for a reason: `new`, `params changed`, `code changed, input rows changed`, `forced`... */
+/** The words for a reason: `new`, `params changed (max: 90 -> 40)`, `code changed, input rows changed`, `forced`... */
 export const reasonText = (r: Reason): string => {
   switch (r._tag) {
     case "Cached":
@@ -32,7 +39,7 @@ export const reasonText = (r: Reason): string => {
     case "Changed": {
       const why: Array<string> = []
       if (r.code) why.push("code changed")
-      if (r.params) why.push("params changed")
+      if (r.params) why.push(r.paramChanges?.length ? `params changed (${r.paramChanges.join(", ")})` : "params changed")
       for (const p of r.inputs) why.push(`input ${p} changed`)
       return why.length ? why.join(", ") : "new"
     }

@@ -111,16 +111,17 @@ export class NodeLimitReached {
   constructor(readonly limit: number) {}
 }
 
-let budget: { made: number; readonly limit: number } | undefined
+let budget: { made: number; readonly limit: number; readonly refs: Array<NodeRef<Ports>> | undefined } | undefined
 
 /**
  * Runs `f` (a pipeline's `build`) counting the nodes that stage calls make: once `limit` are made,
  * every further call throws `NodeLimitReached`, so a build that would make millions of nodes stops
  * after `limit` of them. Returns `f`'s value and the count (past `limit` if `f` caught the throw).
+ * With `refs`, every node made is also pushed there (to find those the build did not return).
  */
-export const countingNodes = <A>(limit: number, f: () => A): { readonly value: A; readonly made: number } => {
+export const countingNodes = <A>(limit: number, f: () => A, refs?: Array<NodeRef<Ports>>): { readonly value: A; readonly made: number } => {
   const outer = budget
-  const mine = { made: 0, limit }
+  const mine = { made: 0, limit, refs }
   budget = mine
   try {
     const value = f()
@@ -156,6 +157,7 @@ export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef
       outputs: outputs as unknown as NodeRef<O>["outputs"]
     }
     for (const [port, type] of outputPorts) outputs[port] = { "~value": identity, source: node as NodeRef<Ports>, port, type }
+    budget?.refs?.push(node as NodeRef<Ports>)
     return node
   }
   const { name: _name, ...rest } = def

@@ -31,8 +31,8 @@ describe("scheduler", () => {
       assert.deepStrictEqual(status, {
         "numbers/1": "cached: cached",
         "numbers/2": "cached: cached",
-        "clip/1": "run: params changed",
-        "clip/2": "run: params changed",
+        "clip/1": "run: params changed (max: 90 -> 40)",
+        "clip/2": "run: params changed (max: 90 -> 40)",
         "square/1": "run: upstream clip/1 re-runs",
         "stats/1": "run: upstream clip/1 re-runs",
         "report/1": "run: upstream square/1 re-runs",

@@ -86,7 +86,7 @@ describe("planner (over a fake record view)", () => {
       assert.deepStrictEqual(p.get("square/1")!.reason, { _tag: "UpstreamReruns", upstream: "clip/1" })
       const unforced = byId(Planner.plan(g, view))
       assert.deepStrictEqual(unforced.get("square/1")!.reason, { _tag: "Damaged", detail: "output 'rows' has 3 bytes, the record says 4" })
-      assert.deepStrictEqual(unforced.get("stats/1")!.reason, { _tag: "Changed", code: false, params: true, inputs: ["rows"] })
+      assert.deepStrictEqual(unforced.get("stats/1")!.reason, { _tag: "Changed", code: false, params: true, inputs: ["rows"], paramChanges: ["sleepMs: 5 -> 0"] })
       assert.deepStrictEqual(unforced.get("report/1")!.reason, { _tag: "UpstreamReruns", upstream: "square/1" })
     }))
 
@@ -97,6 +97,7 @@ describe("planner (over a fake record view)", () => {
     assert.strictEqual(words({ _tag: "Forced" }), "forced")
     assert.strictEqual(words({ _tag: "Changed", code: true, params: true, inputs: ["a", "b"] }), "code changed, params changed, input a changed, input b changed")
     assert.strictEqual(words({ _tag: "Changed", code: false, params: false, inputs: [] }), "new")
+    assert.strictEqual(words({ _tag: "Changed", code: false, params: true, inputs: [], paramChanges: ["max: 90 -> 40"] }), "params changed (max: 90 -> 40)")
     assert.strictEqual(words({ _tag: "Damaged", detail: "record digest mismatch" }), "output missing or damaged (record digest mismatch)")
     assert.strictEqual(words({ _tag: "UpstreamReruns", upstream: "clip/1" }), "upstream clip/1 re-runs")
   })

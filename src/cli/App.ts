@@ -3,10 +3,10 @@
  * the store they point at (`storeLayer`, which the commands that read or write the store are
  * provided with). `App` is provided once by `main`; tests provide their own.
  */
-import { Config, Context, Effect, Layer, type Option } from "effect"
+import { Config, Console, Context, Effect, Layer, type Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { resolve } from "node:path"
-import { readFileSync, type Stats, statSync } from "node:fs"
+import { existsSync, readFileSync, type Stats, statSync } from "node:fs"
 import { NotFound, UsageError } from "../Errors.ts"
 import type { Pipeline } from "../Pipeline.ts"
 import * as Pipe from "../Pipeline.ts"
@@ -23,6 +23,8 @@ export class App extends Context.Service<App, {
   readonly pipelines: ReadonlyArray<Pipeline>
   /** The script worker threads start from (the CLI bundle); inline runs when absent. */
   readonly workerEntry: URL | undefined
+  /** With pipelines from a user's files: absolute path -> the pipelines that file exports. */
+  readonly files?: ReadonlyMap<string, ReadonlyArray<Pipeline>> | undefined
 }>()("w2s/App") {}
 
 /** `pipeline`: the root command and the flags every subcommand accepts. */
@@ -38,9 +40,33 @@ export const root = Command.make("pipeline").pipe(
   Command.withDescription("Declarative, content-hashed ML experiment pipelines")
 )
 
+/** A pipeline argument that names a file (`./my-pipeline.ts`, `my.ts#name`) rather than a pipeline. */
+const FILE_ARG = /^(.*\.[cm]?[jt]s)(?:#([^#/]+))?$/
+
+/** The pipeline a file argument names: the file's only one, or the one after `#`. */
+const fromFile = (app: App["Service"], arg: string, file: string, which: string | undefined) => {
+  const path = resolve(file)
+  const found = app.files?.get(path)
+  if (found === undefined) {
+    return Effect.fail(new UsageError({ message: `${file} was not loaded as a pipeline file (is it a file? run \`pipeline run ${file}\` from where the path is valid)` }))
+  }
+  if (found.length === 0) return Effect.fail(new UsageError({ message: `${file} exports no pipeline (export one made by Pipeline.make, as default or by name)` }))
+  if (which !== undefined) {
+    const p = found.find((x) => x.name === which)
+    return p ? Effect.succeed(p) : Effect.fail(new NotFound({ what: `pipeline of ${file}`, name: which, known: found.map((x) => x.name) }))
+  }
+  if (found.length > 1) {
+    return Effect.fail(new UsageError({ message: `${file} exports ${found.length} pipelines (${found.map((x) => x.name).join(", ")}): name one, e.g. ${arg}#${found[0]!.name}` }))
+  }
+  return Effect.succeed(found[0]!)
+}
+
 export const findPipeline = (name: string) =>
   Effect.gen(function*() {
     const app = yield* App
+    const asFile = FILE_ARG.exec(name)
+    if (asFile && app.files !== undefined) return yield* fromFile(app, name, asFile[1]!, asFile[2])
+    if (asFile && !existsSync(asFile[1]!)) return yield* Effect.fail(new UsageError({ message: `no pipeline file ${asFile[1]} (no such file)` }))
     const p = app.pipelines.find((x) => x.name === name)
     if (!p) return yield* Effect.fail(new NotFound({ what: "pipeline", name, known: app.pipelines.map((x) => x.name) }))
     return p
@@ -87,7 +113,7 @@ export const runLayer = (slurm?: Omit<Slurm.SlurmOptions, "cacheDir">) => Effect
 // Flags shared by the commands that resolve a pipeline.
 export const presetFlag = Flag.String("preset").pipe(Flag.withDescription("Preset of the pipeline's params"), Flag.optional)
 export const setFlag = Flag.String("set").pipe(
-  Flag.withDescription("Override a param: --set strong.epochs=4 (JSON values; repeatable)"),
+  Flag.withDescription("Override a param: --set clip=40, --set strong.training.epochs=4 (JSON values; repeatable; `pipeline params` lists them)"),
   Flag.atLeast(0)
 )
 
@@ -103,7 +129,7 @@ export const paramsFlag = Flag.String("params").pipe(
 )
 
 /** The overrides of params files, as `--set` texts. */
-const readParamsFiles = (files: ReadonlyArray<string>) =>
+export const readParamsFiles = (files: ReadonlyArray<string>) =>
   Effect.forEach(files, (file) =>
     Effect.gen(function*() {
       const text = yield* Effect.try({
@@ -132,5 +158,12 @@ export const resolveGraph = (
     const p = yield* findPipeline(name)
     const fromFiles = yield* readParamsFiles(files)
     const graph = yield* Pipe.graph(p, preset._tag === "Some" ? preset.value : undefined, [...fromFiles, ...sets])
+    if (graph.unreturned?.length) {
+      const ids = graph.unreturned.length > 8 ? [...graph.unreturned.slice(0, 8), "..."] : graph.unreturned
+      yield* Console.error(
+        `warning: pipeline ${graph.pipeline}: ${graph.unreturned.length} node${graph.unreturned.length > 1 ? "s were" : " was"} built but not returned from build, ` +
+          `so ${graph.unreturned.length > 1 ? "they are" : "it is"} not part of the graph and never run${":"} ${ids.join(", ")} (return ${graph.unreturned.length > 1 ? "them" : "it"}, or any node downstream, from build)`
+      )
+    }
     return yield* Effect.fromResult(Targets.select(graph, targets))
   })

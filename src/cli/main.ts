@@ -18,12 +18,13 @@ import * as Workers from "../Workers.ts"
 import { exportCmd, results } from "./exporting.ts"
 import { gc } from "./gc.ts"
 import { list } from "./list.ts"
+import { params } from "./params.ts"
 import { plan } from "./plan.ts"
 import { run } from "./run.ts"
 import { show } from "./show.ts"
 import { verify } from "./verify.ts"
 
-export const command = root.pipe(Command.withSubcommands([list, run, plan, dag, show, results, exportCmd, verify, gc]))
+export const command = root.pipe(Command.withSubcommands([list, run, plan, params, dag, show, results, exportCmd, verify, gc]))
 
 /**
  * effect/cli's presenter, except that a command line it cannot parse gets one line per error and a
@@ -59,7 +60,10 @@ export const reportFailure = (cause: Cause.Cause<unknown>, verbose: boolean): nu
   return exitCode(err)
 }
 
-export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly version: string; readonly workerEntry?: URL }) => {
+export const main = (
+  pipelines: ReadonlyArray<Pipeline>,
+  options: { readonly version: string; readonly workerEntry?: URL; readonly files?: ReadonlyMap<string, ReadonlyArray<Pipeline>> }
+) => {
   // The one command a Slurm job runs; not for users, so not in the help (see execNode.ts).
   // Under the runtime's main, so SIGTERM (scancel, a time limit) interrupts it and its finalizers run.
   if (process.argv[2] === "exec-node") {
@@ -75,7 +79,7 @@ export const main = (pipelines: ReadonlyArray<Pipeline>, options: { readonly ver
   }
   const verbose = process.argv.includes("--verbose")
   const program = Command.run(command, { version: options.version }).pipe(
-    Effect.provideService(App, { pipelines, workerEntry: options.workerEntry }),
+    Effect.provideService(App, { pipelines, workerEntry: options.workerEntry, files: options.files }),
     Effect.provide(CliOutput.layerPresenter(presenter)),
     Effect.provide(NodeServices.layer)
   )

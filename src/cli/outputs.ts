@@ -30,7 +30,7 @@ export const readOutput = (graph: Graph, node: GraphNode, port: string) =>
     const entry = planned(graph, yield* Records).get(node.id)!
     if (entry.status !== "cached" || !entry.record) {
       return yield* Effect.fail(
-        new UsageError({ message: `${node.id} is not computed for these params (${reasonText(entry.reason)}); run \`pipeline run ${graph.pipeline}\` first` })
+        new UsageError({ message: `${node.id} is not computed for these params (${reasonText(entry.reason)}); run \`pipeline run ${graph.pipeline} --preset ${graph.preset}\` (with the same --set and --params) first` })
       )
     }
     const bytes = yield* (yield* Objects).get(entry.record.outputs[port]!.hash)

@@ -1,11 +1,13 @@
 /** `pipeline plan`: what a run would do and why, without running anything. */
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import type { Json } from "../Key.ts"
+import { paramChanges } from "../Params.ts"
 import * as Planner from "../Planner.ts"
 import { reasonText } from "../Reason.ts"
 import { Records } from "../Store.ts"
 import * as Targets from "../Targets.ts"
-import { presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
+import { findPipeline, presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer, targetsArg } from "./App.ts"
 import { columns } from "./format.ts"
 
 /** The `plan --json` document (DESIGN.md section 3). */
@@ -41,6 +43,8 @@ export const plan = Command.make(
     yield* Effect.yieldNow // a signal that came while planning a huge graph stops it here
     if (a.json) return yield* Console.log(JSON.stringify(planJson(p)))
     yield* Console.log(columns(p.nodes.map((n) => [n.status === "run" ? "run" : "cached", n.id, n.status === "run" ? reasonText(n.reason) : ""])))
+    const changed = paramChanges((yield* findPipeline(a.pipeline)).presets[graph.preset] as Json, graph.params)
+    if (changed.length) yield* Console.log(`\nparams changed from preset ${graph.preset}: ${changed.join(", ")}`)
     yield* Console.log(`\n${graph.pipeline} (preset ${graph.preset}): ${planSummary(p)}`)
   })
 ).pipe(Command.provide(storeLayer), Command.withDescription("Show what a run would execute and why; runs nothing"))
