@@ -103,20 +103,28 @@ export const run = (graph: Graph, options: RunOptions) =>
 
 /**
  * The expected wall time of each node the plan runs, from the stored timings: the record the node
- * last committed (any params), else the mean of those of the other nodes of its stage. Reads one
- * record per node to run and none for a run with nothing to do.
+ * last committed (any params), else the mean of the records of its stage's other nodes (those the
+ * plan finds cached, at most 5 a stage, and those last committed for nodes to run). Reads a record
+ * per node to run and a few per stage; none for a run with nothing to do.
  */
 export const estimates = (graph: Graph, thePlan: Plan, records: RecordView): Record<string, number> => {
   const toRun = thePlan.nodes.filter((n) => n.status === "run")
   if (toRun.length === 0) return {}
   const own = new Map<string, number>()
   const byStage = new Map<string, Array<number>>()
+  const sample = (stage: string, ms: number) => byStage.set(stage, [...(byStage.get(stage) ?? []), ms])
   for (const n of toRun) {
     const key = records.previousKey(graph.pipeline, n.id)
     const found = key === undefined ? undefined : records.read(key)
     if (found?._tag !== "Present") continue
     own.set(n.id, found.record.durationMs)
-    byStage.set(n.stage, [...(byStage.get(n.stage) ?? []), found.record.durationMs])
+    sample(n.stage, found.record.durationMs)
+  }
+  const wanted = new Set(toRun.filter((n) => !own.has(n.id)).map((n) => n.stage))
+  for (const n of thePlan.nodes) {
+    if (n.status !== "cached" || n.key === undefined || !wanted.has(n.stage) || (byStage.get(n.stage)?.length ?? 0) >= 5) continue
+    const found = records.read(n.key)
+    if (found._tag === "Present") sample(n.stage, found.record.durationMs)
   }
   const out: Record<string, number> = {}
   for (const n of toRun) {
