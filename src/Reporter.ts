@@ -105,7 +105,7 @@ export interface TallyCounts {
  */
 export const makeTally = (now: () => number = Date.now) => {
   let total = 0, done = 0, cached = 0, failed = 0, skipped = 0, cancelled = 0
-  let since = 0, jobs = 1, planned = false
+  let since: number | undefined, jobs = 1, planned = false
   let estimates: Readonly<Record<string, number>> = {}
   const running = new Map<string, number>()
   const finished = new Set<string>()
@@ -149,7 +149,7 @@ export const makeTally = (now: () => number = Date.now) => {
           finished.clear()
           estimates = e.estimates ?? {}
           jobs = e.jobs ?? 1
-          since = since || now()
+          since ??= now()
           return
         case "Started":
           running.set(e.node, now())
@@ -171,17 +171,17 @@ export const makeTally = (now: () => number = Date.now) => {
           return finish(e.node)
       }
     },
-    /** `3 done, 2 cached, 1 running, 0 failed, 5 to run of 11; 12s elapsed, ETA 30s` */
+    /** `11 nodes: 3 done, 2 cached, 1 running, 0 failed, 5 to run; 12s elapsed, ETA 30s` */
     text: () => {
       const c = counts()
       const parts = [`${c.done} done`, `${c.cached} cached`, `${c.running} running`, `${c.failed} failed`]
       if (c.skipped) parts.push(`${c.skipped} skipped`)
       if (c.cancelled) parts.push(`${c.cancelled} cancelled`)
       parts.push(`${c.toRun} to run`)
-      const time = [`${clockText(since ? now() - since : 0)} elapsed`]
+      const time = [`${clockText(since === undefined ? 0 : now() - since)} elapsed`]
       const left = eta()
       if (left) time.push(left)
-      return `${parts.join(", ")} of ${c.total}; ${time.join(", ")}`
+      return `${c.total} nodes: ${parts.join(", ")}; ${time.join(", ")}`
     }
   }
 }

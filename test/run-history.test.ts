@@ -12,7 +12,7 @@ const total = (stderr: string) => {
   const line = stderr.split("\n").filter((l) => / total {5}/.test(l)).at(-1)
   assert.isDefined(line, stderr)
   const n = (what: string) => Number(new RegExp(`(\\d+) ${what}`).exec(line!)?.[1])
-  return { done: n("done"), cached: n("cached"), running: n("running"), failed: n("failed"), toRun: n("to run"), of: Number(/ of (\d+);/.exec(line!)?.[1]) }
+  return { done: n("done"), cached: n("cached"), running: n("running"), failed: n("failed"), toRun: n("to run"), of: Number(/(\d+) nodes:/.exec(line!)?.[1]) }
 }
 
 describe("run history", () => {
@@ -52,7 +52,7 @@ describe("run history", () => {
     assert.strictEqual(shown.code, 0, shown.stderr)
     assert.match(shown.stdout, /^ended +interrupted \(exit 130\)$/m)
     assert.match(shown.stdout, /^log:\n.* plan {6}toy: 16 to run, 0 cached of 16\n/m, "the plain log, kept")
-    assert.match(shown.stdout, / done {6}numbers\/7 .*\[1 done, 0 cached, /)
+    assert.match(shown.stdout, / done {6}numbers\/7 .*\[16 nodes: 1 done, 0 cached, /)
     const id = lines[1]!.split(/ +/)[0]!
     assert.match(cli(["runs", id.slice(0, 20), "--cache-dir", cache]).stdout, /^ended +ok \(exit 0\)$/m, "a unique prefix names a run")
 
