@@ -71,9 +71,10 @@ export const gather = (graph: Graph, sets: ReadonlyArray<string>, run?: ReportRu
       if (!node || !p) resultsMissing = `the results node ${pipeline.results.node} is not in this graph`
       else if (p.status !== "cached" || !p.record) resultsMissing = `${node.id} is not computed (${reasonText(p.reason)})`
       else {
-        // the declared results port first, then the node's other tables (intervals, per-seed rows)
-        const ports = Object.entries(node.stage.outputs).filter(([, t]) => t.kind === "table")
-          .sort(([a], [b]) => Number(b === pipeline.results!.output) - Number(a === pipeline.results!.output))
+        // the declared results port first, then the node's other tables, those with a row per seed last
+        const rank = ([port, t]: [string, { readonly kind: string }]) =>
+          port === pipeline.results!.output ? 0 : "seed" in ((t as TablePort<any>).columns ?? {}) ? 2 : 1
+        const ports = Object.entries(node.stage.outputs).filter(([, t]) => t.kind === "table").sort((a, b) => rank(a) - rank(b))
         for (const [port, type] of ports) {
           const value = yield* read(type, p.record.outputs[port]!.hash, port)
           if (Option.isSome(value)) {

@@ -97,35 +97,36 @@ export const tableHtml = (t: ReportTable, cls = "results"): string => {
 }
 
 /**
- * The spread over seeds of a table with a `seed` column: per group of its text columns, every
- * numeric column's mean, standard deviation, min and max over the seeds' rows. None without seeds.
+ * The spread over seeds of a table with a `seed` column and at least two seeds: a row per group of
+ * its text columns, with the number of seeds and, for each numeric column that varies between the
+ * seeds of some group, `mean ± sd [min, max]` over the group's rows. None without seeds.
  */
 export const seedSpread = (t: ReportTable): ReportTable | undefined => {
-  if (!t.columns.includes("seed") || t.rows.length < 2) return undefined
+  if (!t.columns.includes("seed") || new Set(t.rows.map((r) => r.seed)).size < 2) return undefined
   const text = t.columns.filter((c) => c !== "seed" && t.rows.some((r) => typeof r[c] === "string" || typeof r[c] === "boolean"))
-  const numeric = t.columns.filter((c) => c !== "seed" && !text.includes(c) && t.rows.some((r) => typeof r[c] === "number"))
   const groups = new Map<string, Array<Readonly<Record<string, unknown>>>>()
   for (const r of t.rows) {
     const k = JSON.stringify(text.map((c) => r[c]))
     groups.set(k, [...(groups.get(k) ?? []), r])
   }
-  const rows = [...groups.values()].flatMap((rs) =>
-    numeric.map((c) => {
-      const xs = rs.map((r) => r[c]).filter((x): x is number => typeof x === "number" && Number.isFinite(x))
-      const mean = xs.reduce((a, b) => a + b, 0) / (xs.length || 1)
-      const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : null
-      return {
-        ...Object.fromEntries(text.map((k) => [k, rs[0]![k]])),
-        column: c,
-        seeds: new Set(rs.map((r) => r.seed)).size,
-        mean: xs.length ? mean : null,
-        sd,
-        min: xs.length ? Math.min(...xs) : null,
-        max: xs.length ? Math.max(...xs) : null
-      }
-    })
+  const values = (rs: ReadonlyArray<Readonly<Record<string, unknown>>>, c: string) =>
+    rs.map((r) => r[c]).filter((x): x is number => typeof x === "number" && Number.isFinite(x))
+  const numeric = t.columns.filter((c) =>
+    c !== "seed" && !text.includes(c) && [...groups.values()].some((rs) => new Set(values(rs, c)).size > 1)
   )
-  return { name: `${t.name}: spread over seeds`, columns: [...text, "column", "seeds", "mean", "sd", "min", "max"], rows }
+  if (numeric.length === 0) return undefined
+  const rows = [...groups.values()].map((rs) => ({
+    ...Object.fromEntries(text.map((k) => [k, rs[0]![k]])),
+    seeds: new Set(rs.map((r) => r.seed)).size,
+    ...Object.fromEntries(numeric.map((c) => {
+      const xs = values(rs, c)
+      if (xs.length === 0) return [c, null]
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length
+      const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0
+      return [c, `${num(mean)} ± ${num(sd)} [${num(Math.min(...xs))}, ${num(Math.max(...xs))}]`]
+    }))
+  }))
+  return { name: `${t.name}: spread over seeds`, columns: [...text, "seeds", ...numeric], rows }
 }
 
 const anchor = (nodes: ReadonlyArray<ReportNodeDetail>) => {
@@ -156,7 +157,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px au
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 code,pre{font:12px ui-monospace,Menlo,Consolas,monospace}pre{background:#f6f6f6;padding:8px;overflow-x:auto}
 table{border-collapse:collapse;margin:6px 0 12px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#777;font-weight:normal}
+th{background:#f3f3f3}.scroll td,.scroll th{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#777;font-weight:normal}
 .scroll{overflow-x:auto;max-width:100%}.figure{margin:12px 0 24px}.figure svg{max-width:100%;height:auto}
 .legend span{display:inline-block;padding:1px 8px;margin-right:6px;border:1px solid #999;border-radius:3px}
 tr.critical td:first-child{border-left:4px solid #c0392b}details{margin:2px 0}summary{cursor:pointer}
@@ -193,7 +194,7 @@ export const page = (m: ReportModel): string => {
 <details><summary>all params</summary><pre>${esc(JSON.stringify(m.params, null, 2))}</pre></details></p>
 <h2 id=results>Results</h2>
 ${m.results.length ? m.results.map((t) => `<h3>${esc(t.name)}</h3><div class=scroll>${tableHtml(t)}</div>`).join("\n") : `<p>No results: ${esc(m.resultsMissing ?? "the pipeline declares no results table")}.</p>`}
-${spreads.length ? `<h2 id=seeds>Spread over seeds</h2><p class=dim>Each numeric column over the rows of each seed: mean, standard deviation, min and max.</p>${spreads.map((t) => `<h3>${esc(t.name)}</h3><div class=scroll>${tableHtml(t, "spread")}</div>`).join("\n")}` : ""}
+${spreads.length ? `<h2 id=seeds>Spread over seeds</h2><p class=dim>Each numeric column that differs between seeds: mean ± standard deviation [min, max] over the seeds' rows.</p>${spreads.map((t) => `<h3>${esc(t.name)}</h3><div class=scroll>${tableHtml(t, "spread")}</div>`).join("\n")}` : ""}
 <h2 id=figures>Figures</h2>
 ${m.figures.map((f) => `<div class=figure data-node="${esc(f.node)}"><h3>${esc(f.title)} <span class=dim>(${esc(f.node)})</span></h3>${inlineSvg(f.svg)}</div>`).join("\n") || "<p>No figures.</p>"}
 ${m.figuresMissing.length ? `<p class=dim>Not computed: ${esc(m.figuresMissing.join(", "))}.</p>` : ""}
