@@ -74,13 +74,17 @@ export const recorded = <A, E, R>(
         keys: [...keys].sort(),
         host: { hostname: hostname(), pid: process.pid },
         ...(asked.params === undefined ? {} : { params: asked.params }),
-        nodes: [...latest.values()].map((o) => ({
-          id: o.id,
-          stage: o.stage,
-          outcome: o.outcome === "cached" && ran.has(o.id) ? "ran" as const : o.outcome,
-          ...(o.key === undefined ? {} : { key: o.key }),
-          ...(o.durationMs === undefined ? {} : { durationMs: o.durationMs })
-        }))
+        // every node but those cached (the commonest, and all of a no-op run's: `keys` holds theirs)
+        nodes: [...latest.values()].flatMap((o) => {
+          const outcome = o.outcome === "cached" && ran.has(o.id) ? "ran" as const : o.outcome
+          return outcome === "cached" ? [] : [{
+            id: o.id,
+            stage: o.stage,
+            outcome,
+            ...(o.key === undefined ? {} : { key: o.key }),
+            ...(o.durationMs === undefined ? {} : { durationMs: o.durationMs })
+          }]
+        })
       }
       const quiet = counts.ran === 0 && counts.failed === 0
       return runs.record(summary, log?.()).pipe(

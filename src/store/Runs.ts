@@ -60,7 +60,7 @@ export const RunSummary = Schema.Struct({
   host: Schema.Struct({ hostname: Schema.String, pid: Schema.Int }),
   /** the params the run resolved (preset, params files and `--set` applied; encoded); absent in summaries before it was kept */
   params: Schema.optional(Schema.Unknown),
-  /** each node's outcome in this run (absent in summaries written before it was kept) */
+  /** the outcome of each node this run did not find cached (absent in summaries written before it was kept) */
   nodes: Schema.optional(Schema.Array(RunNode))
 })
 export type RunSummary = typeof RunSummary.Type
