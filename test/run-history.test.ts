@@ -89,6 +89,16 @@ describe("run history", () => {
       assert.closeTo(delta!, b! - a!, Math.abs(a!) * 1e-3)
     }
     assert.match(cli(["diff", "last", "last", "--cache-dir", cache]).stdout, /params: the same\n[\s\S]*the same in both runs \(2 rows\)/)
+    // one side may be params (or a preset) read against the other side's run
+    const what = cli(["diff", "last", "clip=30 n=10", "--cache-dir", cache])
+    assert.strictEqual(what.code, 0, what.stderr)
+    assert.match(what.stdout, /^B params clip=30 n=10 {2}toy --preset default --set n=10 --set clip=30$/m)
+    assert.match(what.stdout, /^ {2}clip: 40 -> 30\n {2}n: 1000 -> 10\n/m)
+    assert.match(what.stdout, /not computed for the params of params clip=30 n=10: run `pipeline run toy --preset default --set n=10 --set clip=30`/)
+    assert.match(cli(["diff", "@default", "last", "--cache-dir", cache]).stdout, /^ {2}clip: 90 -> 40\n\nresults \(summary\.table\):\nseed +sumSquares A/m)
+    const neither = cli(["diff", "@default", "clip=3", "--cache-dir", cache])
+    assert.strictEqual(neither.code, 2)
+    assert.match(neither.stderr, /^error: one of A and B must name a run/)
 
     const last = cli(["results", "toy", "--format", "json", "--cache-dir", cache])
     assert.strictEqual(last.code, 0, last.stderr)

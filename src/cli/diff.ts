@@ -3,7 +3,8 @@
  * show` do: each param that differs (`path: old -> new`), then the results table of each run's
  * params, rows matched by their text columns (and `seed`), every numeric column that differs shown
  * as A, B and B - A. Runs are named as `pipeline runs` names them (id, unique prefix, `last`,
- * `last~N`).
+ * `last~N`); one side may instead be a preset (`@smoke`) or overrides (`clip=50`) read against the
+ * run on the other side, to see what a change would do to the params and whether its results exist.
  */
 import { Console, Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
@@ -11,6 +12,7 @@ import { UsageError } from "../Errors.ts"
 import type { Json } from "../Key.ts"
 import type { RunSummary } from "../store/Runs.ts"
 import { findPipeline, resolveGraph, storeLayer } from "./App.ts"
+import { setsBetween } from "../Params.ts"
 import { columns } from "./format.ts"
 import { runFlags, runSets, summaries } from "./lastRun.ts"
 import { findNode, readOutput } from "./outputs.ts"
@@ -67,49 +69,82 @@ export const resultsDiff = (
   return { text: changed.length ? columns([head, ...rows]) : `the same in both runs (${keys.length} rows)`, changed }
 }
 
-const resultsOf = (s: RunSummary) =>
+/** One side of a diff: a pipeline's params as a preset and `--set` texts, named for the reader. */
+interface Side {
+  readonly label: string
+  readonly pipeline: string
+  readonly preset: string
+  readonly sets: ReadonlyArray<string>
+  readonly files: ReadonlyArray<string>
+}
+
+const sideOfRun = (s: RunSummary) =>
+  Effect.map(findPipeline(s.pipeline), (p): Side => ({ label: `run ${s.id}`, pipeline: s.pipeline, preset: s.preset, ...runSets(p, s) }))
+
+/**
+ * A side that is not a run, read against the run on the other side: `@PRESET` (that preset of the
+ * run's pipeline) or `path=value` overrides (whitespace-separated) on top of the run's params.
+ */
+const sideOfParams = (text: string, other: Side): Effect.Effect<Side, UsageError> => {
+  if (/^@[\w.-]+$/.test(text)) return Effect.succeed({ label: `preset ${text.slice(1)}`, pipeline: other.pipeline, preset: text.slice(1), sets: [], files: [] })
+  const sets = text.trim().split(/\s+(?=[\w.-]+=)/)
+  if (!sets.every((x) => /^[\w.-]+=/.test(x))) {
+    return Effect.fail(new UsageError({ message: `'${text}' names no run (an id, a unique prefix, last or last~N), preset (@NAME) or params (path=value ...)` }))
+  }
+  return Effect.succeed({ label: `params ${sets.join(" ")}`, pipeline: other.pipeline, preset: other.preset, sets: [...other.sets, ...sets], files: other.files })
+}
+
+const resultsOf = (side: Side) =>
   Effect.gen(function*() {
-    const pipeline = yield* findPipeline(s.pipeline)
+    const pipeline = yield* findPipeline(side.pipeline)
     if (!pipeline.results) return yield* Effect.fail(new UsageError({ message: `pipeline ${pipeline.name} declares no results table` }))
-    const r = runSets(pipeline, s)
-    const graph = yield* resolveGraph(s.pipeline, Option.some(s.preset), r.sets, r.files)
+    const graph = yield* resolveGraph(side.pipeline, Option.some(side.preset), side.sets, side.files)
+    const sets = setsBetween(pipeline.presets[graph.preset] as Json, graph.params)
     const node = yield* findNode(graph, pipeline.results.node)
     const port = pipeline.results.output
     const out = yield* Effect.result(readOutput(graph, node, port))
     return {
       graph,
+      flags: runFlags(graph.preset, sets),
       name: `${node.id}.${port}`,
       columns: Object.keys((node.stage.outputs[port] as unknown as { columns: Record<string, unknown> }).columns ?? {}),
       rows: out._tag === "Success" ? (out.success.value as Array<Record<string, unknown>>) : undefined,
-      why: out._tag === "Failure" ? `not computed for run ${s.id}'s params: run \`pipeline run ${s.pipeline} ${runFlags(s.preset, r.sets)}\`` : undefined
+      why: out._tag === "Failure" ? `not computed for the params of ${side.label}: run \`pipeline run ${side.pipeline} ${runFlags(graph.preset, sets)}\`` : undefined
     }
   })
 
 export const diff = Command.make(
   "diff",
   {
-    a: Argument.String("run-a").pipe(Argument.withDescription("The run to compare from: an id, a unique prefix, last or last~N")),
-    b: Argument.String("run-b").pipe(Argument.withDescription("The run to compare to"))
+    a: Argument.String("a").pipe(Argument.withDescription("A run (an id, a unique prefix, last or last~N), or against the other side's run: @PRESET or path=value ...")),
+    b: Argument.String("b").pipe(Argument.withDescription("The run, preset or params to compare to"))
   },
   Effect.fn(function*(args) {
     const all = yield* summaries
-    const a = yield* findRun(all, args.a)
-    const b = yield* findRun(all, args.b)
-    if (a.pipeline !== b.pipeline) {
-      return yield* Effect.fail(new UsageError({ message: `runs ${a.id} and ${b.id} are of different pipelines (${a.pipeline}, ${b.pipeline})` }))
+    const [ra, rb] = [yield* Effect.result(findRun(all, args.a)), yield* Effect.result(findRun(all, args.b))]
+    if (ra._tag === "Failure" && rb._tag === "Failure") {
+      const isParams = (x: string) => /^@|=/.test(x)
+      return yield* Effect.fail(isParams(args.a) && isParams(args.b) ? new UsageError({ message: "one of A and B must name a run: a preset or params are read against it" }) : isParams(args.a) ? rb.failure : ra.failure)
     }
-    const ra = yield* resultsOf(a)
-    const rb = yield* resultsOf(b)
-    yield* Console.log(`A ${a.id}  ${a.pipeline} ${runFlags(a.preset, runSets(yield* findPipeline(a.pipeline), a).sets)}`)
-    yield* Console.log(`B ${b.id}  ${b.pipeline} ${runFlags(b.preset, runSets(yield* findPipeline(b.pipeline), b).sets)}`)
-    const changes = paramChanges(ra.graph.params as Json, rb.graph.params as Json)
-    yield* Console.log(`\nparams${a.preset !== b.preset ? ` (preset ${a.preset} -> ${b.preset})` : ""}:${changes.length ? "" : " the same"}`)
+    const a = ra._tag === "Success" ? yield* sideOfRun(ra.success) : undefined
+    const b = rb._tag === "Success" ? yield* sideOfRun(rb.success) : undefined
+    const left = a ?? (yield* sideOfParams(args.a, b!))
+    const right = b ?? (yield* sideOfParams(args.b, a!))
+    if (left.pipeline !== right.pipeline) {
+      return yield* Effect.fail(new UsageError({ message: `${left.label} and ${right.label} are of different pipelines (${left.pipeline}, ${right.pipeline})` }))
+    }
+    const x = yield* resultsOf(left)
+    const y = yield* resultsOf(right)
+    yield* Console.log(`A ${left.label}  ${left.pipeline} ${x.flags}`)
+    yield* Console.log(`B ${right.label}  ${right.pipeline} ${y.flags}`)
+    const changes = paramChanges(x.graph.params as Json, y.graph.params as Json)
+    yield* Console.log(`\nparams${left.preset !== right.preset ? ` (preset ${left.preset} -> ${right.preset})` : ""}:${changes.length ? "" : " the same"}`)
     for (const c of changes) yield* Console.log(`  ${c}`)
-    yield* Console.log(`\nresults (${ra.name}):`)
-    if (!ra.rows || !rb.rows) {
-      for (const why of [ra.why, rb.why]) if (why) yield* Console.log(`  ${why}`)
+    yield* Console.log(`\nresults (${x.name}):`)
+    if (!x.rows || !y.rows) {
+      for (const why of [x.why, y.why]) if (why) yield* Console.log(`  ${why}`)
       return
     }
-    yield* Console.log(resultsDiff(ra.columns, ra.rows, rb.rows).text)
+    yield* Console.log(resultsDiff(x.columns, x.rows, y.rows).text)
   })
-).pipe(Command.provide(storeLayer), Command.withDescription("Compare two runs: params old -> new, results side by side with deltas"))
+).pipe(Command.provide(storeLayer), Command.withDescription("Compare two runs (or a run and a preset or params): params old -> new, results side by side with deltas"))

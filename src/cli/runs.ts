@@ -30,7 +30,7 @@ const countsOf = (s: RunSummary) => {
 }
 
 /** The run `ref` names among `all` (oldest first): an id, a unique id prefix, `last` or `last~N`. */
-export const findRun = (all: ReadonlyArray<RunSummary>, ref: string) => {
+export const findRun = (all: ReadonlyArray<RunSummary>, ref: string): Effect.Effect<RunSummary, UsageError | NotFound> => {
   const back = /^last(?:~(\d+))?$/.exec(ref)
   if (back) {
     const s = all.at(-1 - Number(back[1] ?? 0))
