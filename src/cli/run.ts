@@ -105,8 +105,10 @@ export const run = Command.make(
           yield* Console.error(`figures not written: ${skipped.join(", ")}; files of those names in ${shown(dir)}/ are from an earlier run`)
         }
       }
-      // The report, when the run computed or failed something (a no-op run reads no table or figure).
-      if ((pipeline.results || figurePorts(graph).length > 0) && t.ran + t.reused + t.failed > 0) {
+      // The report, when the run computed or failed something (a no-op run reads no table or figure)
+      // and its graph has the results or a figure (a run of 'puzzles/*' leaves the last report be).
+      const reported = (pipeline.results !== undefined && graph.byId.has(pipeline.results.node)) || figurePorts(graph).length > 0
+      if (reported && t.ran + t.reused + t.failed > 0) {
         const file = defaultReportFile(graph.pipeline, a.out._tag === "Some" ? a.out.value : undefined)
         const counts = { ran: t.ran, cached: t.cached, reused: t.reused, failed: t.failed, skipped: t.skipped, cancelled: t.cancelled }
         const written = yield* writeReport(graph, setsBetween(pipeline.presets[graph.preset] as Json, graph.params), file, {
