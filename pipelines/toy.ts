@@ -1,18 +1,21 @@
 /**
  * `toy`: a small pipeline of fast stages over seeded random numbers, for tests and for trying the
  * engine out. Per seed: numbers -> clip -> square (in a worker) and stats -> report; one summary
- * table of all reports. `sleepMs` slows every stage; `fail` makes the square stage misbehave.
+ * table of all reports. `sleepMs` slows every stage; `fail` makes the square stage misbehave; `plot`
+ * (the `plot` preset) adds a figure of the summary, for the report's tests.
  */
 import { Schema } from "effect"
 import { Pipeline } from "../src/index.ts"
 import * as Toy from "../stages/toy/index.ts"
+import { plot } from "../stages/toy/plot.ts"
 
 const Params = Schema.Struct({
   n: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   seeds: Schema.Array(Schema.Int),
   clip: Schema.Number,
   sleepMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
-  fail: Toy.Failure
+  fail: Toy.Failure,
+  plot: Schema.optional(Schema.Boolean)
 })
 
 export default Pipeline.make({
@@ -21,7 +24,8 @@ export default Pipeline.make({
   params: Params,
   presets: {
     default: { n: 1000, seeds: [1, 2], clip: 90, sleepMs: 0, fail: "none" },
-    slow: { n: 1000, seeds: [1, 2, 3], clip: 90, sleepMs: 300, fail: "none" }
+    slow: { n: 1000, seeds: [1, 2, 3], clip: 90, sleepMs: 300, fail: "none" },
+    plot: { n: 1000, seeds: [1, 2, 3], clip: 90, sleepMs: 0, fail: "none", plot: true }
   },
   defaultPreset: "default",
   results: { node: "summary", output: "table" },
@@ -38,6 +42,7 @@ export default Pipeline.make({
         inputs: { squares: squares.outputs.rows, stats: stats.outputs.stats }
       })
     })
-    return Toy.summary({ id: "summary", params: {}, inputs: { reports: reports.map((r) => r.outputs.report) } })
+    const summary = Toy.summary({ id: "summary", params: {}, inputs: { reports: reports.map((r) => r.outputs.report) } })
+    return p.plot ? [summary, plot({ id: "plot", params: {}, inputs: { table: summary.outputs.table } })] : summary
   }
 })

@@ -141,3 +141,21 @@ export const paramChanges = (before: Json, after: Json): ReadonlyArray<string> =
   go(before, after, "")
   return out
 }
+
+/**
+ * The `--set` texts that turn the encoded params `before` into `after` (each differing leaf, lists
+ * whole, values in full JSON): what reproduces a run's params from its preset. Params `after`
+ * lacks are left out (a `--set` cannot remove one).
+ */
+export const setsBetween = (before: Json, after: Json): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  const go = (a: Json | undefined, b: Json | undefined, path: string) => {
+    if (isRecord(a) && isRecord(b)) {
+      for (const k of Object.keys(b)) go(a[k], b[k], path ? `${path}.${k}` : k)
+      return
+    }
+    if (b !== undefined && JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path}=${JSON.stringify(b)}`)
+  }
+  go(before, after, "")
+  return out
+}

@@ -106,6 +106,7 @@ export const make = (options: { readonly recheck?: boolean; readonly job?: strin
             }
             events.started()
             const startedAt = new Date()
+            const cpu0 = process.cpuUsage()
             const result = yield* runner.run(job, {
               log: (line) => {
                 lines.push(line)
@@ -114,6 +115,7 @@ export const make = (options: { readonly recheck?: boolean; readonly job?: strin
               progress: events.progress
             })
             const finishedAt = new Date()
+            const cpu = process.cpuUsage(cpu0)
             const record: NodeRecord = {
               format: 1,
               key: job.key,
@@ -128,6 +130,7 @@ export const make = (options: { readonly recheck?: boolean; readonly job?: strin
               startedAt: startedAt.toISOString(),
               finishedAt: finishedAt.toISOString(),
               durationMs: finishedAt.getTime() - startedAt.getTime(),
+              cpuMs: Math.round((cpu.user + cpu.system) / 1000),
               facts: result.facts,
               log: result.log,
               host: madeBy

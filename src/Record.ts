@@ -32,6 +32,12 @@ export const NodeRecord = Schema.Struct({
   startedAt: Schema.String,
   finishedAt: Schema.String,
   durationMs: Schema.Number,
+  /**
+   * CPU time (user + system, ms) of the process that ran the node, over the node's wall time: the
+   * node's own where it ran alone (a Slurm job, `--jobs 1`), shared with the nodes running beside
+   * it otherwise. Absent in records written before it was kept.
+   */
+  cpuMs: Schema.optional(Schema.Number),
   /** what the stage reported about how it ran (backend, engine, counts...) */
   facts: Schema.Record(Schema.String, Json),
   log: Schema.Array(Schema.String),

@@ -20,7 +20,7 @@ import { madeHere, Rebuilder } from "./Rebuilder.ts"
 import type { Committed } from "./Record.ts"
 import { Reporter } from "./Reporter.ts"
 import { Objects } from "./store/Objects.ts"
-import { Records } from "./store/Records.ts"
+import { type RecordView, Records } from "./store/Records.ts"
 import { Runs } from "./store/Runs.ts"
 
 export interface RunOptions {
@@ -101,6 +101,41 @@ export const run = (graph: Graph, options: RunOptions) =>
     }
   }))
 
+/**
+ * The expected wall time of each node the plan runs, from the stored timings: the record the node
+ * last committed (any params), else the mean of the records of its stage's other nodes (those the
+ * plan finds cached, at most 5 a stage, and those last committed for nodes to run). Reads a record
+ * per node to run and a few per stage; none for a run with nothing to do.
+ */
+export const estimates = (graph: Graph, thePlan: Plan, records: RecordView): Record<string, number> => {
+  const toRun = thePlan.nodes.filter((n) => n.status === "run")
+  if (toRun.length === 0) return {}
+  const own = new Map<string, number>()
+  const byStage = new Map<string, Array<number>>()
+  const sample = (stage: string, ms: number) => byStage.set(stage, [...(byStage.get(stage) ?? []), ms])
+  for (const n of toRun) {
+    const key = records.previousKey(graph.pipeline, n.id)
+    const found = key === undefined ? undefined : records.read(key)
+    if (found?._tag !== "Present") continue
+    own.set(n.id, found.record.durationMs)
+    sample(n.stage, found.record.durationMs)
+  }
+  const wanted = new Set(toRun.filter((n) => !own.has(n.id)).map((n) => n.stage))
+  for (const n of thePlan.nodes) {
+    if (n.status !== "cached" || n.key === undefined || !wanted.has(n.stage) || (byStage.get(n.stage)?.length ?? 0) >= 5) continue
+    const found = records.read(n.key)
+    if (found._tag === "Present") sample(n.stage, found.record.durationMs)
+  }
+  const out: Record<string, number> = {}
+  for (const n of toRun) {
+    const ms = own.get(n.id) ?? mean(byStage.get(n.stage))
+    if (ms !== undefined) out[n.id] = ms
+  }
+  return out
+}
+
+const mean = (xs: ReadonlyArray<number> | undefined) => (xs && xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined)
+
 /** One pass over the graph: plan, then build what the plan says. */
 const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
   Effect.gen(function*() {
@@ -115,7 +150,9 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
       _tag: "Planned",
       pipeline: graph.pipeline,
       toRun: thePlan.nodes.filter((n) => n.status === "run").length,
-      cached: thePlan.nodes.filter((n) => n.status === "cached").map((n) => n.id)
+      cached: thePlan.nodes.filter((n) => n.status === "cached").map((n) => n.id),
+      estimates: estimates(graph, thePlan, records),
+      jobs: options.jobs
     })
     const outcomes = new Map<string, NodeOutcome>()
     const told = options.onOutcome ?? (() => {})

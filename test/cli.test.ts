@@ -446,13 +446,24 @@ describe("list and dag", () => {
     assert.strictEqual(cli(["run", "bench-dag", "--cache-dir", tempCache()]).code, 2, "nor known to them")
   })
 
-  it("dag prints the graph as text, Mermaid and dot, with every edge", () => {
-    const text = cli(["dag", "toy", "--set", "seeds=[1]"]).stdout
-    assert.match(text, /report\/1 {2}\[toy-report\]\n {4}squares <- square\/1\.rows\n {4}stats <- stats\/1\.stats/)
-    const mermaid = cli(["dag", "toy", "--set", "seeds=[1]", "--format", "mermaid"]).stdout
+  it("dag prints the graph as text, Mermaid and dot, with every edge and each node's status; targets restrict it", () => {
+    const cache = tempCache()
+    const one = ["--set", "seeds=[1]", "--cache-dir", cache]
+    const text = cli(["dag", "toy", ...one]).stdout
+    assert.match(text, /report\/1 {2}\[toy-report\] {2}to run \(upstream square\/1 re-runs\)\n {4}squares <- square\/1\.rows\n {4}stats <- stats\/1\.stats/)
+    assert.match(text, /numbers\/1 {2}\[toy-numbers\] {2}to run \(new\)/)
+    assert.strictEqual(cli(["run", "toy", "stats/1", ...one]).code, 0)
+    const after = cli(["dag", "toy", "report/1", ...one]).stdout
+    assert.match(after, /^stats\/1 {2}\[toy-stats\] {2}cached$/m)
+    assert.match(after, /^square\/1 {2}\[toy-square\] {2}to run/m)
+    assert.notMatch(cli(["dag", "toy", "stats/1", ...one]).stdout, /square|report/, "only the target and its upstream")
+    const mermaid = cli(["dag", "toy", "--format", "mermaid", ...one]).stdout
     assert.match(mermaid, /^flowchart LR/)
     assert.strictEqual((mermaid.match(/-->/g) ?? []).length, 6)
-    const dot = cli(["dag", "toy", "--set", "seeds=[1]", "--format", "dot"]).stdout
+    assert.notInclude(mermaid, "\\n", "no literal \\n: GitHub would show it as text")
+    assert.match(mermaid, /^ {2}n\d+\["stats\/1<br\/>toy-stats<br\/>cached"\]:::cached$/m)
+    assert.match(mermaid, /^ {2}classDef torun /m)
+    const dot = cli(["dag", "toy", "--format", "dot", ...one]).stdout
     assert.match(dot, /^digraph "toy" \{/)
     assert.match(dot, /"clip\/1" -> "square\/1" \[label="rows"\];/)
   })

@@ -32,6 +32,7 @@ interface Summary {
 }
 const history = (cache: string): Array<Summary> =>
   readdirSync(join(cache, "history"))
+    .filter((f) => f.endsWith(".json")) // beside each summary, the run's log (<id>.log)
     .map((f) => JSON.parse(readFileSync(join(cache, "history", f), "utf8")) as Summary)
     .sort((x, y) => Date.parse(x.startedAt) - Date.parse(y.startedAt))
 

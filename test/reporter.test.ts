@@ -2,7 +2,7 @@
 // minimum log level (`--log-level`) decides which events are shown.
 import { afterEach, assert, describe, it, vi } from "@effect/vitest"
 import { Effect, Exit, Fiber, References } from "effect"
-import { layerConsole, layerLive, levelOf, Reporter, type RunEvent } from "../src/Reporter.ts"
+import { layerConsole, layerLive, levelOf, makeLive, makeTally, Reporter, type RunEvent } from "../src/Reporter.ts"
 import { cli, tempCache } from "./cli-helpers.ts"
 
 const fakeTerminal = () => {
@@ -84,5 +84,58 @@ describe("--log-level", () => {
     assert.match(failing.stderr, /FAILED\s+square\/1/)
     assert.notMatch(failing.stderr, /\b(plan|run|done|cancelled|skipped)\s/)
     assert.match(cli(["run", "toy", "--set", "clip=3", "--cache-dir", cache]).stderr, /done\s+clip\/1/)
+  })
+})
+
+describe("the run's count (done / cached / running / failed / to run of the total) and its ETA", () => {
+  const planned = (estimates: Record<string, number>, jobs = 1): RunEvent =>
+    ({ _tag: "Planned", pipeline: "p", toRun: 4, cached: ["c"], estimates, jobs })
+  const start = (node: string): RunEvent => ({ _tag: "Started", node, stage: "s", reason: { _tag: "New" } })
+
+  it("counts every node once, the counts add up to the total at every step, and the ETA is the stored time left", () => {
+    let now = 0
+    const t = makeTally(() => now)
+    const events: Array<RunEvent> = [
+      planned({ a: 1000, b: 2000, d: 4000, e: 3000 }),
+      start("a"),
+      { _tag: "Ran", node: "a", durationMs: 900, reused: false },
+      start("b"),
+      { _tag: "Failed", node: "b", message: "x" },
+      start("d"),
+      { _tag: "Cached", node: "d", early: true },
+      { _tag: "Skipped", node: "e", because: "upstream b did not complete" }
+    ]
+    const seen: Array<string> = []
+    for (const e of events) {
+      t.apply(e)
+      const c = t.counts()
+      assert.strictEqual(c.done + c.cached + c.running + c.failed + c.skipped + c.cancelled + c.toRun, c.total)
+      seen.push(t.text())
+      now += 500
+    }
+    assert.strictEqual(seen[0], "5 nodes: 0 done, 1 cached, 0 running, 0 failed, 4 to run; 0.0s elapsed, ETA 10s")
+    assert.strictEqual(seen[1], "5 nodes: 0 done, 1 cached, 1 running, 0 failed, 3 to run; 0.5s elapsed, ETA 10s")
+    assert.match(seen[3]!, /1 running, 0 failed, 2 to run; 1\.5s elapsed, ETA 9\.0s$/, "b's 2 s, d's 4 s and e's 3 s")
+    assert.deepStrictEqual(t.counts(), { total: 5, done: 1, cached: 2, running: 0, failed: 1, skipped: 1, cancelled: 0, toRun: 0 })
+    assert.strictEqual(t.text(), "5 nodes: 1 done, 2 cached, 0 running, 1 failed, 1 skipped, 0 to run; 4.0s elapsed")
+  })
+
+  it("spreads the time left over the nodes run at once; nodes with no stored time make it a lower bound, or leave it out", () => {
+    const t = makeTally(() => 0)
+    t.apply(planned({ a: 4000, b: 4000 }, 2))
+    assert.match(t.text(), /ETA >4\.0s$/, "8 s over 2 jobs, and 2 nodes with no stored time")
+    const none = makeTally(() => 0)
+    none.apply(planned({}))
+    assert.match(none.text(), /elapsed$/)
+  })
+
+  it("the live view keeps the count as its last line", () => {
+    const { written, stream } = fakeTerminal()
+    const live = makeLive(stream)
+    live.emit(planned({}))
+    live.emit(start("a"))
+    const last = written.at(-1)!.trimEnd().split("\n").at(-1)!
+    assert.match(last, /^ {2}total {2}5 nodes: 0 done, 1 cached, 1 running, 0 failed, 3 to run; /)
+    Effect.runSync(live.close)
   })
 })

@@ -118,6 +118,23 @@ const contract = (name: string, make: () => TestStore) =>
         ])
       }))
 
+    it.effect("a run's log is kept beside its summary; its params and node outcomes read back as written", () =>
+      Effect.gen(function*() {
+        const runs = Context.get(make(), Runs)
+        const s = {
+          ...summaryFor(newRunId(new Date(2026, 0, 3))),
+          params: { clip: 40, seeds: [1, 2] },
+          nodes: [{ id: "a", stage: "s", outcome: "ran" as const, key: sha256("a"), durationMs: 12 }, { id: "b", stage: "s", outcome: "cancelled" as const }]
+        }
+        yield* runs.record(s, "08:00:00 plan      p: 2 to run\n")
+        const quiet = summaryFor(newRunId(new Date(2026, 0, 4)))
+        yield* runs.record(quiet)
+        assert.strictEqual(yield* runs.log(s.id), "08:00:00 plan      p: 2 to run\n")
+        assert.strictEqual(yield* runs.log(quiet.id), undefined)
+        assert.strictEqual(yield* runs.log("20260101T000000Z-1-00000000"), undefined)
+        assert.deepStrictEqual((yield* runs.history)[0], { _tag: "Read", id: s.id, summary: s })
+      }))
+
     it.effect("a record whose output is missing, or that is truncated, is damaged, never present", () =>
       Effect.gen(function*() {
         const store = make()

@@ -31,6 +31,18 @@ describe("w2s-chess smoke preset through the CLI", () => {
     const r = cli(["run", "w2s-chess", ...base, "--out", out, "--jobs", "2"], {}, LONG)
     assert.strictEqual(r.code, 0, r.stderr + r.stdout)
     assert.match(r.stdout, /figures: 7 written to /)
+    // the progress count adds up at the end: every node done, cached or failed
+    const total = r.stderr.split("\n").filter((l) => / total {5}/.test(l)).at(-1) ?? ""
+    const count = (what: string) => Number(new RegExp(`(\\d+) ${what}`).exec(total)?.[1])
+    assert.strictEqual(count("done") + count("cached") + count("failed"), count("nodes:"), total)
+    assert.deepStrictEqual([count("running"), count("to run"), count("failed")], [0, 0, 0], total)
+    // the run's report, beside the figures: every figure inline, the results, every node
+    const report = readFileSync(join(out, "report.html"), "utf8")
+    assert.match(r.stdout, /report: .*report\.html/)
+    assert.strictEqual(report.match(/<div class=figure /g)?.length, 7)
+    assert.include(report, `data-table="results.checkpoints"`)
+    assert.strictEqual(report.match(/class="dag-node"/g)?.length, count("nodes:"))
+    assert.notMatch(report, /<script|<link|<img|src=/i)
     for (const f of FIGURES) {
       assert.include(readFileSync(join(out, `${f}.svg`), "utf8"), "<svg")
       assert.deepStrictEqual([...readFileSync(join(out, `${f}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]) // "PNG"

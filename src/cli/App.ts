@@ -97,9 +97,9 @@ export const storeLayer = Layer.unwrap(Effect.map(cacheDir, Store.layerDisk))
 /**
  * What running graphs needs besides the store: the rebuilder (the local one, or with `slurm` the
  * Slurm executor's), a runner (heavy stages in worker threads started from the CLI bundle, when
- * there is one) and the console reporter.
+ * there is one) and the console reporter (also writing plain lines to `log` when given: the run's log).
  */
-export const runLayer = (slurm?: Omit<Slurm.SlurmOptions, "cacheDir">) => Effect.gen(function*() {
+export const runLayer = (slurm?: Omit<Slurm.SlurmOptions, "cacheDir">, log?: (line: string) => void) => Effect.gen(function*() {
   const app = yield* App
   const rebuilder = slurm ? Slurm.layer({ ...slurm, cacheDir: yield* cacheDir }).pipe(Layer.provide(SlurmClient.layer)) : Rebuilder.Rebuilder.layer
   // PIPELINE_WORKER_MEMORY_MB caps each worker thread's heap: a stage that exceeds it fails alone.
@@ -107,7 +107,7 @@ export const runLayer = (slurm?: Omit<Slurm.SlurmOptions, "cacheDir">) => Effect
   const runner = app.workerEntry
     ? Workers.layer(app.workerEntry, heap > 0 ? { maxOldGenerationSizeMb: heap } : undefined)
     : Runner.layerInline
-  return rebuilder.pipe(Layer.provideMerge(runner), Layer.provideMerge(Reporter.layerConsole))
+  return rebuilder.pipe(Layer.provideMerge(runner), Layer.provideMerge(log ? Reporter.layerConsoleAndLog(log) : Reporter.layerConsole))
 })
 
 // Flags shared by the commands that resolve a pipeline.

@@ -6,6 +6,7 @@ import { StoreError, UsageError } from "../Errors.ts"
 import * as Export from "../Export.ts"
 import { findPipeline, presetFlag, resolveGraph, setFlag, paramsFlag, storeLayer } from "./App.ts"
 import { findNode, readOutput } from "./outputs.ts"
+import { resolveGraphOrLast } from "./lastRun.ts"
 
 const emit = (data: string | Uint8Array, out: Option.Option<string>) =>
   Option.match(out, {
@@ -55,7 +56,7 @@ export const results = Command.make(
   Effect.fn(function*(a) {
     const pipeline = yield* findPipeline(a.pipeline)
     if (!pipeline.results) return yield* Effect.fail(new UsageError({ message: `pipeline ${pipeline.name} declares no results table` }))
-    const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params)
+    const { graph } = yield* resolveGraphOrLast(a.pipeline, a.preset, a.set, a.params)
     const node = yield* findNode(graph, pipeline.results.node)
     const { type, value } = yield* readOutput(graph, node, pipeline.results.output)
     yield* emit(yield* Export.render(`results of ${pipeline.name}`, type, value, a.format), a.out)

@@ -22,6 +22,11 @@ export interface RunAsked {
   readonly force: ReadonlyArray<string>
   /** how many nodes the run's graph has (those with no outcome when it ends count as cancelled) */
   readonly nodes: number
+  /** the params the run resolved (encoded) */
+  readonly params?: unknown
+  /** the run's id and start, fixed when it starts (its report names it) */
+  readonly id?: string
+  readonly startedAt?: Date
 }
 
 /**
@@ -31,11 +36,13 @@ export interface RunAsked {
 export const recorded = <A, E, R>(
   asked: RunAsked,
   body: (onOutcome: (o: NodeOutcome) => void) => Effect.Effect<A, E, R>,
-  exitOf: (a: A) => number
+  exitOf: (a: A) => number,
+  log?: () => string
 ) =>
   Effect.gen(function*() {
     const runs = yield* Runs
-    const startedAt = new Date()
+    const startedAt = asked.startedAt ?? new Date()
+    const id = asked.id ?? newRunId(startedAt)
     const latest = new Map<string, NodeOutcome>()
     const ran = new Set<string>()
     const keys = new Set<string>()
@@ -52,7 +59,7 @@ export const recorded = <A, E, R>(
       const interrupted = Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
       const summary: RunSummary = {
         format: 1,
-        id: newRunId(startedAt),
+        id,
         pipeline: asked.pipeline,
         preset: asked.preset,
         sets: [...asked.sets],
@@ -65,10 +72,22 @@ export const recorded = <A, E, R>(
         exit: Exit.isSuccess(exit) ? exitOf(exit.value) : interrupted ? 130 : exitCode(Cause.squash(exit.cause)),
         interrupted,
         keys: [...keys].sort(),
-        host: { hostname: hostname(), pid: process.pid }
+        host: { hostname: hostname(), pid: process.pid },
+        ...(asked.params === undefined ? {} : { params: asked.params }),
+        // every node but those cached (the commonest, and all of a no-op run's: `keys` holds theirs)
+        nodes: [...latest.values()].flatMap((o) => {
+          const outcome = o.outcome === "cached" && ran.has(o.id) ? "ran" as const : o.outcome
+          return outcome === "cached" ? [] : [{
+            id: o.id,
+            stage: o.stage,
+            outcome,
+            ...(o.key === undefined ? {} : { key: o.key }),
+            ...(o.durationMs === undefined ? {} : { durationMs: o.durationMs })
+          }]
+        })
       }
       const quiet = counts.ran === 0 && counts.failed === 0
-      return runs.record(summary).pipe(
+      return runs.record(summary, log?.()).pipe(
         Effect.catch((e) => (quiet ? Effect.void : Console.error(`warning: the run's summary was not written to the history: ${messageOf(e)}`)))
       )
     }))

@@ -21,10 +21,13 @@ import { list } from "./list.ts"
 import { params } from "./params.ts"
 import { plan } from "./plan.ts"
 import { run } from "./run.ts"
+import { report } from "./report.ts"
+import { runs } from "./runs.ts"
+import { diff } from "./diff.ts"
 import { show } from "./show.ts"
 import { verify } from "./verify.ts"
 
-export const command = root.pipe(Command.withSubcommands([list, run, plan, params, dag, show, results, exportCmd, verify, gc]))
+export const command = root.pipe(Command.withSubcommands([list, run, plan, params, dag, show, results, report, runs, diff, exportCmd, verify, gc]))
 
 /**
  * effect/cli's presenter, except that a command line it cannot parse gets one line per error and a

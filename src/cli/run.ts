@@ -16,6 +16,11 @@ import { findPipeline, presetFlag, resolveGraph, runLayer, setFlag, paramsFlag, 
 import { figurePorts, writeFigures } from "./figures.ts"
 import { duration } from "./format.ts"
 import { recorded } from "./history.ts"
+import { defaultReportFile, writeReport } from "./report.ts"
+import { newRunId } from "../store/Runs.ts"
+import { setsBetween } from "../Params.ts"
+import type { Json } from "../Key.ts"
+import { messageOf } from "../Errors.ts"
 
 /** A folder as the user would type it: relative below the working directory, else absolute. */
 const shown = (dir: string) => {
@@ -71,8 +76,15 @@ export const run = Command.make(
     const partition = a.partition._tag === "Some" ? a.partition.value : undefined
     const submit = slurm ? { resources: (yield* findPipeline(a.pipeline)).resources, partition, extra: a.slurmArgs } : undefined
     if (submit) yield* Preflight.preflight(graph, submit).pipe(Effect.provide(SlurmClient.layer))
-    const layer = yield* runLayer(submit)
-    const asked = { pipeline: graph.pipeline, preset: graph.preset, sets: a.set, paramsFiles: a.params, targets: a.targets, force: a.force, nodes: graph.nodes.length }
+    const logLines: Array<string> = []
+    const layer = yield* runLayer(submit, (line) => void logLines.push(line))
+    const pipeline = yield* findPipeline(a.pipeline)
+    const startedAt = new Date()
+    const id = newRunId(startedAt)
+    const asked = {
+      pipeline: graph.pipeline, preset: graph.preset, sets: a.set, paramsFiles: a.params, targets: a.targets, force: a.force,
+      nodes: graph.nodes.length, params: graph.params, id, startedAt
+    }
     yield* recorded(asked, (onOutcome) => Effect.gen(function*() {
       const summary = yield* Scheduler.run(graph, { jobs, force, keepGoing: a.keepGoing, onOutcome }).pipe(
         Effect.provide(layer)
@@ -93,8 +105,22 @@ export const run = Command.make(
           yield* Console.error(`figures not written: ${skipped.join(", ")}; files of those names in ${shown(dir)}/ are from an earlier run`)
         }
       }
+      // The report, when the run computed or failed something (a no-op run reads no table or figure)
+      // and its graph has the results or a figure (a run of 'puzzles/*' leaves the last report be).
+      const reported = (pipeline.results !== undefined && graph.byId.has(pipeline.results.node)) || figurePorts(graph).length > 0
+      if (reported && t.ran + t.reused + t.failed > 0) {
+        const file = defaultReportFile(graph.pipeline, a.out._tag === "Some" ? a.out.value : undefined)
+        const counts = { ran: t.ran, cached: t.cached, reused: t.reused, failed: t.failed, skipped: t.skipped, cancelled: t.cancelled }
+        const written = yield* writeReport(graph, setsBetween(pipeline.presets[graph.preset] as Json, graph.params), file, {
+          summary: { id, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), counts, exit: t.failed ? 1 : 0, interrupted: false },
+          nodes: summary.nodes.map((n) => ({ id: n.id, stage: n.stage, outcome: n.outcome }))
+        }).pipe(
+          Effect.catch((e) => Effect.as(Console.error(`report not written: ${messageOf(e)}`), undefined))
+        )
+        if (written) yield* Console.log(`report: ${shown(written)}`)
+      }
       if (t.failed) process.exitCode = 1
       return t.failed
-    }), (failed) => (failed ? 1 : 0))
+    }), (failed) => (failed ? 1 : 0), () => logLines.join("\n") + (logLines.length ? "\n" : ""))
   })
 ).pipe(Command.provide(storeLayer), Command.withDescription("Run a pipeline: compute what is not cached"))

@@ -25,6 +25,8 @@ export interface MemoryStateShape {
   readonly failures: Map<string, { readonly key: string; readonly text: string }>
   /** run id -> the run's summary as the disk store would hold it */
   readonly history: Map<string, string>
+  /** run id -> the run's plain log */
+  readonly runLogs: Map<string, string>
 }
 
 export class MemoryState extends Context.Service<MemoryState, MemoryStateShape>()("w2s/store/MemoryState") {
@@ -33,7 +35,8 @@ export class MemoryState extends Context.Service<MemoryState, MemoryStateShape>(
     records: new Map(),
     refs: new Map(),
     failures: new Map(),
-    history: new Map()
+    history: new Map(),
+    runLogs: new Map()
   }))
 }
 

@@ -21,6 +21,16 @@ import { MemoryState } from "./Memory.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
+/** One node's part in a run: its outcome, its key when known, and its wall time when it ran. */
+export const RunNode = Schema.Struct({
+  id: Schema.String,
+  stage: Schema.String,
+  outcome: Schema.Literals(["cached", "ran", "reused", "failed", "skipped", "cancelled"]),
+  key: Schema.optional(Schema.String),
+  durationMs: Schema.optional(Schema.Number)
+})
+export type RunNode = typeof RunNode.Type
+
 /**
  * What a run leaves in the cache when it ends, however it ends (done, a stage failed, interrupted):
  * what was asked (pipeline, preset, overrides, targets, forced globs), when and how long, what
@@ -47,7 +57,11 @@ export const RunSummary = Schema.Struct({
   exit: Schema.Int,
   interrupted: Schema.Boolean,
   keys: Schema.Array(Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/))),
-  host: Schema.Struct({ hostname: Schema.String, pid: Schema.Int })
+  host: Schema.Struct({ hostname: Schema.String, pid: Schema.Int }),
+  /** the params the run resolved (preset, params files and `--set` applied; encoded); absent in summaries before it was kept */
+  params: Schema.optional(Schema.Unknown),
+  /** the outcome of each node this run did not find cached (absent in summaries written before it was kept) */
+  nodes: Schema.optional(Schema.Array(RunNode))
 })
 export type RunSummary = typeof RunSummary.Type
 
@@ -78,8 +92,14 @@ export interface RunsShape {
   readonly activeSince: Effect.Effect<number | undefined, StoreError>
   /** Removes temp files and locks left by processes that are gone; returns how many. */
   readonly sweepLeftovers: Effect.Effect<number, StoreError>
-  /** Adds a run's summary to the history (atomically; a summary with the same id is replaced). */
-  readonly record: (summary: RunSummary) => Effect.Effect<void, StoreError>
+  /**
+   * Adds a run's summary to the history (atomically; a summary with the same id is replaced), and
+   * its plain log beside it (`history/<id>.log`) when given. The log is written before the summary,
+   * so a summary never names a run whose log a finished write lost.
+   */
+  readonly record: (summary: RunSummary, log?: string) => Effect.Effect<void, StoreError>
+  /** The plain log a run left, if it left one. */
+  readonly log: (id: string) => Effect.Effect<string | undefined, StoreError>
   /** Every summary of the history, oldest first. */
   readonly history: Effect.Effect<ReadonlyArray<HistoryEntry>, StoreError>
 }
@@ -141,14 +161,23 @@ const makeDisk = (root: string): RunsShape => {
   // that committed nothing (a no-op, the commonest run) writes it straight: a crash may lose or cut
   // it (then it reads as unreadable, and gc warns and goes on), never a record; and a no-op run costs
   // no temp file, fsync or rename.
-  const record = (summary: RunSummary) => {
+  const record = (summary: RunSummary, log?: string) => {
     const path = join(historyDir, `${summary.id}.json`)
-    return summary.counts.ran > 0 || summary.counts.failed > 0
-      ? writeAtomic(tmpDir, path, encodeSummary(summary))
-      : io(path, async () => {
-        await fsp.mkdir(historyDir, { recursive: true })
-        await fsp.writeFile(path, encodeSummary(summary))
-      })
+    const logPath = join(historyDir, `${summary.id}.log`)
+    const careful = summary.counts.ran > 0 || summary.counts.failed > 0
+    const write = (file: string, text: string) =>
+      careful
+        ? writeAtomic(tmpDir, file, text)
+        : io(file, async () => {
+          await fsp.mkdir(historyDir, { recursive: true })
+          await fsp.writeFile(file, text)
+        })
+    return Effect.andThen(log === undefined ? Effect.void : write(logPath, log), write(path, encodeSummary(summary)))
+  }
+
+  const log = (id: string) => {
+    const path = join(historyDir, `${id}.log`)
+    return io(path, () => fsp.readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : Promise.reject(e))))
   }
 
   const history = Effect.gen(function*() {
@@ -162,7 +191,7 @@ const makeDisk = (root: string): RunsShape => {
     return out
   })
 
-  return { register, activeSince, sweepLeftovers, record, history }
+  return { register, activeSince, sweepLeftovers, record, log, history }
 }
 
 /** The run registry service. */
@@ -170,11 +199,16 @@ export class Runs extends Context.Service<Runs, RunsShape>()("w2s/store/Runs") {
   static readonly layerDisk = (root: string) => Layer.sync(Runs, () => makeDisk(root))
   static readonly layerMemory = Layer.effect(
     Runs,
-    Effect.map(MemoryState, ({ history }) => ({
+    Effect.map(MemoryState, ({ history, runLogs }) => ({
       register: Effect.void,
       activeSince: Effect.succeed(undefined),
       sweepLeftovers: Effect.succeed(0),
-      record: (summary: RunSummary) => Effect.sync(() => void history.set(summary.id, encodeSummary(summary))),
+      record: (summary: RunSummary, log?: string) =>
+        Effect.sync(() => {
+          if (log !== undefined) runLogs.set(summary.id, log)
+          history.set(summary.id, encodeSummary(summary))
+        }),
+      log: (id: string) => Effect.sync(() => runLogs.get(id)),
       history: Effect.sync(() => [...history].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, text]) => entryOf(id, text)))
     }))
   )
