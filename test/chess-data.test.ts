@@ -190,8 +190,8 @@ describe("puzzle generator", () => {
           made: plan.nodes.some((n) => n.id === "blunder-positions"),
           readers: plan.nodes.filter((n) => n.needs.includes("blunder-positions")).map((n) => n.id).sort()
         }))
-      // the default ladder pretrains s1, s2 and s3 on them (one pretraining run here)
-      assert.deepStrictEqual(yield* readers(["replicates=1"]), { made: true, readers: ["pretrain/s1", "pretrain/s2", "pretrain/s3"] })
+      // at a dial above 0 the default ladder pretrains s1, s2 and s3 on them (one pretraining run here)
+      assert.deepStrictEqual(yield* readers(["replicates=1", "pretraining.best=0.5"]), { made: true, readers: ["pretrain/s1", "pretrain/s2", "pretrain/s3"] })
       // played moves only: no member reads them, so they are not made
       assert.deepStrictEqual(yield* readers(["replicates=1", "pretraining.best=0"]), { made: false, readers: [] })
       // a member without pretraining examples reads none, whatever the dial
@@ -305,15 +305,17 @@ describe("split", () => {
 
   it.effect("scoreOn confirm: every model is scored on its seed's confirmatory part; the test split is then read by nothing", () =>
     Effect.gen(function*() {
-      const g = yield* Pipeline.graph(w2s, "default", ["scoreOn=\"confirm\"", "replicates=1", "seeds=[0,1]"])
+      const g = yield* Pipeline.graph(w2s, "default", ["scoreOn=\"confirm\"", "replicates=1", "seeds=[0,1]", "pretraining.best=0.5"])
       const confirmShards = g.nodes.filter((n) => n.id.startsWith("confirm-puzzles/"))
       assert.strictEqual(confirmShards.length, 24)
       // their games start far above any preset's ordinary games (40 x 500 here), wherever those end
       assert.deepStrictEqual(confirmShards.map((n) => (n.params as { first: number }).first).slice(0, 2), [10_000_000, 10_000_500])
       const more = yield* Pipeline.graph(w2s, "default", ["scoreOn=\"confirm\"", "replicates=1", "seeds=[0,1]", "data.puzzles.shards=60"])
       assert.strictEqual(more.byId.get("confirm-puzzles/0")!.paramsText, g.byId.get("confirm-puzzles/0")!.paramsText)
-      // every confirm node also reads the blunder positions (pretraining targets)
+      // every confirm node also reads the blunder positions (pretraining targets) where they are made
       for (const n of g.nodes.filter((x) => x.stage.name === "confirm")) assert.include(Object.values(n.inputs).map((w) => w.node), "blunder-positions")
+      const played = yield* Pipeline.graph(w2s, "default", ["scoreOn=\"confirm\"", "replicates=1", "seeds=[0,1]", "pretraining.best=0"])
+      assert.isFalse(played.nodes.some((n) => n.id === "blunder-positions"))
       for (const n of g.nodes) {
         for (const w of Object.values(n.inputs)) {
           assert.isFalse(w.node.startsWith("split/") && (w.port === "test" || w.port === "testBoards"), `${n.id} reads the test split`)
