@@ -194,7 +194,7 @@ export default Pipeline.make({
   description: "Weak-to-strong generalization on chess puzzles (Burns et al. 2023)",
   params: Params,
   presets: {
-    // The whole DAG on tiny data, for tests: 164 puzzles and about 900 corpus positions (29 s here, 36 nodes).
+    // The whole DAG on tiny data, for tests: 164 puzzles and about 900 corpus positions (37 nodes).
     smoke: {
       ...base,
       data: {

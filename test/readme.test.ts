@@ -30,7 +30,7 @@ const sh = (line: string) => {
 describe("README's Quick start runs as written", () => {
   it("has the blocks this test expects: toy, then the chess experiment with one long-run line", () => {
     assert.strictEqual(blocks.length, 2)
-    assert.isTrue(blocks[0]!.every((l) => / toy\b|^echo |pipeline list/.test(l.line)))
+    assert.isTrue(blocks[0]!.every((l) => / toy\b|^echo |pipeline (list|runs|diff)\b/.test(l.line)), JSON.stringify(blocks[0]))
     assert.deepStrictEqual(blocks[1]!.filter((l) => l.long).map((l) => l.line.split("#")[0]!.trim()), ["npx pipeline run w2s-chess"])
     // every chess line that computes or reads results names the smoke preset, except the long run
     for (const l of blocks[1]!) if (!l.long) assert.match(l.line, /--preset smoke/, l.line)

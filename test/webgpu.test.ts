@@ -170,7 +170,7 @@ describe.skipIf(noAdapter)(`the smoke preset on webgpu${skipped}`, () => {
     const cache = tempCache()
     const r = cli(["run", "w2s-chess", "--preset", "smoke", "--set", "backend=webgpu", "--cache-dir", cache, "--out", join(dirname(cache), "figures"), "--jobs", "2"], {}, 600_000)
     assert.strictEqual(r.code, 0, r.stderr + r.stdout)
-    assert.match(r.stdout, / 36 ran, 0 cached/)
+    assert.match(r.stdout, / 37 ran, 0 cached/)
     const records = readdirSync(join(cache, "records"), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())
       .map((e) => JSON.parse(readFileSync(join(e.parentPath, e.name), "utf8").split("\n").slice(1).join("\n")) as {
