@@ -101,45 +101,49 @@ export const resolveParams = <P, PE>(pipeline: Pipeline<P, PE>, preset: string |
     return { preset: name, encoded, params: decoded.success }
   })
 
+/** One param leaf that differs between two encoded param sets (lists are leaves, compared whole). */
+export interface LeafDiff {
+  readonly path: string
+  readonly before: Json | undefined
+  readonly after: Json | undefined
+}
+
+/**
+ * Every leaf that differs between two encoded param sets, in the order of their keys: those of
+ * both sets (`before`'s first), or only `after`'s with `afterOnly` (what a `--set` can express).
+ */
+export const leafDiffs = (before: Json, after: Json, afterOnly = false): Array<LeafDiff> => {
+  const out: Array<LeafDiff> = []
+  const go = (a: Json | undefined, b: Json | undefined, path: string) => {
+    if (isRecord(a) && isRecord(b)) {
+      const keys = afterOnly ? Object.keys(b) : new Set([...Object.keys(a), ...Object.keys(b)])
+      for (const k of keys) go(a[k], b[k], path ? `${path}.${k}` : k)
+      return
+    }
+    if (afterOnly && b === undefined) return
+    if (a === undefined || b === undefined || JSON.stringify(a) !== JSON.stringify(b)) out.push({ path, before: a, after: b })
+  }
+  go(before, after, "")
+  return out
+}
+
+/** A value as JSON text, cut to 40 characters. */
+const shorten = (text: string): string => (text.length > 40 ? `${text.slice(0, 37)}...` : text)
+
 /**
  * The params that differ between two encoded param sets, as `path=value` (lists compared whole, long
  * values shortened): what a user changed from a preset.
  */
-export const changedParams = (before: Json, after: Json): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  const go = (a: Json | undefined, b: Json | undefined, path: string) => {
-    if (isRecord(a) && isRecord(b)) {
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) go(a[k], b[k], path ? `${path}.${k}` : k)
-      return
-    }
-    const text = b === undefined ? "(removed)" : JSON.stringify(b)
-    if (a === undefined || b === undefined || JSON.stringify(a) !== text) out.push(`${path}=${text.length > 40 ? `${text.slice(0, 37)}...` : text}`)
-  }
-  go(before, after, "")
-  return out
-}
-
-
-const shorten = (v: Json | undefined): string => {
-  const text = v === undefined ? "(absent)" : JSON.stringify(v)
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text
-}
+export const changedParams = (before: Json, after: Json): ReadonlyArray<string> =>
+  leafDiffs(before, after).map((d) => `${d.path}=${d.after === undefined ? "(removed)" : shorten(JSON.stringify(d.after))}`)
 
 /**
  * The params that differ between two encoded param sets, as `path: old -> new` (lists compared
- * whole, long values shortened): what `plan` names when params changed.
+ * whole, long values shortened unless `full`): what `plan` and `diff` name when params changed.
  */
-export const paramChanges = (before: Json, after: Json): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  const go = (a: Json | undefined, b: Json | undefined, path: string) => {
-    if (isRecord(a) && isRecord(b)) {
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) go(a[k], b[k], path ? `${path}.${k}` : k)
-      return
-    }
-    if (a === undefined || b === undefined || JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path || "(all)"}: ${shorten(a)} -> ${shorten(b)}`)
-  }
-  go(before, after, "")
-  return out
+export const paramChanges = (before: Json, after: Json, full = false): ReadonlyArray<string> => {
+  const text = (v: Json | undefined) => (v === undefined ? "(absent)" : full ? JSON.stringify(v) : shorten(JSON.stringify(v)))
+  return leafDiffs(before, after).map((d) => `${d.path || "(all)"}: ${text(d.before)} -> ${text(d.after)}`)
 }
 
 /**
@@ -147,15 +151,5 @@ export const paramChanges = (before: Json, after: Json): ReadonlyArray<string> =
  * whole, values in full JSON): what reproduces a run's params from its preset. Params `after`
  * lacks are left out (a `--set` cannot remove one).
  */
-export const setsBetween = (before: Json, after: Json): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  const go = (a: Json | undefined, b: Json | undefined, path: string) => {
-    if (isRecord(a) && isRecord(b)) {
-      for (const k of Object.keys(b)) go(a[k], b[k], path ? `${path}.${k}` : k)
-      return
-    }
-    if (b !== undefined && JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path}=${JSON.stringify(b)}`)
-  }
-  go(before, after, "")
-  return out
-}
+export const setsBetween = (before: Json, after: Json): ReadonlyArray<string> =>
+  leafDiffs(before, after, true).map((d) => `${d.path}=${JSON.stringify(d.after)}`)

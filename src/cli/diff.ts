@@ -12,27 +12,14 @@ import { UsageError } from "../Errors.ts"
 import type { Json } from "../Key.ts"
 import type { RunSummary } from "../store/Runs.ts"
 import { findPipeline, resolveGraph, storeLayer } from "./App.ts"
-import { setsBetween } from "../Params.ts"
+import { paramChanges, setsBetween } from "../Params.ts"
 import { columns } from "./format.ts"
 import { runFlags, runSets, summaries } from "./lastRun.ts"
 import { findNode, readOutput } from "./outputs.ts"
 import { findRun } from "./runs.ts"
 
-/** Every leaf of encoded params as `path -> JSON text` (lists are leaves). */
-const leaves = (v: unknown, path = "", out = new Map<string, string>()) => {
-  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-    for (const [k, x] of Object.entries(v)) leaves(x, path ? `${path}.${k}` : k, out)
-  } else out.set(path, JSON.stringify(v))
-  return out
-}
-
-/** The params that differ between two encoded param sets: `path: old -> new`. */
-export const paramChanges = (a: unknown, b: unknown): Array<string> => {
-  const la = leaves(a), lb = leaves(b)
-  return [...new Set([...la.keys(), ...lb.keys()])].sort()
-    .filter((k) => la.get(k) !== lb.get(k))
-    .map((k) => `${k}: ${la.get(k) ?? "(absent)"} -> ${lb.get(k) ?? "(absent)"}`)
-}
+/** The params that differ between two encoded param sets: `path: old -> new`, values in full, by path. */
+export const paramsDiff = (a: Json, b: Json): Array<string> => [...paramChanges(a, b, true)].sort()
 
 const fmt = (v: unknown) =>
   typeof v === "number" ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))) : v === null || v === undefined ? "-" : String(v)
@@ -137,7 +124,7 @@ export const diff = Command.make(
     const y = yield* resultsOf(right)
     yield* Console.log(`A ${left.label}  ${left.pipeline} ${x.flags}`)
     yield* Console.log(`B ${right.label}  ${right.pipeline} ${y.flags}`)
-    const changes = paramChanges(x.graph.params as Json, y.graph.params as Json)
+    const changes = paramsDiff(x.graph.params as Json, y.graph.params as Json)
     yield* Console.log(`\nparams${left.preset !== right.preset ? ` (preset ${left.preset} -> ${right.preset})` : ""}:${changes.length ? "" : " the same"}`)
     for (const c of changes) yield* Console.log(`  ${c}`)
     yield* Console.log(`\nresults (${x.name}):`)
