@@ -13,6 +13,9 @@
  * ground-truth validation accuracy (from the top moves the node recorded on the val puzzles), and each
  * label-free stopping rule's score there, the checkpoint each rule picked and the one ground truth
  * would pick marked: what fine-tuning settings are compared by on validation (docs/experiment.md).
+ * `--summary`: the same for students, one tab-separated row each: node, then per label-free rule its
+ * pick (epochs), its score there and the validation accuracy there, then the final checkpoint's
+ * accuracy and the best checkpoint's epoch and accuracy (scripts/finetune-grid.sh reads these).
  */
 import { Effect } from "effect"
 import w2s from "../pipelines/w2s-chess.ts"
@@ -30,6 +33,7 @@ let dir = process.env.PIPELINE_CACHE_DIR ?? "cache"
 let preset: string | undefined
 let seed: number | undefined
 let curve = false
+let summary = false
 const sets: Array<string> = []
 const ids: Array<string> = []
 for (let i = 0; i < args.length; i++) {
@@ -46,6 +50,7 @@ for (let i = 0; i < args.length; i++) {
   else if (a === "--preset") preset = value()
   else if (a === "--set") sets.push(value())
   else if (a === "--curve") curve = true
+  else if (a === "--summary") summary = true
   else if (a === "--seed") {
     seed = Number(value())
     if (!Number.isInteger(seed) || seed < 0) {
@@ -53,13 +58,13 @@ for (let i = 0; i < args.length; i++) {
       process.exit(2)
     }
   } else if (a.startsWith("--")) {
-    console.error(`error: unknown flag ${a} (flags: --cache-dir, --preset, --set, --seed, --curve; values as the next argument)`)
+    console.error(`error: unknown flag ${a} (flags: --cache-dir, --preset, --set, --seed, --curve, --summary; values as the next argument)`)
     process.exit(2)
   }
   else ids.push(a)
 }
 if (ids.length === 0) {
-  console.error("usage: npm run val-score -- [--cache-dir DIR] [--preset P] [--set k=v]... [--seed N] [--curve] NODE...")
+  console.error("usage: npm run val-score -- [--cache-dir DIR] [--preset P] [--set k=v]... [--seed N] [--curve | --summary] NODE...")
   process.exit(2)
 }
 
@@ -95,7 +100,8 @@ const program = Effect.gen(function*() {
     })
   const vals = new Map<string, Parameters<typeof puzzleExamples>[0]>()
   const b = yield* Effect.promise(() => backend("wasm"))
-  if (!curve) console.log("| node | validation split | validation accuracy | SE | puzzles |\n| --- | --- | --- | --- | --- |")
+  const curves = curve || summary
+  if (!curves) console.log("| node | validation split | validation accuracy | SE | puzzles |\n| --- | --- | --- | --- | --- |")
   for (const id of ids) {
     const own = splitsAbove(canonical(id) ?? id)
     if (own.length > 1) return yield* Effect.fail(new Error(`${id} descends from several splits (${own.join(", ")})`))
@@ -105,13 +111,22 @@ const program = Effect.gen(function*() {
     }
     const val = vals.get(splitId) ?? (yield* Puzzles.decode(yield* output(splitId, "val"), "val")) as unknown as Parameters<typeof puzzleExamples>[0]
     vals.set(splitId, val)
-    if (curve) {
+    if (curves) {
       const points = (yield* TestCurve.decode(yield* output(id, "valCurve"), "valCurve")) as unknown as ReadonlyArray<{ epoch: number; top: ReadonlyArray<number> }>
       const report = (yield* TrainReport.decode(yield* output(id, "report"), "report")) as unknown as { rules?: ReadonlyArray<{ rule: string; epoch: number; scores: ReadonlyArray<number> }> }
       const truth = val.map((pz) => pz.legal.indexOf(pz.best))
       const accs = points.map((c) => c.top.filter((t, i) => t === truth[i]).length / Math.max(1, truth.length))
       const best = accs.indexOf(Math.max(...accs))
       const rules = report.rules ?? []
+      if (summary) {
+        const pct = (x: number) => (100 * x).toFixed(1)
+        const cells = rules.flatMap((r) => {
+          const k = points.findIndex((c) => c.epoch === r.epoch)
+          return [r.rule, String(r.epoch), r.scores[k]!.toFixed(4), pct(accs[k]!)]
+        })
+        console.log([id, ...cells, "final", pct(accs[accs.length - 1]!), "best", String(points[best]!.epoch), pct(accs[best]!)].join("\t"))
+        continue
+      }
       console.log(`\n${id} (${splitId} val, ${truth.length} puzzles; * a rule's pick, ! ground truth's)\n`)
       console.log(`| epoch | val accuracy | ${rules.map((r) => r.rule).join(" | ")} |\n| --- | --- |${rules.map(() => " --- |").join("")}`)
       points.forEach((c, k) => {

@@ -191,11 +191,11 @@ describe("puzzle generator", () => {
           readers: plan.nodes.filter((n) => n.needs.includes("blunder-positions")).map((n) => n.id).sort()
         }))
       // at a dial above 0 the default ladder pretrains s1, s2 and s3 on them (one pretraining run here)
-      assert.deepStrictEqual(yield* readers(["replicates=1", "pretraining.best=0.5"]), { made: true, readers: ["pretrain/s1", "pretrain/s2", "pretrain/s3"] })
+      assert.deepStrictEqual(yield* readers(["scoreOn=\"test\"", "replicates=1", "pretraining.best=0.5"]), { made: true, readers: ["pretrain/s1", "pretrain/s2", "pretrain/s3"] })
       // played moves only: no member reads them, so they are not made
-      assert.deepStrictEqual(yield* readers(["replicates=1", "pretraining.best=0"]), { made: false, readers: [] })
+      assert.deepStrictEqual(yield* readers(["scoreOn=\"test\"", "replicates=1", "pretraining.best=0"]), { made: false, readers: [] })
       // a member without pretraining examples reads none, whatever the dial
-      assert.deepStrictEqual(yield* readers(["replicates=1", "pretraining.best=1", "ladder.1.pretrain.examples=0", "ladder.2.pretrain.examples=0"]), { made: true, readers: ["pretrain/s3"] })
+      assert.deepStrictEqual(yield* readers(["scoreOn=\"test\"", "replicates=1", "pretraining.best=1", "ladder.1.pretrain.examples=0", "ladder.2.pretrain.examples=0"]), { made: true, readers: ["pretrain/s3"] })
     }))
 
   it.effect("engine auto is the engine that will run, and the data's keys name it", () =>
@@ -323,8 +323,8 @@ describe("split", () => {
         if (n.stage.name === "evaluate") assert.strictEqual(n.inputs.test!.node, `confirm/${n.id.split("/").pop()}`)
       }
       assert.deepStrictEqual(g.nodes.filter((n) => n.stage.name === "confirm").map((n) => n.params), [{ seed: 1, part: 0, parts: 2 }, { seed: 1, part: 1, parts: 2 }])
-      // scored on test (the default), no confirmatory node is made
-      const plain = yield* Pipeline.graph(w2s, "default", ["replicates=1", "seeds=[0,1]"])
+      // scored on test, no confirmatory node is made
+      const plain = yield* Pipeline.graph(w2s, "default", ["scoreOn=\"test\"", "replicates=1", "seeds=[0,1]"])
       assert.isFalse(plain.nodes.some((n) => n.id.startsWith("confirm")))
     }))
 

@@ -36,7 +36,7 @@ describe("the latent-knowledge dial", () => {
       // the main setting's nodes are as they are without the dial; each other setting's are again under its prefix
       for (const n of plain.nodes) {
         assert.isTrue(ids.has(n.id), n.id)
-        const shared = /^(corpus|puzzles|split)\/|^blunder-positions$/.test(n.id)
+        const shared = /^(corpus|puzzles|confirm-puzzles|confirm|split)\/|^blunder-positions$/.test(n.id)
         for (const d of ["0", "0.5"]) assert.strictEqual(ids.has(`dial/${d}/${n.id}`), !shared && !n.id.startsWith("figure-"), `dial/${d}/${n.id}`)
       }
       // a setting repeated from pretraining.best is not built twice
@@ -45,7 +45,7 @@ describe("the latent-knowledge dial", () => {
       assert.deepStrictEqual([paramsOf(g, "dial/0/pretrain/s3").blunders, paramsOf(g, "pretrain/s3").blunders, paramsOf(g, "dial/0.5/pretrain/s3").blunders], [0, 55_000, 110_000])
       const student = g.byId.get("dial/0/train-strong/s0-s3/naive/s0")!
       assert.strictEqual(student.inputs.base!.node, "dial/0/pretrain/s3")
-      assert.strictEqual(student.inputs.test!.node, "split/s0")
+      assert.strictEqual(student.inputs.test!.node, "confirm/s0") // the shared confirmatory part (scoreOn: confirm)
       // figure-dial reads every setting's summary and knowledge, settings in increasing order
       const fig = g.byId.get("figure-dial")!
       assert.deepStrictEqual((fig.params as { settings: Array<number> }).settings, [0, 0.25, 0.5])

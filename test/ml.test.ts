@@ -225,8 +225,8 @@ describe("w2s-chess wiring", () => {
           }
           for (const [port, w] of Object.entries(n.inputs)) {
             // only the scorers read the test answers; nothing that trains does
-            if (w.node.startsWith("split/") && w.port === "test") assert.include(["evaluate", "ladder-knowledge"], n.stage.name, `${n.id} reads the test split as ${port}`)
-            if (w.node.startsWith("split/") && w.port === "testBoards") assert.strictEqual(port, "test", `${n.id} reads test boards as ${port}`)
+            if ((w.node.startsWith("split/") || w.node.startsWith("confirm/")) && w.port === "test") assert.include(["evaluate", "ladder-knowledge"], n.stage.name, `${n.id} reads the test split as ${port}`)
+            if ((w.node.startsWith("split/") || w.node.startsWith("confirm/")) && w.port === "testBoards") assert.strictEqual(port, "test", `${n.id} reads test boards as ${port}`)
             // a seed's nodes read only that seed's split
             const seed = n.id.match(/\/s(\d+)(\/val)?$/)?.[1]
             if (w.node.startsWith("split/") && seed !== undefined) assert.strictEqual(w.node, `split/s${seed}`, n.id)
@@ -247,7 +247,8 @@ describe("w2s-chess wiring", () => {
           assert.deepStrictEqual(["base", "labels", "valLabels", "test"].map((p) => typeOf(n, p)), ["Mlp", "WeakLabels", "WeakLabels", "Boards"], n.id)
           assert.deepStrictEqual(Object.keys((n.stage.inputs.labels as unknown as { columns: object }).columns), ["fen", "legal", "soft", "hard"])
           assert.strictEqual(g.byId.get(n.inputs.base!.node)!.stage.name, "pretrain", n.id)
-          assert.strictEqual(wire(n, "test"), "split/sN.testBoards")
+          // boards without answers, from the seed's split or its confirmatory part (scoreOn)
+          assert.include(["split/sN.testBoards", "confirm/sN.testBoards"], wire(n, "test"), n.id)
           // both label sets come from a supervisor (a weak model or a student), never from the ceiling,
           // and from the same supervisor; the early-stopping set is the validation split
           let labeller = (port: string) => g.byId.get(n.inputs[port]!.node)!
@@ -276,7 +277,8 @@ describe("w2s-chess wiring", () => {
         assert.isAbove(pools.length, 0)
         for (const n of pools) {
           assert.deepStrictEqual(["base", "supervisor", "test"].map((p) => typeOf(n, p)), ["Mlp", "Mlp", "Boards"], n.id)
-          assert.strictEqual(wire(n, "test"), "split/sN.testBoards")
+          // boards without answers, from the seed's split or its confirmatory part (scoreOn)
+          assert.include(["split/sN.testBoards", "confirm/sN.testBoards"], wire(n, "test"), n.id)
           assert.strictEqual(g.byId.get(n.inputs.supervisor!.node)!.stage.name, "train-weak", n.id)
         }
       }))
@@ -292,6 +294,26 @@ describe("w2s-chess wiring", () => {
         assert.sameMembers(changed, auxconf, preset)
         // naive students' params hold no aMax at all
         for (const n of a.nodes.filter((x) => x.stage.name === "train-strong" && (x.params as { method: string }).method === "naive")) assert.notProperty(n.params, "aMax")
+      }
+    }))
+
+  it.effect("gtTuned (the setting chosen with ground truth) reaches only the naive-gt students, which read what naive ones read", () =>
+    Effect.gen(function*() {
+      // a setting of its own (with the naive students' setting the two students are one node, the naive-gt id an alias)
+      const sets = ["methods=[\"naive\",\"naive-gt\"]", "gtTuned.training.lr=0.00003"]
+      const [a, b] = [yield* Pipeline.graph(w2s, "default", sets), yield* Pipeline.graph(w2s, "default", [...sets, "gtTuned.training.lr=0.00002"])]
+      const changed = a.nodes.filter((n) => b.byId.get(n.id)!.paramsText !== n.paramsText).map((n) => n.id)
+      const gt = a.nodes.filter((n) => n.id.includes("/naive-gt/")).map((n) => n.id)
+      assert.isAbove(gt.filter((id) => id.startsWith("train-strong/")).length, 0)
+      // the students and, downstream, their evaluations, results and figures: no supervisor, ceiling or naive student
+      assert.includeMembers(changed, gt.filter((id) => id.startsWith("train-strong/")))
+      assert.isFalse(changed.some((id) => /^(train-weak|ceiling|label|pool|pretrain)\//.test(id) || id.includes("/naive/")), changed.join(", "))
+      for (const id of gt.filter((x) => x.startsWith("train-strong/"))) {
+        const n = b.byId.get(id)!
+        const naive = b.byId.get(id.replace("/naive-gt/", "/naive/"))!
+        assert.deepStrictEqual(n.inputs, naive.inputs, id)
+        assert.strictEqual((n.params as { training: { lr: number } }).training.lr, 0.00002)
+        assert.strictEqual((n.params as { method: string }).method, "naive")
       }
     }))
 

@@ -25,7 +25,7 @@ export const supervisorColor = (sweep: Sweep) => ({
   title: "weak supervisor",
   scale: { domain: sweep.supervisors.map((s) => s.supervisor) }
 })
-export const METHOD_ORDER = ["naive", "auxconf", "bootstrap", "noise", "noise-plausible"]
+export const METHOD_ORDER = ["naive", "auxconf", "bootstrap", "noise", "noise-plausible", "naive-gt"]
 export const byMethod = (methods: Iterable<string>) =>
   [...new Set(methods)].sort((a, b) => (METHOD_ORDER.indexOf(a) + 1 || 99) - (METHOD_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b))
 /** Line style per method, naive solid; the legend shows line strokes, not the points. */

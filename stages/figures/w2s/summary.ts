@@ -5,7 +5,7 @@ import { figureStage } from "./stage.ts"
 
 export const spec = (sweep: Sweep): Spec => {
   // every method run gets its bar: picking "the best" on test accuracy would be a choice made on test
-  const NAMES: Record<string, string> = { naive: "naive student", auxconf: "auxconf student", bootstrap: "bootstrapped student", noise: "random-error control", "noise-plausible": "plausible-error control" }
+  const NAMES: Record<string, string> = { naive: "naive student", auxconf: "auxconf student", bootstrap: "bootstrapped student", noise: "random-error control", "noise-plausible": "plausible-error control", "naive-gt": "naive student, setting tuned on truth" }
   const methods = byMethod(sweep.cells.map((c) => c.method))
   const kinds = ["weak supervisor", "student's base, zero-shot", ...methods.map((m) => NAMES[m] ?? m), "strong ceiling"]
   const pairs = [...new Set(sweep.cells.map((c) => c.pair))]
