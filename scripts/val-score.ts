@@ -63,6 +63,10 @@ for (let i = 0; i < args.length; i++) {
   }
   else ids.push(a)
 }
+if (curve && summary) {
+  console.error("error: --curve and --summary are two views of the same numbers; give one")
+  process.exit(2)
+}
 if (ids.length === 0) {
   console.error("usage: npm run val-score -- [--cache-dir DIR] [--preset P] [--set k=v]... [--seed N] [--curve | --summary] NODE...")
   process.exit(2)
@@ -119,9 +123,10 @@ const program = Effect.gen(function*() {
       const best = accs.indexOf(Math.max(...accs))
       const rules = report.rules ?? []
       if (summary) {
-        const pct = (x: number) => (100 * x).toFixed(1)
+        const pct = (x: number) => (100 * x).toFixed(2)
         const cells = rules.flatMap((r) => {
-          const k = points.findIndex((c) => c.epoch === r.epoch)
+          const k = points.findIndex((c) => Math.abs(c.epoch - r.epoch) < 1e-9)
+          if (k < 0) throw new Error(`${id}: rule ${r.rule} picked epoch ${r.epoch}, which is not among its ${points.length} checkpoints`)
           return [r.rule, String(r.epoch), r.scores[k]!.toFixed(4), pct(accs[k]!)]
         })
         console.log([id, ...cells, "final", pct(accs[accs.length - 1]!), "best", String(points[best]!.epoch), pct(accs[best]!)].join("\t"))

@@ -212,6 +212,8 @@ describe("w2s-chess wiring", () => {
   }
 
   for (const preset of ["default", "smoke", "paper"]) {
+    // where each preset's models are scored: its seeds' test splits, or their confirmatory parts
+    const scored = preset === "smoke" ? "split/sN.testBoards" : "confirm/sN.testBoards"
     it.effect(`${preset}: no label leakage: the weak model never sees the split it labels, nor does any model train on test`, () =>
       Effect.gen(function*() {
         const g = yield* Pipeline.graph(w2s, preset, [])
@@ -230,6 +232,7 @@ describe("w2s-chess wiring", () => {
             // a seed's nodes read only that seed's split
             const seed = n.id.match(/\/s(\d+)(\/val)?$/)?.[1]
             if (w.node.startsWith("split/") && seed !== undefined) assert.strictEqual(w.node, `split/s${seed}`, n.id)
+            if (w.node.startsWith("confirm/") && seed !== undefined) assert.strictEqual(w.node, `confirm/s${seed}`, n.id)
           }
         }
         assert.isAbove(checked, 0)
@@ -247,8 +250,8 @@ describe("w2s-chess wiring", () => {
           assert.deepStrictEqual(["base", "labels", "valLabels", "test"].map((p) => typeOf(n, p)), ["Mlp", "WeakLabels", "WeakLabels", "Boards"], n.id)
           assert.deepStrictEqual(Object.keys((n.stage.inputs.labels as unknown as { columns: object }).columns), ["fen", "legal", "soft", "hard"])
           assert.strictEqual(g.byId.get(n.inputs.base!.node)!.stage.name, "pretrain", n.id)
-          // boards without answers, from the seed's split or its confirmatory part (scoreOn)
-          assert.include(["split/sN.testBoards", "confirm/sN.testBoards"], wire(n, "test"), n.id)
+          // boards without answers, from where the preset scores (scoreOn)
+          assert.strictEqual(wire(n, "test"), scored, n.id)
           // both label sets come from a supervisor (a weak model or a student), never from the ceiling,
           // and from the same supervisor; the early-stopping set is the validation split
           let labeller = (port: string) => g.byId.get(n.inputs[port]!.node)!
@@ -277,8 +280,8 @@ describe("w2s-chess wiring", () => {
         assert.isAbove(pools.length, 0)
         for (const n of pools) {
           assert.deepStrictEqual(["base", "supervisor", "test"].map((p) => typeOf(n, p)), ["Mlp", "Mlp", "Boards"], n.id)
-          // boards without answers, from the seed's split or its confirmatory part (scoreOn)
-          assert.include(["split/sN.testBoards", "confirm/sN.testBoards"], wire(n, "test"), n.id)
+          // boards without answers, from where the preset scores (scoreOn)
+          assert.strictEqual(wire(n, "test"), scored, n.id)
           assert.strictEqual(g.byId.get(n.inputs.supervisor!.node)!.stage.name, "train-weak", n.id)
         }
       }))
@@ -315,6 +318,15 @@ describe("w2s-chess wiring", () => {
         assert.strictEqual((n.params as { training: { lr: number } }).training.lr, 0.00002)
         assert.strictEqual((n.params as { method: string }).method, "naive")
       }
+      // at the naive students' own setting (default's gtTuned) the two students are one node, naive-gt an alias,
+      // while each keeps its own evaluation (and so its rows in the results)
+      const same = yield* Pipeline.graph(w2s, "default", [sets[0]!])
+      const student = same.byId.get("train-strong/s0-s3/naive/s0")!
+      assert.include(student.aliases, "train-strong/s0-s3/naive-gt/s0")
+      assert.isFalse(same.byId.has("train-strong/s0-s3/naive-gt/s0"))
+      const ev = same.byId.get("evaluate/s0-s3/naive-gt/s0")!
+      assert.strictEqual(ev.inputs.studentCurve!.node, student.id)
+      assert.notStrictEqual(ev.paramsText, same.byId.get("evaluate/s0-s3/naive/s0")!.paramsText)
     }))
 
   it.effect("bootstrapping chains pass only through bootstrap.through, each step on its own fresh slice", () =>
