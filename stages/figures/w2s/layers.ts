@@ -33,7 +33,7 @@ export const methodDash = (methods: ReadonlyArray<string>) => ({
   field: "method",
   type: "nominal",
   title: "fine-tuning method",
-  scale: { domain: byMethod(methods), range: [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2], [4, 1, 1, 1]].slice(0, methods.length) },
+  scale: { domain: byMethod(methods), range: [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2], [4, 1, 1, 1], [10, 4]].slice(0, methods.length) },
   legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: "#333" } } } } }
 })
 /** Two subtitle lines: what the points are, and what the bars are. */
