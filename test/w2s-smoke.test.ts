@@ -160,8 +160,21 @@ describe("w2s-chess smoke preset through the CLI", () => {
       }
     }
     // each method against naive, paired: the two students' accuracies are the summary's, and the difference theirs
-    const versus = json("results", "methods") as Array<Record<string, number | string | null>>
+    const comparisons = json("results", "methods") as Array<Record<string, number | string | null>>
+    const versus = comparisons.filter((v) => v.versus === "naive")
     assert.strictEqual(versus.length, 3 * 5)
+    // and every student (naive included) against the label-free pool of its base and supervisor, paired
+    const versusPool = comparisons.filter((v) => v.versus === "pool")
+    assert.strictEqual(versusPool.length, 4 * 5)
+    assert.strictEqual(comparisons.length, versus.length + versusPool.length)
+    for (const v of versusPool) {
+      const s = summary.find((x) => x.method === v.method && x.checkpoint === v.checkpoint)!
+      const pool = side.find((x) => x.method === v.method)!.accPool as number
+      assert.closeTo(v.accMethod as number, s.accStudent as number, 1e-12)
+      assert.closeTo(v.accVersus as number, pool, 1e-12)
+      assert.closeTo(v.methodMinusVersus as number, (s.accStudent as number) - pool, 1e-12)
+      assert.strictEqual(v.methodMinusVersusFamily, `student - pool, ${v.checkpoint} checkpoint (4 comparisons)`)
+    }
     for (const v of versus) {
       const acc = (method: unknown) => summary.find((x) => x.method === method && x.checkpoint === v.checkpoint)!.accStudent as number
       assert.closeTo(v.accMethod as number, acc(v.method), 1e-12)
@@ -238,7 +251,7 @@ describe("w2s-chess smoke preset through the CLI", () => {
     }
     // families: at each checkpoint every cell's gain over max(weak, zero-shot), and every method
     // against naive, Holm-adjusted over their family (recomputed here from the per-comparison p-values)
-    for (const [rows, prefix] of [[summary, "studentMinusMaxWeakZeroShot"], [versus, "methodMinusVersus"]] as const) {
+    for (const [rows, prefix] of [[summary, "studentMinusMaxWeakZeroShot"], [versus, "methodMinusVersus"], [versusPool, "methodMinusVersus"]] as const) {
       for (const cp of ["final", "weak-val", "disagreement", "pool-agreement", "oracle-test"]) {
         const fam = (rows as Array<Record<string, unknown>>).filter((x) => x.checkpoint === cp)
         assert.isAbove(fam.length, 1)

@@ -8,8 +8,9 @@
  * baselines (zero-shot, the pool of base and supervisor), and per stopping rule (and the final
  * checkpoint) the regret against the test oracle (biased upward, the oracle being the best of the
  * test readings); and `methods`, each method's student against the naive one (paired, same
- * puzzles). Families of claims are adjusted (families.ts): per checkpoint, every student's gain over
- * max(weak, zero-shot) and every method against naive; per rule, every cell's regret. PGR is marked readable only where the (ceiling -
+ * puzzles), and each student against the label-free pool of its base and supervisor. Families of
+ * claims are adjusted (families.ts): per checkpoint, every student's gain over max(weak, zero-shot),
+ * every method against naive, and every student against the pool; per rule, every cell's regret. PGR is marked readable only where the (ceiling -
  * weak) interval lies above 0; an interval end that is unbounded (PGR past a gap of 0) is null.
  */
 import { Effect, Schema } from "effect"
@@ -37,6 +38,8 @@ const INTERVAL = (seeds: number, runs: number) =>
 export const FAMILY = {
   gainOverBest: (checkpoint: string) => `student - max(weak, zero-shot), ${checkpoint} checkpoint`,
   methods: (checkpoint: string) => `method - naive, ${checkpoint} checkpoint`,
+  /** every student against the label-free pool of its base and supervisor (added after the final run's reading: exploratory) */
+  pool: (checkpoint: string) => `student - pool, ${checkpoint} checkpoint`,
   /** the test oracle's checkpoint is the best of the test readings, so a regret is biased upward */
   regret: (checkpoint: string) => `stopping regret: oracle-test - ${checkpoint}`
 } as const
@@ -228,9 +231,32 @@ export const results = Stage.make({
           })
         }
       }
-      for (const checkpoint of CheckpointNames) {
-        const at = methods.flatMap((row, i) => (row.checkpoint === checkpoint ? [i] : []))
-        familyColumns(at.map((i) => methods[i]!), at.map((i) => methodGains[i]!), "methodMinusVersus", FAMILY.methods(checkpoint))
+      // every student against the baseline that needs no labels, the pool of its base and supervisor,
+      // paired puzzle by puzzle (one evaluation holds both): what fine-tuning adds over combining the two
+      for (const idx of groups.values()) {
+        const first = inputs.metrics[idx[0]!]!
+        for (const checkpoint of CheckpointNames) {
+          const col = studentColumn(checkpoint)
+          // the pool in the "weak" bit, the student in the "student" bit: gain = student - pool
+          const seeds = idx.map((i) => ({
+            outcomes: Uint8Array.from(inputs.predictions[i]!, (r) => outcome({ weak: r.pool === r.truth, student: r[col] === r.truth, ceiling: false, zero: false, agree: false })),
+            games: gamesOf(inputs.predictions[i]!)
+          }))
+          const b = intervals(seeds, { groups: idx.map((i) => replicateOf(inputs.metrics[i]!.seed, params.replicates)) })
+          methodGains.push(b.gain)
+          methods.push({
+            weak: first.weak, strong: first.strong, method: first.method, versus: "pool", checkpoint, seeds: idx.length,
+            accMethod: finite(b.accStudent.est), accVersus: finite(b.accWeak.est),
+            methodMinusVersus: finite(b.gain.est), methodMinusVersusLo95: finite(b.gain.lo), methodMinusVersusHi95: finite(b.gain.hi)
+          })
+        }
+      }
+      for (const versus of ["naive", "pool"] as const) {
+        for (const checkpoint of CheckpointNames) {
+          const at = methods.flatMap((row, i) => (row.checkpoint === checkpoint && row.versus === versus ? [i] : []))
+          if (at.length === 0) continue
+          familyColumns(at.map((i) => methods[i]!), at.map((i) => methodGains[i]!), "methodMinusVersus", versus === "naive" ? FAMILY.methods(checkpoint) : FAMILY.pool(checkpoint))
+        }
       }
       return {
         rows,
