@@ -247,11 +247,10 @@ export const Checkpoints = Artifact.table("Checkpoints", {
 })
 
 /**
- * Each method against naive fine-tuning on the same supervisor, student size and seeds (`versus`
- * "naive"), and every student against the label-free pool of its base and supervisor (`versus`
- * "pool"): the paired difference of test accuracy at each checkpoint, with the same intervals (the
- * same puzzles score both), and as a member of its family at that checkpoint (`methodMinusVersus...`,
- * families.ts: every method - naive, or every student - pool).
+ * Each method against naive fine-tuning on the same supervisor, student size and seeds: the paired
+ * difference of their students' test accuracy (method - naive) at each checkpoint, with the same
+ * intervals (the same puzzles score both students), and as a member of the family of every method
+ * comparison at that checkpoint (`methodMinusVersus...`, families.ts).
  */
 export const MethodComparisons = Artifact.table("MethodComparisons", {
   weak: C.utf8,
