@@ -262,7 +262,8 @@ describe("crash safety", () => {
 
 describe("a huge graph can be stopped", () => {
   // Just under the node limit: a valid graph that takes many seconds to build and plan.
-  const huge = ["plan", "w2s-chess", "--set", `data.puzzles.shards=${Pipeline.MAX_NODES - 10_000}`]
+  // scored on test: so many ordinary shards would reach the confirmatory set's games (a build error, not a long build)
+  const huge = ["plan", "w2s-chess", "--set", `data.puzzles.shards=${Pipeline.MAX_NODES - 10_000}`, "--set", 'scoreOn="test"']
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     it(`${signal} while it is built or planned: exit 130 within 20 s, nothing written`, async () => {
       const cache = tempCache()
