@@ -103,6 +103,43 @@ describe("the factored move head", () => {
     }
   })
 
+  it("head-only training and prediction on the frozen body's features (computed once) give the same numbers, bit for bit, as running the body each time", async () => {
+    for (const name of ["cpu", "wasm"] as const) {
+      const { tf } = await backend(name)
+      const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
+      // uneven batches (7 examples, batch 3), features computed in batches of another size (4)
+      const data = [...examples, ...examples, ...examples, examples[0]!]
+      const run = async (withFeatures: boolean) => {
+        const m = M.init(tf, arch, 9)
+        const feats = withFeatures ? M.features(tf, m, data, 4) : undefined
+        await M.train(tf, m, data, { epochs: 3, batch: 3, lr: 1e-2, seed: 2, loss, headOnly: true, features: feats })
+        const probs = await M.predict(tf, m, data, 5, feats)
+        const weights = (await M.save(m)).weights
+        feats?.dispose()
+        M.dispose(m)
+        return { probs: probs.map((p) => [...p]), weights: [...weights] }
+      }
+      const plain = await run(false)
+      const frozen = await run(true)
+      assert.deepStrictEqual(frozen.weights, plain.weights, name)
+      assert.deepStrictEqual(frozen.probs, plain.probs, name)
+    }
+  })
+
+  it("features stand in only for a frozen body, one row per example", async () => {
+    const { tf } = await backend("cpu")
+    const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
+    const m = M.init(tf, arch, 9)
+    const feats = M.features(tf, m, examples)
+    assert.deepStrictEqual(feats.shape, [examples.length, arch.width])
+    const failure = (p: Promise<unknown>) => p.then(() => "no error", (e: Error) => e.message)
+    assert.match(await failure(M.train(tf, m, examples, { epochs: 1, batch: 2, lr: 1e-2, seed: 2, loss, features: feats })), /need headOnly/)
+    assert.match(await failure(M.train(tf, m, examples.slice(1), { epochs: 1, batch: 2, lr: 1e-2, seed: 2, loss, headOnly: true, features: feats })), /2 feature rows for 1 examples/)
+    assert.match(await failure(M.predict(tf, m, examples.slice(1), 512, feats)), /2 feature rows for 1 examples/)
+    feats.dispose()
+    M.dispose(m)
+  })
+
   it("params without a head encode as before (no head field is added)", () => {
     const decode = Schema.decodeUnknownSync(Arch)
     const encode = Schema.encodeSync(Arch)

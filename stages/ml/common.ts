@@ -196,13 +196,19 @@ export const fit = async (
   const stepsPerEpoch = Math.max(1, Math.ceil(data.length / t.batch))
   const at = new Set(checkpointSteps(stepsPerEpoch, t.epochs, t.firstEpochCheckpoints ?? 1))
   let best: { epoch: number; score: number; weights: Artifact.ModelWeights } | undefined
+  // With the body frozen, its outputs never change: computed once here for the training, validation
+  // and test examples, they stand in for the body at every step and checkpoint (the same numbers,
+  // without running the body again each time).
+  const frozen = headOnly
+    ? { train: M.features(b.tf, model, data), val: select ? M.features(b.tf, model, select.val) : undefined, test: M.features(b.tf, model, test) }
+    : undefined
   const checkpoint = async (epoch: number, meanLoss: number | null) => {
-    if (test.length) curve.push({ epoch, top: (await M.predict(b.tf, model, test)).map(M.argmax) })
+    if (test.length) curve.push({ epoch, top: (await M.predict(b.tf, model, test, undefined, frozen?.test)).map(M.argmax) })
     if (!select) {
       if (epoch > 0) epochs.push({ epoch, loss: meanLoss, val: null })
       return
     }
-    const probs = await M.predict(b.tf, model, select.val)
+    const probs = await M.predict(b.tf, model, select.val, undefined, frozen?.val)
     valProbs.push({ epoch, probs })
     const score = select.rule === "val-accuracy"
       ? M.accuracy(probs, select.val)
@@ -216,12 +222,14 @@ export const fit = async (
   let sum = 0
   let batches = 0
   const evaluate = (select !== undefined || test.length > 0) && t.epochs > 0
+  try {
   if (select || test.length) await checkpoint(0, null)
   await M.train(b.tf, model, data, {
     ...t,
     seed,
     loss,
     headOnly,
+    features: frozen?.train,
     lrAt: (step, total) => learningRate(t, step, total),
     onBatch: async (done, total, l) => {
       sum += l
@@ -239,6 +247,9 @@ export const fit = async (
       }
     }
   })
+  } finally {
+    if (frozen) b.tf.dispose([frozen.train, frozen.test, ...(frozen.val ? [frozen.val] : [])])
+  }
   const seconds = (Date.now() - started) / 1000
   const flops = 3 * M.forwardFlops(model.arch) * data.length * t.epochs
   const chosen = best ?? { epoch: t.epochs, weights: await M.save(model) }

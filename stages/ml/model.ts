@@ -67,14 +67,23 @@ export const init = (tf: typeof TF, arch: Architecture, seed: number): Mlp => {
 export const dispose = (m: Mlp) => m.vars.forEach((v) => v.dispose())
 
 /** Dense input and legal-move mask for a batch of examples. */
-export const batchTensors = (tf: typeof TF, xs: ReadonlyArray<Example>) => {
+export function batchTensors(tf: typeof TF, xs: ReadonlyArray<Example>): { x: TF.Tensor2D; mask: TF.Tensor2D }
+export function batchTensors(tf: typeof TF, xs: ReadonlyArray<Example>, withMask: false): { x: TF.Tensor2D; mask: undefined }
+export function batchTensors(tf: typeof TF, xs: ReadonlyArray<Example>, withMask = true) {
   const x = new Float32Array(xs.length * INPUTS)
-  const mask = new Float32Array(xs.length * MOVES).fill(-1e9)
   xs.forEach((e, i) => {
     for (const f of e.features) x[i * INPUTS + f] = 1
+  })
+  return { x: tf.tensor2d(x, [xs.length, INPUTS]), mask: withMask ? maskTensor(tf, xs) : undefined }
+}
+
+/** The legal-move mask of a batch: 0 on each example's legal moves, -1e9 elsewhere. */
+export const maskTensor = (tf: typeof TF, xs: ReadonlyArray<Example>): TF.Tensor2D => {
+  const mask = new Float32Array(xs.length * MOVES).fill(-1e9)
+  xs.forEach((e, i) => {
     for (const m of e.legal) mask[i * MOVES + m] = 0
   })
-  return { x: tf.tensor2d(x, [xs.length, INPUTS]), mask: tf.tensor2d(mask, [xs.length, MOVES]) }
+  return tf.tensor2d(mask, [xs.length, MOVES])
 }
 
 /** A dense target distribution over the 4096 moves: the soft label, else one-hot on the target. */
@@ -96,15 +105,37 @@ const factoredScores = (tf: typeof TF, h: TF.Tensor2D, k: number): TF.Tensor2D =
   return tf.reshape(scores, [n, MOVES])
 }
 
-/** Masked logits: scores of illegal moves pushed to -1e9. */
-export const logits = (tf: typeof TF, m: Mlp, x: TF.Tensor2D, mask: TF.Tensor2D): TF.Tensor2D => {
+/** The body: every layer but the last, each followed by a ReLU (the input itself for a model of one layer). */
+export const body = (tf: typeof TF, m: Mlp, x: TF.Tensor2D): TF.Tensor2D => {
   let h: TF.Tensor2D = x
-  for (let l = 0; l < m.vars.length; l += 2) {
-    h = tf.add(tf.matMul(h, m.vars[l] as TF.Tensor2D), m.vars[l + 1]!)
-    if (l + 2 < m.vars.length) h = tf.relu(h)
-  }
-  return tf.add(factored(m.arch) ? factoredScores(tf, h, rankOf(m.arch)) : h, mask)
+  for (let l = 0; l + 2 < m.vars.length; l += 2) h = tf.relu(tf.add<TF.Tensor2D>(tf.matMul(h, m.vars[l] as TF.Tensor2D), m.vars[l + 1]!))
+  return h
 }
+
+/** Masked logits from the body's output `h`: the last layer, then scores of illegal moves pushed to -1e9. */
+export const headLogits = (tf: typeof TF, m: Mlp, h: TF.Tensor2D, mask: TF.Tensor2D): TF.Tensor2D => {
+  const l = m.vars.length - 2
+  const out: TF.Tensor2D = tf.add(tf.matMul(h, m.vars[l] as TF.Tensor2D), m.vars[l + 1]!)
+  return tf.add(factored(m.arch) ? factoredScores(tf, out, rankOf(m.arch)) : out, mask)
+}
+
+/** Masked logits: scores of illegal moves pushed to -1e9. */
+export const logits = (tf: typeof TF, m: Mlp, x: TF.Tensor2D, mask: TF.Tensor2D): TF.Tensor2D => headLogits(tf, m, body(tf, m, x), mask)
+
+/**
+ * The body's outputs for `data`, one row per example (computed in batches of `batch`), to stand in
+ * for the examples while the body is frozen (`train` and `predict` with `features`): the same
+ * numbers the body gives inside a training or prediction batch, computed once instead of at every
+ * step. The caller disposes the tensor.
+ */
+export const features = (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>, batch = 512): TF.Tensor2D =>
+  tf.tidy(() => {
+    const parts: Array<TF.Tensor2D> = []
+    for (let at = 0; at < data.length; at += batch) {
+      parts.push(body(tf, m, batchTensors(tf, data.slice(at, at + batch), false).x))
+    }
+    return parts.length === 1 ? parts[0]! : parts.length ? tf.concat(parts, 0) : tf.zeros([0, m.vars[m.vars.length - 2]!.shape[0]!]) as TF.Tensor2D
+  })
 
 /** Mean over the batch of -sum_j target_j log softmax(logits)_j. */
 export const softCrossEntropy = (tf: typeof TF, z: TF.Tensor2D, target: TF.Tensor2D): TF.Scalar =>
@@ -134,6 +165,11 @@ export interface TrainOptions {
   readonly loss: Loss
   /** Train only the head (the last layer, which the factored head's parts come from), the body frozen. */
   readonly headOnly?: boolean
+  /**
+   * With `headOnly`: the frozen body's outputs for `data` (`features`), row i for example i, used
+   * in place of running the body at every step.
+   */
+  readonly features?: TF.Tensor2D | undefined
   /** the learning rate of step `step` (0-based) of `total` (absent: `lr` throughout) */
   readonly lrAt?: (step: number, total: number) => number
   /** after each step: steps done, of all, and the step's loss (awaited: a checkpoint may be taken here) */
@@ -146,6 +182,8 @@ export const train = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>,
   const opt = tf.train.adam(o.lr)
   const steps = Math.ceil(data.length / o.batch) * o.epochs
   const vars = o.headOnly ? m.vars.slice(-2) : m.vars
+  if (o.features && !o.headOnly) throw new Error("train: features stand in for a frozen body, so they need headOnly")
+  if (o.features && o.features.shape[0] !== data.length) throw new Error(`train: ${o.features.shape[0]} feature rows for ${data.length} examples`)
   const losses: Array<number> = []
   let step = 0
   for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -158,10 +196,14 @@ export const train = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>,
     let sum = 0
     let batches = 0
     for (let at = 0; at < order.length; at += o.batch) {
-      const batch = order.slice(at, at + o.batch).map((i) => data[i]!)
-      const { x, mask } = batchTensors(tf, batch)
+      const rows = order.slice(at, at + o.batch)
+      const batch = rows.map((i) => data[i]!)
+      const { x, mask } = o.features
+        ? { x: tf.tidy(() => tf.gather(o.features!, tf.tensor1d(rows, "int32"))) as TF.Tensor2D, mask: maskTensor(tf, batch) }
+        : batchTensors(tf, batch)
+      const z = o.features ? (h: TF.Tensor2D) => headLogits(tf, m, h, mask) : (h: TF.Tensor2D) => logits(tf, m, h, mask)
       if (o.lrAt) (opt as unknown as { learningRate: number }).learningRate = o.lrAt(step, steps)
-      const cost = opt.minimize(() => o.loss(logits(tf, m, x, mask), batch, step, steps), true, vars as Array<TF.Variable>)!
+      const cost = opt.minimize(() => o.loss(z(x), batch, step, steps), true, vars as Array<TF.Variable>)!
       const value = (await cost.data())[0]!
       tf.dispose([x, mask, cost])
       sum += value
@@ -176,12 +218,17 @@ export const train = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>,
   return losses
 }
 
-/** Probabilities over each example's legal moves (aligned with `legal`). */
-export const predict = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>, batch = 512): Promise<Array<Float32Array>> => {
+/**
+ * Probabilities over each example's legal moves (aligned with `legal`). `features`: the body's
+ * outputs for `data` (`features`), when the body has not changed since they were computed.
+ */
+export const predict = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>, batch = 512, features?: TF.Tensor2D): Promise<Array<Float32Array>> => {
+  if (features && features.shape[0] !== data.length) throw new Error(`predict: ${features.shape[0]} feature rows for ${data.length} examples`)
   const out: Array<Float32Array> = []
   for (let at = 0; at < data.length; at += batch) {
     const xs = data.slice(at, at + batch)
     const probs = tf.tidy(() => {
+      if (features) return tf.softmax(headLogits(tf, m, tf.slice(features, [at, 0], [xs.length, -1]), maskTensor(tf, xs)))
       const { x, mask } = batchTensors(tf, xs)
       return tf.softmax(logits(tf, m, x, mask))
     })
