@@ -107,8 +107,16 @@ describe("the factored move head", () => {
     for (const name of ["cpu", "wasm"] as const) {
       const { tf } = await backend(name)
       const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
-      // uneven batches (7 examples, batch 3), features computed in batches of another size (4)
-      const data = [...examples, ...examples, ...examples, examples[0]!]
+      // 7 distinct positions, uneven batches (batch 3), features computed in batches of another size
+      // (4) and predictions in a third (5)
+      const data = [
+        ...examples,
+        example("r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3", ["f1b5", "f1c4", "d2d4"], "f1b5"),
+        example("6k1/5ppp/8/8/8/8/5PPP/R5K1 w - - 0 1", ["a1a8", "g1f1", "h2h3"], "a1a8"),
+        example("r3k2r/8/8/8/8/8/8/R3K2R w KQkq - 0 1", ["e1g1", "e1c1", "a1a8"], "e1c1"),
+        example("8/8/8/4k3/8/8/4P3/4K3 w - - 0 1", ["e2e4", "e2e3", "e1d2"], "e2e4"),
+        example("rnbqkb1r/pppp1ppp/5n2/4p3/2B1P3/8/PPPP1PPP/RNBQK1NR w KQkq - 2 3", ["d1h5", "d1f3", "g1f3"], "d1f3")
+      ]
       const run = async (withFeatures: boolean) => {
         const m = M.init(tf, arch, 9)
         const feats = withFeatures ? M.features(tf, m, data, 4) : undefined
