@@ -15,12 +15,16 @@
  * validation puzzles, then fine-tuned on the weak split's ground truth with the weak supervisors'
  * settings (last epoch, no selection) and scored again. The heads of one member run one after the
  * other in one process, their order rotating from member to member, so load hits them alike.
+ *
+ * On wasm, also head-only fine-tuning as `default`'s students and probes do it, with the frozen
+ * body run at every step and evaluation against its outputs computed once (taking turns, 3 rounds),
+ * and whether the two end in the same weights.
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import w2s from "../pipelines/w2s-chess.ts"
 import { adapterName, backend, type BackendChoice, probeAdapter, probeError } from "../stages/ml/backend.ts"
-import { corpusExamples, puzzleExamples } from "../stages/ml/common.ts"
+import { checkpointSteps, corpusExamples, puzzleExamples } from "../stages/ml/common.ts"
 import { type Example, INPUTS, MOVES } from "../stages/ml/encode.ts"
 import * as M from "../stages/ml/model.ts"
 import { rng } from "../stages/chess/rng.ts"
@@ -80,6 +84,58 @@ for (const member of ladder) {
         `${(data.length / s).toFixed(0)} examples/s, ${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / roof).toFixed(0)}% of the roofline (batch 256, ${data.length} examples)`
     )
     M.dispose(model)
+  }
+}
+
+// Head-only fine-tuning as the students and probes of `default` do it (the base frozen, 4 epochs at
+// batch 64 on about 2,450 examples, evaluations at the base and at 11 checkpoints, each scoring about
+// 1,200 validation and 1,230 test examples, here one set of 2,430): the body run at every step and
+// evaluation (as before 801dc61) against its outputs computed once (`M.features`), the two taking
+// turns over 3 rounds, with whether they end in the same weights. On wasm only: it is the backend
+// `default` ran on, and the cpu backend would take tens of minutes here.
+if (b.name === "wasm") {
+  const train = synthetic(2450)
+  const evals = synthetic(2430)
+  const student = async (arch: M.Architecture, frozen: boolean) => {
+    const model = M.init(tf, arch, 3)
+    const t0 = performance.now()
+    const fTrain = frozen ? M.features(tf, model, train) : undefined
+    const fEval = frozen ? M.features(tf, model, evals) : undefined
+    const checkpoints = new Set(checkpointSteps(Math.ceil(train.length / 64), 4, 8))
+    const score = () => M.predict(tf, model, evals, 512, fEval)
+    await score()
+    await M.train(tf, model, train, {
+      epochs: 4, batch: 64, lr: 5e-4, seed: 1, loss, headOnly: true, features: fTrain,
+      onBatch: async (done) => {
+        if (checkpoints.has(done)) await score()
+      }
+    })
+    const s = (performance.now() - t0) / 1000
+    tf.dispose([...(fTrain ? [fTrain] : []), ...(fEval ? [fEval] : [])])
+    const weights = (await M.save(model)).weights
+    M.dispose(model)
+    return { s, weights }
+  }
+  lines.push("")
+  lines.push("Head-only fine-tuning (a student of `default`: 2,450 examples, 4 epochs at batch 64, 12 evaluations of 2,430 examples: the base and 11 checkpoints), seconds per student, median of 3 rounds taking turns:")
+  lines.push("")
+  for (const member of ladder.filter((m) => m.name !== "s0")) {
+    const times = { body: [] as Array<number>, frozen: [] as Array<number> }
+    let same = true
+    for (let round = 0; round < 3; round++) {
+      const a = await student(member.arch, round % 2 === 1)
+      const c = await student(member.arch, round % 2 === 0)
+      const [body, frozen] = round % 2 === 1 ? [c, a] : [a, c]
+      times.body.push(body.s)
+      times.frozen.push(frozen.s)
+      same &&= body.weights.length === frozen.weights.length && body.weights.every((v, i) => v === frozen.weights[i])
+    }
+    const med = (xs: Array<number>) => [...xs].sort((x, y) => x - y)[1]!
+    lines.push(
+      `- ${member.name} (width ${member.arch.width}, depth ${member.arch.depth}): body at every step ${med(times.body).toFixed(1)} s, ` +
+        `frozen body's outputs computed once ${med(times.frozen).toFixed(1)} s (${(med(times.body) / med(times.frozen)).toFixed(2)}x); ` +
+        `weights ${same ? "identical, bit for bit" : "DIFFER"}`
+    )
   }
 }
 
