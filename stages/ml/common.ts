@@ -197,18 +197,17 @@ export const fit = async (
   const at = new Set(checkpointSteps(stepsPerEpoch, t.epochs, t.firstEpochCheckpoints ?? 1))
   let best: { epoch: number; score: number; weights: Artifact.ModelWeights } | undefined
   // With the body frozen, its outputs never change: computed once here for the training, validation
-  // and test examples, they stand in for the body at every step and checkpoint (the same numbers,
-  // without running the body again each time).
-  const frozen = headOnly
-    ? { train: M.features(b.tf, model, data), val: select ? M.features(b.tf, model, select.val) : undefined, test: M.features(b.tf, model, test) }
-    : undefined
+  // and test examples, they stand in for the body at every step and checkpoint, without running the
+  // body again each time (the same numbers on cpu and wasm, tested; on other backends a row's result
+  // may depend on its batch, so equal up to rounding).
+  const frozen: { train?: ReturnType<typeof M.features>; val?: ReturnType<typeof M.features>; test?: ReturnType<typeof M.features> } = {}
   const checkpoint = async (epoch: number, meanLoss: number | null) => {
-    if (test.length) curve.push({ epoch, top: (await M.predict(b.tf, model, test, undefined, frozen?.test)).map(M.argmax) })
+    if (test.length) curve.push({ epoch, top: (await M.predict(b.tf, model, test, undefined, frozen.test)).map(M.argmax) })
     if (!select) {
       if (epoch > 0) epochs.push({ epoch, loss: meanLoss, val: null })
       return
     }
-    const probs = await M.predict(b.tf, model, select.val, undefined, frozen?.val)
+    const probs = await M.predict(b.tf, model, select.val, undefined, frozen.val)
     valProbs.push({ epoch, probs })
     const score = select.rule === "val-accuracy"
       ? M.accuracy(probs, select.val)
@@ -223,32 +222,37 @@ export const fit = async (
   let batches = 0
   const evaluate = (select !== undefined || test.length > 0) && t.epochs > 0
   try {
-  if (select || test.length) await checkpoint(0, null)
-  await M.train(b.tf, model, data, {
-    ...t,
-    seed,
-    loss,
-    headOnly,
-    features: frozen?.train,
-    lrAt: (step, total) => learningRate(t, step, total),
-    onBatch: async (done, total, l) => {
-      sum += l
-      batches++
-      const now = Date.now()
-      if (now - last > 500 || done === total) {
-        last = now
-        progress({ done, total, unit: "steps", note: `loss ${l.toFixed(3)}` })
-      }
-      if (at.has(done) && (evaluate || done % stepsPerEpoch === 0)) {
-        const mean = sum / Math.max(1, batches)
-        sum = 0
-        batches = 0
-        await checkpoint(epochAt(done, stepsPerEpoch), mean)
-      }
+    if (headOnly) {
+      frozen.train = M.features(b.tf, model, data)
+      if (select) frozen.val = M.features(b.tf, model, select.val)
+      frozen.test = M.features(b.tf, model, test)
     }
-  })
+    if (select || test.length) await checkpoint(0, null)
+    await M.train(b.tf, model, data, {
+      ...t,
+      seed,
+      loss,
+      headOnly,
+      features: frozen.train,
+      lrAt: (step, total) => learningRate(t, step, total),
+      onBatch: async (done, total, l) => {
+        sum += l
+        batches++
+        const now = Date.now()
+        if (now - last > 500 || done === total) {
+          last = now
+          progress({ done, total, unit: "steps", note: `loss ${l.toFixed(3)}` })
+        }
+        if (at.has(done) && (evaluate || done % stepsPerEpoch === 0)) {
+          const mean = sum / Math.max(1, batches)
+          sum = 0
+          batches = 0
+          await checkpoint(epochAt(done, stepsPerEpoch), mean)
+        }
+      }
+    })
   } finally {
-    if (frozen) b.tf.dispose([frozen.train, frozen.test, ...(frozen.val ? [frozen.val] : [])])
+    b.tf.dispose(Object.values(frozen))
   }
   const seconds = (Date.now() - started) / 1000
   const flops = 3 * M.forwardFlops(model.arch) * data.length * t.epochs

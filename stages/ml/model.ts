@@ -195,11 +195,11 @@ export interface TrainOptions {
 
 /** Trains in place with Adam on seeded shuffled batches; returns the mean loss of each epoch. */
 export const train = async (tf: typeof TF, m: Mlp, data: ReadonlyArray<Example>, o: TrainOptions): Promise<Array<number>> => {
+  if (o.features && !o.headOnly) throw new Error("train: features stand in for a frozen body, so they need headOnly")
+  if (o.features && o.features.shape[0] !== data.length) throw new Error(`train: ${o.features.shape[0]} feature rows for ${data.length} examples`)
   const opt = tf.train.adam(o.lr)
   const steps = Math.ceil(data.length / o.batch) * o.epochs
   const vars = o.headOnly ? m.vars.slice(-2) : m.vars
-  if (o.features && !o.headOnly) throw new Error("train: features stand in for a frozen body, so they need headOnly")
-  if (o.features && o.features.shape[0] !== data.length) throw new Error(`train: ${o.features.shape[0]} feature rows for ${data.length} examples`)
   const losses: Array<number> = []
   let step = 0
   for (let epoch = 0; epoch < o.epochs; epoch++) {
