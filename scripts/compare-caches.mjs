@@ -1,7 +1,9 @@
-// `node scripts/compare-caches.mjs CACHE OTHER [PIPELINE]`: for every node CACHE has a record of
-// (its latest), whether OTHER holds a record of the same node id whose outputs have the same content
-// hashes, i.e. the same bytes. For checking that a run on another machine, Node or commit
-// reproduced one made before. Prints the counts and the nodes that differ or that OTHER lacks.
+// `node scripts/compare-caches.mjs CACHE OTHER [PIPELINE]`: for every record in CACHE, whether OTHER
+// holds a record of the same node id, with the same params and the same input hashes (the same input
+// bytes), whose outputs have the same content hashes, i.e. the same bytes. For checking that a run
+// on another machine, Node or commit reproduced one made before (code changes re-key nodes, so keys
+// are not compared). Prints the counts and the records that differ or that OTHER lacks; exits 1 if
+// any differ or are missing.
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 
@@ -11,20 +13,22 @@ if (!cache || !other) {
   process.exit(2)
 }
 const records = (root) =>
-  readdirSync(join(root, "records")).flatMap((d) =>
-    readdirSync(join(root, "records", d)).map((f) => {
-      const text = readFileSync(join(root, "records", d, f), "utf8")
+  readdirSync(join(root, "records"), { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) =>
+    readdirSync(join(root, "records", d.name)).filter((f) => f.endsWith(".json")).map((f) => {
+      const text = readFileSync(join(root, "records", d.name, f), "utf8")
       return JSON.parse(text.slice(text.indexOf("\n") + 1))
     })
   ).filter((r) => r.pipeline === pipeline)
-const outputs = (r) => JSON.stringify(Object.entries(r.outputs).map(([k, v]) => [k, v.hash]).sort())
+const sorted = (o) => JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)))
+const what = (r) => `${r.node} ${JSON.stringify(r.params)} ${sorted(r.inputs)}`
+const outputs = (r) => sorted(Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.hash])))
 const known = new Map()
-for (const r of records(other)) known.set(r.node, (known.get(r.node) ?? new Set()).add(outputs(r)))
-const latest = new Map()
-for (const r of records(cache)) if (!latest.has(r.node) || latest.get(r.node).finishedAt < r.finishedAt) latest.set(r.node, r)
+for (const r of records(other)) known.set(what(r), (known.get(what(r)) ?? new Set()).add(outputs(r)))
+const mine = records(cache)
 const same = [], differ = [], missing = []
-for (const [node, r] of latest) (!known.has(node) ? missing : known.get(node).has(outputs(r)) ? same : differ).push(node)
-console.log(`${latest.size} nodes in ${cache}: ${same.length} with the same output bytes as a record in ${other}, ${differ.length} differ, ${missing.length} have no record there`)
+for (const r of mine) (!known.has(what(r)) ? missing : known.get(what(r)).has(outputs(r)) ? same : differ).push(r.node)
+const nodes = new Set(mine.map((r) => r.node)).size
+console.log(`${mine.length} records (${nodes} nodes) in ${cache}: ${same.length} with the same output bytes as a record of the same node, params and inputs in ${other}, ${differ.length} differ, ${missing.length} have no such record there`)
 if (differ.length) console.log(`differ: ${differ.sort().join(" ")}`)
 if (missing.length) console.log(`no record: ${missing.sort().join(" ")}`)
-process.exit(differ.length ? 1 : 0)
+process.exit(differ.length || missing.length ? 1 : 0)
