@@ -134,6 +134,19 @@ describe("the factored move head", () => {
     }
   })
 
+  it("batch tensors keep their own values when the next batch reuses the arrays (wasm copies at creation)", async () => {
+    for (const name of ["cpu", "wasm"] as const) {
+      const { tf } = await backend(name)
+      const first = { ...M.batchTensors(tf, [examples[0]!]), target: M.targetTensor(tf, [examples[0]!]) }
+      const before = await Promise.all([first.x.data(), first.mask.data(), first.target.data()]).then((a) => a.map((v) => [...v]))
+      const second = { ...M.batchTensors(tf, [examples[1]!]), target: M.targetTensor(tf, [examples[1]!]) }
+      const after = await Promise.all([first.x.data(), first.mask.data(), first.target.data()]).then((a) => a.map((v) => [...v]))
+      assert.deepStrictEqual(after, before, name)
+      assert.notDeepEqual([...(await second.mask.data())], before[1], name)
+      tf.dispose([first.x, first.mask, first.target, second.x, second.mask, second.target])
+    }
+  })
+
   it("features stand in only for a frozen body, one row per example", async () => {
     const { tf } = await backend("cpu")
     const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
