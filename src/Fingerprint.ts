@@ -63,8 +63,9 @@ export const packageVersion = (from: string, name: string): string => {
 const cache = new Map<string, string>()
 
 /**
- * The fingerprint of the module at `moduleUrl` (a `file:` URL or path). Memoised per process: files
- * do not change under a running pipeline.
+ * The fingerprint of the module at `moduleUrl` (a `file:` URL or path). Memoised per process: the
+ * code a process runs is loaded once, so its keys must name that code even if the files are edited
+ * later (a run reads every stage's fingerprint at its start, `Scheduler.run`).
  */
 export const fingerprint = (moduleUrl: string): string => {
   const entry = moduleUrl.startsWith("file:") ? fileURLToPath(moduleUrl) : resolve(moduleUrl)

@@ -71,6 +71,11 @@ export const run = (graph: Graph, options: RunOptions) =>
     const runs = yield* Runs
     const reporter = yield* Reporter
     const force = options.force ?? (() => false)
+    // Every stage's code fingerprint is read from disk now, at the start, before any node runs: the
+    // code this process runs was loaded at start, so a key must name that code, not an edit made to
+    // the sources while the run goes on (a fingerprint is otherwise read when a node is first keyed,
+    // which on a cold cache can be an hour in).
+    for (const stage of new Set(graph.nodes.map((n) => n.stage))) stage.fingerprint()
     const first = plan(graph, records, { force })
     const todo = first.nodes.filter((n) => n.status === "run").length
     // While this run is active, `gc` keeps everything written since it started. A run with nothing
