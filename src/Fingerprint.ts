@@ -63,9 +63,10 @@ export const packageVersion = (from: string, name: string): string => {
 const cache = new Map<string, string>()
 
 /**
- * The fingerprint of the module at `moduleUrl` (a `file:` URL or path). Memoised per process: the
- * code a process runs is loaded once, so its keys must name that code even if the files are edited
- * later (a run reads every stage's fingerprint at its start, `Scheduler.run`).
+ * The fingerprint of the module at `moduleUrl` (a `file:` URL or path). Memoised per process: the CLI
+ * runs a bundle loaded when it started, so its keys must name that code even if the files are edited
+ * later (`Scheduler.readFingerprints` reads every stage's at a run's start). Code run from its sources
+ * (tests, a library caller) may load a module later, from the files as they are then.
  */
 export const fingerprint = (moduleUrl: string): string => {
   const entry = moduleUrl.startsWith("file:") ? fileURLToPath(moduleUrl) : resolve(moduleUrl)

@@ -61,6 +61,17 @@ export const tally = (s: RunSummary): Record<Outcome, number> => {
 }
 
 /**
+ * Fixes every stage's code fingerprint for this process now (each is read once, then memoised), before
+ * any node runs. The CLI runs a bundle loaded when it started, so a key must name that code, not an
+ * edit made to the sources while the run goes on; otherwise a fingerprint is first read when a node is
+ * first keyed, which on a cold cache can be an hour in. `pipeline run` calls it as soon as it has the
+ * graph, and `run` again (for library callers); the second call costs a pass over the nodes.
+ */
+export const readFingerprints = (graph: Graph): void => {
+  for (const stage of new Set(graph.nodes.map((n) => n.stage))) stage.fingerprint()
+}
+
+/**
  * Runs a graph and returns what happened to each node, failures included (see `tally`). Fails only
  * when interrupted, or with `CacheNotWritable` when there is work and the cache cannot be written.
  */
@@ -71,11 +82,7 @@ export const run = (graph: Graph, options: RunOptions) =>
     const runs = yield* Runs
     const reporter = yield* Reporter
     const force = options.force ?? (() => false)
-    // Every stage's code fingerprint is read from disk now, at the start, before any node runs: the
-    // code this process runs was loaded at start, so a key must name that code, not an edit made to
-    // the sources while the run goes on (a fingerprint is otherwise read when a node is first keyed,
-    // which on a cold cache can be an hour in).
-    for (const stage of new Set(graph.nodes.map((n) => n.stage))) stage.fingerprint()
+    readFingerprints(graph)
     const first = plan(graph, records, { force })
     const todo = first.nodes.filter((n) => n.status === "run").length
     // While this run is active, `gc` keeps everything written since it started. A run with nothing
