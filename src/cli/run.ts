@@ -72,7 +72,8 @@ export const run = Command.make(
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
     if (a.out._tag === "Some") yield* checkOutDir(a.out.value)
     const graph = yield* resolveGraph(a.pipeline, a.preset, a.set, a.params, a.targets)
-    // the code fingerprints of the sources the bundle was built from, before Slurm's preflight
+    // the code fingerprints of the sources as they are now (the launcher has just checked that the
+    // bundle was built from them), before Slurm's preflight can take a while
     Scheduler.readFingerprints(graph)
     const force = yield* Effect.fromResult(Targets.forced(graph, a.force))
     const partition = a.partition._tag === "Some" ? a.partition.value : undefined
