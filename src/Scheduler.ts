@@ -1,6 +1,7 @@
 /**
  * The scheduler: runs a graph against the store by handing its nodes to the rebuilder in order. It
- * plans first, then starts every node as soon as its upstream is done, at most `jobs` at a time.
+ * plans first, then starts every node as soon as its upstream is done, while the cores its running
+ * nodes keep busy (each stage's `cpu`, 1 unless it says less or more) stay within `jobs`.
  * Before building, a node is keyed from the content hashes its upstream actually produced, so a
  * re-run upstream that made the same bytes leaves it cached (early cutoff). Whether a node is up to
  * date, and building it when not, is the rebuilder's business (`Rebuilder.ts`); this module only
@@ -24,6 +25,7 @@ import { type RecordView, Records } from "./store/Records.ts"
 import { Runs } from "./store/Runs.ts"
 
 export interface RunOptions {
+  /** Cores to keep busy: `jobs` nodes of whole-core stages at once, more of lighter ones. */
   readonly jobs: number
   readonly force?: (id: string) => boolean
   readonly keepGoing?: boolean
@@ -148,6 +150,9 @@ export const estimates = (graph: Graph, thePlan: Plan, records: RecordView): Rec
 
 const mean = (xs: ReadonlyArray<number> | undefined) => (xs && xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined)
 
+/** Semaphore permits per core of `jobs` (so a stage's `cpu` of 1/2, 1/3, 1/4, 2/3, 3/4 is exact). */
+const CORE = 12
+
 /** One pass over the graph: plan, then build what the plan says. */
 const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
   Effect.gen(function*() {
@@ -185,8 +190,12 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
     const done = new Map<string, Deferred.Deferred<Committed | undefined>>()
     for (const n of toRun) done.set(n.id, yield* Deferred.make<Committed | undefined>())
     const upstreamRecord = (id: string) => (settled.has(id) ? Effect.succeed(settled.get(id)) : Deferred.await(done.get(id)!))
-    const jobs = yield* Semaphore.make(Math.max(1, options.jobs))
-    const slot = jobs.withPermits(1)
+    // Permits are twelfths of a core. A node asking for more than `jobs` takes them all (it runs
+    // alone), and one asking for less takes at least one. A waiting node may be overtaken by a
+    // lighter one that fits in the permits free (Semaphore's rule), never by one that does not.
+    const capacity = Math.max(1, options.jobs) * CORE
+    const cores = yield* Semaphore.make(capacity)
+    const slotOf = (node: GraphNode) => cores.withPermits(Math.min(capacity, Math.max(1, Math.round((node.stage.cpu ?? 1) * CORE))))
     const record = (o: NodeOutcome) =>
       Effect.sync(() => {
         outcomes.set(o.id, o)
@@ -215,7 +224,7 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
         const job = { pipeline: graph.pipeline, node: node.id, stage: node.stage, params: node.params, inputs, key }
         const built = yield* rebuilder.build(job, {
           force: force(node.id),
-          slot,
+          slot: slotOf(node),
           events: {
             waiting: () => reporter.emit({ _tag: "Waiting", node: node.id }),
             started: () => reporter.emit({ _tag: "Started", node: node.id, stage: node.stage.name, reason: p.reason }),

@@ -86,6 +86,13 @@ export interface StageDef<P, PE, I extends InputPorts, O extends Ports> {
   /** CPU-heavy: run in a worker thread so that parallel nodes use every core. */
   readonly heavy?: boolean
   /**
+   * The cores one node of this stage keeps busy where it runs (default 1). `--jobs` counts cores,
+   * so a stage that spends part of its time waiting (on an engine process, say) can say 2/3 and
+   * three of its nodes share two cores. Not part of the key: it changes how many nodes run at once,
+   * never their bytes.
+   */
+  readonly cpu?: number
+  /**
    * What one node of this stage needs where it runs as a batch job (`--executor slurm`). Not part of
    * the key: it changes where a node runs, never its bytes. A stage with neither this nor `heavy` is
    * light and runs on the driver.
@@ -133,6 +140,9 @@ export const countingNodes = <A>(limit: number, f: () => A, refs?: Array<NodeRef
 
 /** Defines a stage. Stage names are global: defining two different stages with one name throws. */
 export const make = <P, PE, I extends InputPorts, O extends Ports>(def: StageDef<P, PE, I, O>): Stage<P, PE, I, O> => {
+  if (def.cpu !== undefined && !(Number.isFinite(def.cpu) && def.cpu > 0)) {
+    throw new Error(`stage '${def.name}': cpu must be a positive number of cores, got ${def.cpu}`)
+  }
   const encode = Schema.encodeSync(def.params as Schema.Codec<P, PE>)
   let fp: string | undefined
   const outputPorts = Object.entries(def.outputs)

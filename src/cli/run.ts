@@ -48,7 +48,7 @@ export const run = Command.make(
     preset: presetFlag,
     set: setFlag,
     params: paramsFlag,
-    jobs: Flag.Int("jobs").pipe(Flag.withDescription("Nodes run at once (default: number of cores)"), Flag.optional),
+    jobs: Flag.Int("jobs").pipe(Flag.withDescription("Cores to keep busy: nodes run at once, more of stages that take less than a core (default: number of cores)"), Flag.optional),
     force: Flag.String("force").pipe(Flag.withDescription("Re-run nodes whose id matches GLOB (repeatable)"), Flag.atLeast(0)),
     keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDescription("After a failure, finish what does not depend on it"), Flag.withDefault(false)),
     out: Flag.String("out").pipe(Flag.withDescription("Where the pipeline's figures are written (default figures/<pipeline>)"), Flag.optional),
