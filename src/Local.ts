@@ -18,7 +18,7 @@ import { findNode, readOutput } from "./cli/outputs.ts"
 export interface Options {
   readonly preset?: string | undefined
   readonly set?: ReadonlyArray<string> | undefined
-  /** Nodes run at once (default 2). */
+  /** Cores the running nodes may declare between them (`Scheduler.RunOptions.jobs`; default 2). */
   readonly jobs?: number | undefined
 }
 

@@ -22,8 +22,10 @@ export type RunEvent =
     readonly cached: ReadonlyArray<string>
     /** expected wall time (ms) of nodes to run, from the stored timings of the same nodes or stages */
     readonly estimates?: Readonly<Record<string, number>>
-    /** nodes run at once */
+    /** cores kept busy (`--jobs`): nodes run at once, unless their stages say otherwise in `cpu` */
     readonly jobs?: number
+    /** the `cpu` of nodes to run whose stage says other than 1 */
+    readonly cpu?: Readonly<Record<string, number>>
   }
   | { readonly _tag: "Cached"; readonly node: string; readonly early: boolean }
   | { readonly _tag: "Started"; readonly node: string; readonly stage: string; readonly reason: Reason }
@@ -99,14 +101,17 @@ export interface TallyCounts {
  * run), cached (at planning or at run time), running, failed, skipped, cancelled and still to run,
  * out of the total, with the time since the plan and an ETA. The ETA is the stored wall time of
  * what is left (each node to run by its last record, else the mean of its stage's; a running node
- * by what its estimate has left), spread over the nodes run at once; nodes with no stored time make
- * it a lower bound (`ETA >...`). A second plan (a run that repairs a damaged object plans again)
+ * by what its estimate has left), each weighed by its stage's `cpu`, spread over the cores of
+ * `--jobs` (or fewer, when what is left cannot keep them busy); nodes with no stored time make it a
+ * lower bound (`ETA >...`). A second plan (a run that repairs a damaged object plans again)
  * starts the count afresh.
  */
 export const makeTally = (now: () => number = Date.now) => {
   let total = 0, done = 0, cached = 0, failed = 0, skipped = 0, cancelled = 0
   let since: number | undefined, jobs = 1, planned = false
   let estimates: Readonly<Record<string, number>> = {}
+  let cpu: Readonly<Record<string, number>> = {}
+  const share = (node: string) => cpu[node] ?? 1
   const running = new Map<string, number>()
   const finished = new Set<string>()
   const finish = (node: string) => {
@@ -124,13 +129,16 @@ export const makeTally = (now: () => number = Date.now) => {
     for (const [node, t] of running) {
       const est = estimates[node]
       if (est === undefined) unknown++
-      else left += Math.max(0, est - (now() - t))
+      else left += share(node) * Math.max(0, est - (now() - t))
     }
     const waiting = Object.keys(estimates).filter((n) => !running.has(n) && !finished.has(n))
-    for (const n of waiting) left += estimates[n]!
+    for (const n of waiting) left += share(n) * estimates[n]!
     unknown += Math.max(0, c.toRun - waiting.length)
     if (left === 0 && unknown > 0) return undefined
-    const wall = left / Math.max(1, Math.min(jobs, c.toRun + c.running))
+    // the cores what is left keeps busy: one per node, but a node's `cpu` where its stage says
+    let busy = c.toRun + c.running
+    for (const [n, s] of Object.entries(cpu)) if (!finished.has(n)) busy += s - 1
+    const wall = left / Math.min(jobs, busy)
     return unknown > 0 ? `ETA >${clockText(wall)}` : `ETA ${clockText(wall)}`
   }
   return {
@@ -148,6 +156,7 @@ export const makeTally = (now: () => number = Date.now) => {
           running.clear()
           finished.clear()
           estimates = e.estimates ?? {}
+          cpu = e.cpu ?? {}
           jobs = e.jobs ?? 1
           since ??= now()
           return

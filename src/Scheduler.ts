@@ -1,7 +1,7 @@
 /**
  * The scheduler: runs a graph against the store by handing its nodes to the rebuilder in order. It
  * plans first, then starts every node as soon as its upstream is done, while the cores its running
- * nodes keep busy (each stage's `cpu`, 1 unless it says less or more) stay within `jobs`.
+ * nodes declare (each stage's `cpu`, 1 unless it says otherwise) stay within `jobs`.
  * Before building, a node is keyed from the content hashes its upstream actually produced, so a
  * re-run upstream that made the same bytes leaves it cached (early cutoff). Whether a node is up to
  * date, and building it when not, is the rebuilder's business (`Rebuilder.ts`); this module only
@@ -25,7 +25,7 @@ import { type RecordView, Records } from "./store/Records.ts"
 import { Runs } from "./store/Runs.ts"
 
 export interface RunOptions {
-  /** Cores to keep busy: `jobs` nodes of whole-core stages at once, more of lighter ones. */
+  /** Cores the running nodes may declare between them: `jobs` nodes at once of stages without `cpu`. */
   readonly jobs: number
   readonly force?: (id: string) => boolean
   readonly keepGoing?: boolean
@@ -169,7 +169,11 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
       toRun: thePlan.nodes.filter((n) => n.status === "run").length,
       cached: thePlan.nodes.filter((n) => n.status === "cached").map((n) => n.id),
       estimates: estimates(graph, thePlan, records),
-      jobs: options.jobs
+      jobs: options.jobs,
+      cpu: Object.fromEntries(thePlan.nodes.flatMap((n) => {
+        const cpu = n.status === "run" ? graph.byId.get(n.id)?.stage.cpu : undefined
+        return cpu === undefined || cpu === 1 ? [] : [[n.id, cpu]]
+      }))
     })
     const outcomes = new Map<string, NodeOutcome>()
     const told = options.onOutcome ?? (() => {})
@@ -190,12 +194,13 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
     const done = new Map<string, Deferred.Deferred<Committed | undefined>>()
     for (const n of toRun) done.set(n.id, yield* Deferred.make<Committed | undefined>())
     const upstreamRecord = (id: string) => (settled.has(id) ? Effect.succeed(settled.get(id)) : Deferred.await(done.get(id)!))
-    // Permits are twelfths of a core. A node asking for more than `jobs` takes them all (it runs
-    // alone), and one asking for less takes at least one. A waiting node may be overtaken by a
-    // lighter one that fits in the permits free (Semaphore's rule), never by one that does not.
+    // Permits are twelfths of a core, a node's `cpu` rounded up (so the nodes running never declare
+    // more than `jobs` between them) and at least one. A node asking for more than `jobs` takes them
+    // all: it runs alone. Semaphore serves the first waiting node whose permits are free, so a node
+    // that needs more may wait until every lighter node ready before it, or meanwhile, has started.
     const capacity = Math.max(1, options.jobs) * CORE
     const cores = yield* Semaphore.make(capacity)
-    const slotOf = (node: GraphNode) => cores.withPermits(Math.min(capacity, Math.max(1, Math.round((node.stage.cpu ?? 1) * CORE))))
+    const slotOf = (node: GraphNode) => cores.withPermits(Math.min(capacity, Math.max(1, Math.ceil((node.stage.cpu ?? 1) * CORE - 1e-9))))
     const record = (o: NodeOutcome) =>
       Effect.sync(() => {
         outcomes.set(o.id, o)

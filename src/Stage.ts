@@ -86,10 +86,12 @@ export interface StageDef<P, PE, I extends InputPorts, O extends Ports> {
   /** CPU-heavy: run in a worker thread so that parallel nodes use every core. */
   readonly heavy?: boolean
   /**
-   * The cores one node of this stage keeps busy where it runs (default 1). `--jobs` counts cores,
-   * so a stage that spends part of its time waiting (on an engine process, say) can say 2/3 and
-   * three of its nodes share two cores. Not part of the key: it changes how many nodes run at once,
-   * never their bytes.
+   * How many cores one node of this stage counts for against `--jobs` (default 1; in twelfths of a
+   * core, rounded up). A stage that spends part of its time waiting (on an engine process, say) can
+   * say less, so that more of its nodes run at once; one that runs several threads can say more (a
+   * node asking for more than `--jobs` runs alone). With Slurm it counts against the jobs queued.
+   * The value is not part of the key (it changes how many nodes run at once, never their bytes), but
+   * writing it in a stage's module changes that module's fingerprint, as any edit does.
    */
   readonly cpu?: number
   /**

@@ -7,13 +7,15 @@ import { memoryStore, runPipeline } from "./helpers.ts"
 const tag = `cpu-${process.pid}`
 const Value = Artifact.json(`${tag}-value`, Schema.Struct({ n: Schema.Int }))
 
-/** Nodes running now and the most seen at once, per stage. */
+/** Nodes running now, per stage; the most seen at once, and the most cores they declared at once. */
 const running = new Map<string, number>()
-const peak = new Map<string, number>()
+const cpuOf = new Map<string, number>()
 let peakTotal = 0
+let peakCores = 0
 
-const stage = (name: string, cpu: number | undefined) =>
-  Stage.make({
+const stage = (name: string, cpu: number | undefined) => {
+  cpuOf.set(name, cpu ?? 1)
+  return Stage.make({
     name: `${tag}-${name}`,
     version: 1,
     source: import.meta.url,
@@ -24,37 +26,42 @@ const stage = (name: string, cpu: number | undefined) =>
     run: ({ params }) =>
       Effect.gen(function*() {
         running.set(name, (running.get(name) ?? 0) + 1)
-        peak.set(name, Math.max(peak.get(name) ?? 0, running.get(name)!))
         peakTotal = Math.max(peakTotal, [...running.values()].reduce((a, b) => a + b, 0))
+        peakCores = Math.max(peakCores, [...running].reduce((a, [n, k]) => a + k * cpuOf.get(n)!, 0))
         yield* Effect.sleep("30 millis")
         running.set(name, running.get(name)! - 1)
         return { value: { n: params.i } }
       })
   })
+}
 
 const third = stage("third", 1 / 3)
+const twoThirds = stage("two-thirds", 2 / 3)
+const odd = stage("odd", 0.7)
 const whole = stage("whole", undefined)
 const big = stage("big", 3)
 
-const pipeline = (make: ReturnType<typeof stage>, count: number) =>
+/** `count` nodes of each stage given, interleaved. */
+const pipeline = (makes: ReadonlyArray<ReturnType<typeof stage>>, count: number) =>
   Pipeline.make({
-    name: `${tag}-${make.name}`,
+    name: `${tag}-${makes.map((m) => m.name).join("+")}`,
     description: "nodes that record how many of them run at once",
     params: Schema.Struct({}),
     presets: { default: {} },
     defaultPreset: "default",
-    build: () => Array.from({ length: count }, (_, i) => make({ id: `n/${i}`, params: { i }, inputs: {} }))
+    build: () => Array.from({ length: count }, (_, i) => makes.map((make) => make({ id: `${make.name}/${i}`, params: { i }, inputs: {} })))
   })
 
-const peakOf = (make: ReturnType<typeof stage>, count: number, jobs: number) =>
+const peaksOf = (makes: ReadonlyArray<ReturnType<typeof stage>>, count: number, jobs: number) =>
   Effect.gen(function*() {
     running.clear()
-    peak.clear()
     peakTotal = 0
-    const { tally } = yield* runPipeline(memoryStore().store, pipeline(make, count), [], { jobs })
-    assert.strictEqual(tally.ran, count)
-    return peakTotal
+    peakCores = 0
+    const { tally } = yield* runPipeline(memoryStore().store, pipeline(makes, count), [], { jobs })
+    assert.strictEqual(tally.ran, count * makes.length)
+    return { nodes: peakTotal, cores: peakCores }
   })
+const peakOf = (make: ReturnType<typeof stage>, count: number, jobs: number) => Effect.map(peaksOf([make], count, jobs), (p) => p.nodes)
 
 describe("a stage's cpu", () => {
   it.live("a third of a core: three nodes share each of --jobs' cores", () =>
@@ -72,6 +79,19 @@ describe("a stage's cpu", () => {
   it.live("more cores than --jobs: the nodes still run, one at a time", () =>
     Effect.gen(function*() {
       assert.strictEqual(yield* peakOf(big, 3, 2), 1)
+    }))
+
+  it.live("a cpu between twelfths is rounded up: the nodes running never declare more than --jobs", () =>
+    Effect.gen(function*() {
+      // 0.7 of a core: two fit in 2 (1.4), three would not (2.1)
+      assert.strictEqual(yield* peakOf(odd, 6, 2), 2)
+    }))
+
+  it.live("stages of different cpu in one run: the cores declared at once stay within --jobs, and more than --jobs nodes run", () =>
+    Effect.gen(function*() {
+      const { nodes, cores } = yield* peaksOf([twoThirds, whole, third], 6, 2)
+      assert.isAtMost(cores, 2 + 1e-9)
+      assert.isAbove(nodes, 2)
     }))
 
   it("a cpu that is not a positive number is refused when the stage is made", () => {

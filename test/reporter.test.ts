@@ -129,6 +129,30 @@ describe("the run's count (done / cached / running / failed / to run of the tota
     assert.match(none.text(), /elapsed$/)
   })
 
+  it("weighs each node by its stage's cpu: three 2/3-core nodes of 84 s on 2 cores take 84 s, six take 168 s", () => {
+    const shares = (n: number): RunEvent => {
+      const ids = Array.from({ length: n }, (_, i) => `s${i}`)
+      return {
+        _tag: "Planned",
+        pipeline: "p",
+        toRun: n,
+        cached: [],
+        estimates: Object.fromEntries(ids.map((id) => [id, 84_000])),
+        jobs: 2,
+        cpu: Object.fromEntries(ids.map((id) => [id, 2 / 3]))
+      }
+    }
+    const three = makeTally(() => 0)
+    three.apply(shares(3))
+    assert.match(three.text(), /ETA 1m24s$/)
+    const six = makeTally(() => 0)
+    six.apply(shares(6))
+    assert.match(six.text(), /ETA 2m48s$/)
+    const one = makeTally(() => 0)
+    one.apply(shares(1))
+    assert.match(one.text(), /ETA 1m24s$/, "one node alone takes its own time, whatever its share")
+  })
+
   it("the live view keeps the count as its last line", () => {
     const { written, stream } = fakeTerminal()
     const live = makeLive(stream)

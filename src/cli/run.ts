@@ -48,7 +48,7 @@ export const run = Command.make(
     preset: presetFlag,
     set: setFlag,
     params: paramsFlag,
-    jobs: Flag.Int("jobs").pipe(Flag.withDescription("Cores to keep busy: nodes run at once, more of stages that take less than a core (default: number of cores)"), Flag.optional),
+    jobs: Flag.Int("jobs").pipe(Flag.withDescription("Cores' worth of nodes at once: a node counts its stage's cpu, 1 unless the stage says otherwise (default: the number of cores; with --executor slurm, jobs queued at once, 64)"), Flag.optional),
     force: Flag.String("force").pipe(Flag.withDescription("Re-run nodes whose id matches GLOB (repeatable)"), Flag.atLeast(0)),
     keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDescription("After a failure, finish what does not depend on it"), Flag.withDefault(false)),
     out: Flag.String("out").pipe(Flag.withDescription("Where the pipeline's figures are written (default figures/<pipeline>)"), Flag.optional),
@@ -67,7 +67,7 @@ export const run = Command.make(
     if (!slurm && (a.partition._tag === "Some" || a.slurmArgs.length > 0)) {
       return yield* Effect.fail(new UsageError({ message: "--slurm-partition and --slurm-arg need --executor slurm" }))
     }
-    // With Slurm, --jobs bounds the jobs this driver has in the queue at once.
+    // With Slurm, --jobs bounds the jobs this driver has in the queue at once, each counting its stage's cpu.
     const jobs = a.jobs._tag === "Some" ? a.jobs.value : slurm ? 64 : availableParallelism()
     if (!(jobs >= 1)) return yield* Effect.fail(new UsageError({ message: `--jobs must be at least 1, got ${jobs}` }))
     if (a.out._tag === "Some") yield* checkOutDir(a.out.value)

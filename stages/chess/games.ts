@@ -45,8 +45,6 @@ export const games = Stage.make({
   params: GamesParams,
   inputs: {},
   outputs: { positions: Positions },
-  // The stage and its engine take turns, as in a puzzle shard (docs/data.md).
-  cpu: 2 / 3,
   run: ({ params: p, progress, annotate }) =>
     Effect.gen(function*() {
       if (p.openingPlies.min > p.openingPlies.max) return yield* Effect.fail(new Error(`openingPlies.min ${p.openingPlies.min} exceeds max ${p.openingPlies.max}`))

@@ -208,9 +208,6 @@ export const puzzles = Stage.make({
   params: PuzzleParams,
   inputs: {},
   outputs: { puzzles: Puzzles, analysed: AnalysedPositions },
-  // The stage and its two engines take turns: two shards keep 2 cores about 85% busy, three keep
-  // them 94% busy and finish sooner (docs/data.md).
-  cpu: 2 / 3,
   run: ({ params: p, progress, annotate }) =>
     Effect.gen(function*() {
       if (p.openingPlies.min > p.openingPlies.max) return yield* Effect.fail(new Error(`openingPlies.min ${p.openingPlies.min} exceeds max ${p.openingPlies.max}`))
