@@ -56,7 +56,7 @@ export interface BuildOptions {
   readonly events: BuildEvents
   /**
    * Wraps the part of a build that waits for the lock and runs the stage: the scheduler's limit on
-   * nodes at once (a node found committed needs no slot).
+   * the cores its running nodes declare (a node found committed needs no slot).
    */
   readonly slot: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }

@@ -24,7 +24,7 @@ export type RunEvent =
     readonly estimates?: Readonly<Record<string, number>>
     /** cores kept busy (`--jobs`): nodes run at once, unless their stages say otherwise in `cpu` */
     readonly jobs?: number
-    /** the `cpu` of nodes to run whose stage says other than 1 */
+    /** the cores nodes to run count for, where not 1 (their stage's `cpu` as the scheduler rounds it) */
     readonly cpu?: Readonly<Record<string, number>>
   }
   | { readonly _tag: "Cached"; readonly node: string; readonly early: boolean }
@@ -138,6 +138,7 @@ export const makeTally = (now: () => number = Date.now) => {
     // the cores what is left keeps busy: one per node, but a node's `cpu` where its stage says
     let busy = c.toRun + c.running
     for (const [n, s] of Object.entries(cpu)) if (!finished.has(n)) busy += s - 1
+    if (!(busy > 0)) return undefined
     const wall = left / Math.min(jobs, busy)
     return unknown > 0 ? `ETA >${clockText(wall)}` : `ETA ${clockText(wall)}`
   }
@@ -157,7 +158,7 @@ export const makeTally = (now: () => number = Date.now) => {
           finished.clear()
           estimates = e.estimates ?? {}
           cpu = e.cpu ?? {}
-          jobs = e.jobs ?? 1
+          jobs = Math.max(1, e.jobs ?? 1)
           since ??= now()
           return
         case "Started":

@@ -153,6 +153,10 @@ const mean = (xs: ReadonlyArray<number> | undefined) => (xs && xs.length ? xs.re
 /** Semaphore permits per core of `jobs` (so a stage's `cpu` of 1/2, 1/3, 1/4, 2/3, 3/4 is exact). */
 const CORE = 12
 
+/** The permits a node takes: its stage's `cpu` in twelfths, rounded up, at least 1, at most all. */
+const permitsOf = (node: GraphNode, jobs: number): number =>
+  Math.min(Math.max(1, jobs) * CORE, Math.max(1, Math.ceil((node.stage.cpu ?? 1) * CORE - 1e-9)))
+
 /** One pass over the graph: plan, then build what the plan says. */
 const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
   Effect.gen(function*() {
@@ -171,8 +175,9 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
       estimates: estimates(graph, thePlan, records),
       jobs: options.jobs,
       cpu: Object.fromEntries(thePlan.nodes.flatMap((n) => {
-        const cpu = n.status === "run" ? graph.byId.get(n.id)?.stage.cpu : undefined
-        return cpu === undefined || cpu === 1 ? [] : [[n.id, cpu]]
+        const node = n.status === "run" ? graph.byId.get(n.id) : undefined
+        const cores = node === undefined ? 1 : permitsOf(node, options.jobs) / CORE
+        return cores === 1 ? [] : [[n.id, cores]]
       }))
     })
     const outcomes = new Map<string, NodeOutcome>()
@@ -198,9 +203,8 @@ const runOnce = (graph: Graph, options: RunOptions, planned0?: Plan) =>
     // more than `jobs` between them) and at least one. A node asking for more than `jobs` takes them
     // all: it runs alone. Semaphore serves the first waiting node whose permits are free, so a node
     // that needs more may wait until every lighter node ready before it, or meanwhile, has started.
-    const capacity = Math.max(1, options.jobs) * CORE
-    const cores = yield* Semaphore.make(capacity)
-    const slotOf = (node: GraphNode) => cores.withPermits(Math.min(capacity, Math.max(1, Math.ceil((node.stage.cpu ?? 1) * CORE - 1e-9))))
+    const cores = yield* Semaphore.make(Math.max(1, options.jobs) * CORE)
+    const slotOf = (node: GraphNode) => cores.withPermits(permitsOf(node, options.jobs))
     const record = (o: NodeOutcome) =>
       Effect.sync(() => {
         outcomes.set(o.id, o)

@@ -91,7 +91,8 @@ export interface StageDef<P, PE, I extends InputPorts, O extends Ports> {
    * say less, so that more of its nodes run at once; one that runs several threads can say more (a
    * node asking for more than `--jobs` runs alone). With Slurm it counts against the jobs queued.
    * The value is not part of the key (it changes how many nodes run at once, never their bytes), but
-   * writing it in a stage's module changes that module's fingerprint, as any edit does.
+   * writing it in a stage's module changes that module's fingerprint, as any edit does, and so the
+   * keys of every stage whose module is or imports it.
    */
   readonly cpu?: number
   /**

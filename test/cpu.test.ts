@@ -28,7 +28,7 @@ const stage = (name: string, cpu: number | undefined) => {
         running.set(name, (running.get(name) ?? 0) + 1)
         peakTotal = Math.max(peakTotal, [...running.values()].reduce((a, b) => a + b, 0))
         peakCores = Math.max(peakCores, [...running].reduce((a, [n, k]) => a + k * cpuOf.get(n)!, 0))
-        yield* Effect.sleep("30 millis")
+        yield* Effect.sleep("120 millis")
         running.set(name, running.get(name)! - 1)
         return { value: { n: params.i } }
       })
@@ -57,9 +57,10 @@ const peaksOf = (makes: ReadonlyArray<ReturnType<typeof stage>>, count: number, 
     running.clear()
     peakTotal = 0
     peakCores = 0
-    const { tally } = yield* runPipeline(memoryStore().store, pipeline(makes, count), [], { jobs })
+    const { tally, events } = yield* runPipeline(memoryStore().store, pipeline(makes, count), [], { jobs })
     assert.strictEqual(tally.ran, count * makes.length)
-    return { nodes: peakTotal, cores: peakCores }
+    const planned = events.find((e) => e._tag === "Planned")
+    return { nodes: peakTotal, cores: peakCores, told: planned?._tag === "Planned" ? planned.cpu : undefined }
   })
 const peakOf = (make: ReturnType<typeof stage>, count: number, jobs: number) => Effect.map(peaksOf([make], count, jobs), (p) => p.nodes)
 
@@ -89,9 +90,19 @@ describe("a stage's cpu", () => {
 
   it.live("stages of different cpu in one run: the cores declared at once stay within --jobs, and more than --jobs nodes run", () =>
     Effect.gen(function*() {
-      const { nodes, cores } = yield* peaksOf([twoThirds, whole, third], 6, 2)
+      const { nodes, cores, told } = yield* peaksOf([twoThirds, whole, third], 6, 2)
       assert.isAtMost(cores, 2 + 1e-9)
       assert.isAbove(nodes, 2)
+      // the run's ETA is told each node's cores, except where they are 1
+      const expected: Record<string, number> = {}
+      for (let i = 0; i < 6; i++) Object.assign(expected, { [`${twoThirds.name}/${i}`]: 8 / 12, [`${third.name}/${i}`]: 4 / 12 })
+      assert.deepStrictEqual(told, expected)
+    }))
+
+  it.live("the cores the ETA is told are the scheduler's: rounded up, and at most --jobs", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual((yield* peaksOf([odd], 1, 2)).told, { [`${odd.name}/0`]: 9 / 12 })
+      assert.deepStrictEqual((yield* peaksOf([big], 1, 2)).told, { [`${big.name}/0`]: 2 })
     }))
 
   it("a cpu that is not a positive number is refused when the stage is made", () => {

@@ -151,6 +151,32 @@ describe("the run's count (done / cached / running / failed / to run of the tota
     const one = makeTally(() => 0)
     one.apply(shares(1))
     assert.match(one.text(), /ETA 1m24s$/, "one node alone takes its own time, whatever its share")
+    // two of three finished: the last runs alone, for its own 84 s
+    let now = 0
+    const late = makeTally(() => now)
+    late.apply(shares(3))
+    for (const n of ["s0", "s1", "s2"]) late.apply({ _tag: "Started", node: n, stage: "s", reason: { _tag: "New" } })
+    now = 84_000
+    late.apply({ _tag: "Ran", node: "s0", durationMs: 84_000, reused: false })
+    late.apply({ _tag: "Ran", node: "s1", durationMs: 84_000, reused: false })
+    assert.match(late.text(), /1 running, 0 failed, 0 to run; 1m24s elapsed, ETA 0\.0s$/)
+    now = 0
+    const half = makeTally(() => now)
+    half.apply(shares(3))
+    for (const n of ["s0", "s1", "s2"]) half.apply({ _tag: "Started", node: n, stage: "s", reason: { _tag: "New" } })
+    now = 42_000 // half-way through the last
+    half.apply({ _tag: "Ran", node: "s0", durationMs: 42_000, reused: false })
+    half.apply({ _tag: "Ran", node: "s1", durationMs: 42_000, reused: false })
+    assert.match(half.text(), /ETA 42s$/, "the last node's 42 s left, not spread over more cores than it uses")
+  })
+
+  it("a node that counts for all of --jobs (the scheduler's cap) takes its own time; --jobs 0 is read as 1", () => {
+    const t = makeTally(() => 0)
+    t.apply({ _tag: "Planned", pipeline: "p", toRun: 1, cached: [], estimates: { big: 60_000 }, jobs: 2, cpu: { big: 2 } })
+    assert.match(t.text(), /ETA 1m00s$/)
+    const zero = makeTally(() => 0)
+    zero.apply({ _tag: "Planned", pipeline: "p", toRun: 2, cached: [], estimates: { a: 1000, b: 1000 }, jobs: 0 })
+    assert.match(zero.text(), /ETA 2\.0s$/)
   })
 
   it("the live view keeps the count as its last line", () => {
