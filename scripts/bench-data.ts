@@ -2,7 +2,7 @@
  * `npm run bench -- data`: the puzzle generator against the one before it (strategy
  * `every-position`, today's other settings), from the same game seeds and openings (the moves then
  * differ: the generators search differently) with the same engine in one run, in
- * puzzles per core-second (CPU time of the engine process plus this process, so a busy machine
+ * puzzles per core-second (CPU time of this process, plus a native engine's process, so a busy machine
  * slows the wall clock but not the figure); the phase and piece mix of both; corpus positions per
  * core-second; and the minutes the `default` preset's data would take on this machine's cores,
  * extrapolated from those rates. WASM always, a native Stockfish as well when one is installed.
@@ -56,14 +56,15 @@ type Engines = { readonly player: UciEngine; readonly analyst: UciEngine }
 
 /** Plays `count` games from `first` on open engines; adds the cost and the finds to `t`. */
 const play = async (engines: Engines, p: PuzzleParams, t: Tally) => {
-  const cpu = () => engines.player.cpuSeconds()! + (engines.analyst === engines.player ? 0 : engines.analyst.cpuSeconds()!)
+  // a native engine's own process, from /proc; the WASM engine runs in this thread, so process.cpuUsage counts it
+  const cpu = () => (engines.player.cpuSeconds() ?? 0) + (engines.analyst === engines.player ? 0 : engines.analyst.cpuSeconds() ?? 0)
   const own0 = process.cpuUsage()
   const engine0 = cpu()
   const wall0 = performance.now()
   const r = await generate(engines, p, new AbortController().signal, { puzzle: (row) => t.puzzles.push(row), analysed: () => {}, gameDone: () => {} })
   const own = process.cpuUsage(own0)
   const engineCpu = cpu()
-  if (Number.isNaN(engine0) || Number.isNaN(engineCpu)) throw new Error("this benchmark reads CPU time from /proc (Linux)")
+  if (engines.player.kind === "native" && engines.player.cpuSeconds() === undefined) throw new Error("this benchmark reads a native engine's CPU time from /proc (Linux)")
   t.cpu += engineCpu - engine0 + (own.user + own.system) / 1e6
   t.own += (own.user + own.system) / 1e6
   t.wall += (performance.now() - wall0) / 1000
@@ -113,7 +114,7 @@ const measure = async (kind: EngineKind) => {
   } finally {
     await Promise.all(opened.map((e) => e.close()))
   }
-  // the corpus: one process, its CPU time the same way
+  // the corpus: one engine, its CPU time the same way
   const corpusEngine = { cpu: 0, positions: 0 }
   {
     const { shards: _cs, gamesPerShard: _cg, ...c } = preset.corpus
@@ -121,7 +122,7 @@ const measure = async (kind: EngineKind) => {
     const children0 = childrenCpu()
     const out = await Effect.runPromise(games.run({ node: "bench", params: { ...c, seed: 9001, engine: kind, first: 5000, count: CORPUS_GAMES }, inputs: {}, log: () => {}, progress: () => {}, annotate: () => {} } as never) as Effect.Effect<{ positions: ReadonlyArray<unknown> }>)
     const own = process.cpuUsage(own0)
-    // the stage's engine process has exited and been waited for: its CPU time is in this process's children's
+    // a native engine's process has exited and been waited for: its CPU time is in this process's children's
     corpusEngine.cpu = childrenCpu() - children0 + (own.user + own.system) / 1e6
     corpusEngine.positions = out.positions.length
   }
@@ -131,7 +132,7 @@ const measure = async (kind: EngineKind) => {
     const t = tallies[name]
     lines.push(
       `- ${kind}, ${name === "today" ? "today's generator (every position screened)" : "new generator (after mistakes)"}: ` +
-        `${rate(t).toFixed(2)} puzzles per core-second (${t.puzzles.length} puzzles from ${t.games} games, ${t.cpu.toFixed(0)} core-s of which ${t.own.toFixed(0)} outside the engines, ${t.wall.toFixed(0)} s wall); ` +
+        `${rate(t).toFixed(2)} puzzles per core-second (${t.puzzles.length} puzzles from ${t.games} games, ${t.cpu.toFixed(0)} core-s of which ${t.own.toFixed(0)} in this process (the WASM engine's included), ${t.wall.toFixed(0)} s wall); ` +
         `${(t.positions / t.games).toFixed(0)} positions, ${(t.searched / t.games).toFixed(0)} searched, ${(t.screened / t.games).toFixed(1)} screens, ${(t.confirmed / t.games).toFixed(2)} deep searches, ` +
         `${(t.puzzles.length / t.games).toFixed(2)} puzzles per game; mix: ${mix(t.puzzles)}`
     )

@@ -2,6 +2,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Result } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
+import * as Planner from "../src/Planner.ts"
+import * as Scheduler from "../src/Scheduler.ts"
+import * as Targets from "../src/Targets.ts"
 import w2s from "../pipelines/w2s-chess.ts"
 import { fromFen, Game, positionKey } from "../stages/chess/board.ts"
 import { resolveEngine } from "../stages/chess/engine.ts"
@@ -12,7 +15,7 @@ import { split } from "../stages/chess/split.ts"
 import { AnalysedPositions, type Analysed, Positions, type Puzzle, Puzzles } from "../stages/chess/tables.ts"
 import { nativeAvailable, UciEngine } from "../stages/chess/uci.ts"
 import { createHash } from "node:crypto"
-import { memoryStore, objects, outputsOf, planPipeline, runPipeline, type TestStore } from "./helpers.ts"
+import { layers, memoryStore, objects, outputsOf, planPipeline, records, runnerLayer, type RunnerKind, runPipeline, type TestStore } from "./helpers.ts"
 
 /** The smallest data that still exercises every data stage: seconds, not minutes. */
 const tiny = [
@@ -99,6 +102,41 @@ describe("chess data (WASM Stockfish)", () => {
       }
       assert.strictEqual(new Set(blunders.map((b) => positionKey(b.fen))).size, blunders.length, "one row per position")
     }), { timeout: 120_000 })
+
+  it.live("the data stages give the same bytes in worker threads (where the CLI runs them, the WASM engine in the node's thread) as inline", () =>
+    Effect.gen(function*() {
+      const graph = yield* Effect.fromResult(Targets.select(yield* Pipeline.graph(w2s, undefined, tiny), ["corpus/*", "puzzles/*"]))
+      const hashes = (kind: RunnerKind) =>
+        Effect.gen(function*() {
+          const s = memoryStore()
+          const summary = yield* Scheduler.run(graph, { jobs: 2 }).pipe(Effect.provide(layers([], runnerLayer(kind))), Effect.provide(s.store))
+          assert.strictEqual(Scheduler.tally(summary).failed, 0, JSON.stringify(summary.nodes.filter((n) => n.outcome === "failed")))
+          return outputsOf(s.store, Planner.plan(graph, records(s.store)))
+        })
+      const inline = yield* hashes("inline")
+      assert.sameMembers(Object.keys(inline), ["corpus/0", "puzzles/0", "puzzles/1"])
+      for (const [id, outs] of Object.entries(inline)) assert.isDefined(outs, id)
+      assert.deepStrictEqual(yield* hashes("workers"), inline)
+    }), { timeout: 120_000 })
+
+  it.live("opening the WASM engine in this thread leaves the process's error handlers and exit code as they were", () =>
+    Effect.promise(async () => {
+      const events = ["uncaughtException", "unhandledRejection"]
+      const emitter: NodeJS.EventEmitter = process
+      const before = events.map((e) => emitter.listeners(e))
+      const code = process.exitCode
+      process.exitCode = 3
+      try {
+        const engine = await UciEngine.open("wasm")
+        const lines = await engine.analyse("3r2k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", { depth: 4 }, 1)
+        assert.strictEqual(lines[0]!.move, "d1d8")
+        await engine.close()
+        assert.strictEqual(process.exitCode, 3)
+        events.forEach((e, i) => assert.deepStrictEqual(emitter.listeners(e), before[i], e))
+      } finally {
+        process.exitCode = code
+      }
+    }), { timeout: 60_000 })
 
   it.live("the rule on hand-checked positions: the only mate is kept; two equal winning moves are rejected", () =>
     Effect.promise(async () => {

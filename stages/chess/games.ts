@@ -45,6 +45,8 @@ export const games = Stage.make({
   params: GamesParams,
   inputs: {},
   outputs: { positions: Positions },
+  // the WASM engine runs in the node's thread: a worker thread of its own, so shards run side by side
+  heavy: true,
   run: ({ params: p, progress, annotate }) =>
     Effect.gen(function*() {
       if (p.openingPlies.min > p.openingPlies.max) return yield* Effect.fail(new Error(`openingPlies.min ${p.openingPlies.min} exceeds max ${p.openingPlies.max}`))

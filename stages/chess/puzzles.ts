@@ -208,6 +208,8 @@ export const puzzles = Stage.make({
   params: PuzzleParams,
   inputs: {},
   outputs: { puzzles: Puzzles, analysed: AnalysedPositions },
+  // the WASM engine runs in the node's thread: a worker thread of its own, so shards run side by side
+  heavy: true,
   run: ({ params: p, progress, annotate }) =>
     Effect.gen(function*() {
       if (p.openingPlies.min > p.openingPlies.max) return yield* Effect.fail(new Error(`openingPlies.min ${p.openingPlies.min} exceeds max ${p.openingPlies.max}`))

@@ -1,17 +1,16 @@
 /**
- * A UCI chess engine in a child process: the npm `stockfish` package's lite single-threaded WASM build
- * (run by Node), or a native `stockfish` found on PATH. One process per caller; analyses are
- * deterministic for a fixed depth or node count because the engine runs one thread: its state (the
- * hash table) is cleared by `newGame()`, and what it holds in between depends only on the searches
- * made since, so a caller that calls `newGame()` at the start of every game gets the same analyses
- * for that game whichever process or shard plays it.
+ * A UCI chess engine: the npm `stockfish` package's lite single-threaded WASM build, run in the
+ * caller's thread, or a native `stockfish` found on PATH, in a child process. One engine per caller;
+ * analyses are deterministic for a fixed depth or node count because the engine runs one thread: its
+ * state (the hash table) is cleared by `newGame()`, and what it holds in between depends only on the
+ * searches made since, so a caller that calls `newGame()` at the start of every game gets the same
+ * analyses for that game whichever thread, process or shard plays it.
  */
 import { readFileSync } from "node:fs"
 import { spawn, spawnSync } from "node:child_process"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
-import { fileURLToPath } from "node:url"
 
 export type EngineKind = "wasm" | "native"
 
@@ -28,12 +27,6 @@ export interface Limit {
   readonly depth?: number | undefined
   readonly nodes?: number | undefined
 }
-
-/**
- * Preloaded into the WASM engine's process: its output lines are written together once it yields
- * instead of one system call each (batch-stdout.cjs). The bytes the engine prints are the same.
- */
-const batchStdout = (): string => fileURLToPath(new URL("./batch-stdout.cjs", import.meta.url))
 
 /** Where the WASM engine's script is (inside node_modules/stockfish). */
 export const wasmEnginePath = (): string => {
@@ -74,51 +67,169 @@ const parseInfo = (line: string): { multipv: number; line: Line } | undefined =>
   }
 }
 
+/** How UCI text reaches an engine and its lines come back. */
+interface Link {
+  /** Sends one or more commands, a line each. */
+  readonly send: (text: string) => void
+  readonly close: () => Promise<void>
+  /** CPU seconds of the engine's own process; undefined when it runs in this process. */
+  readonly cpuSeconds: () => number | undefined
+}
+
+/** What a link reports to its engine. */
+interface LinkEvents {
+  readonly line: (l: string) => void
+  readonly failed: (e: Error) => void
+}
+
+/** A native engine in a child process, spoken to over its pipes. */
+const processLink = (command: string, events: LinkEvents): Link => {
+  const child = spawn(command, [], { stdio: ["pipe", "pipe", "ignore"] })
+  let gone = false
+  createInterface({ input: child.stdout! }).on("line", events.line)
+  child.on("exit", (code, signal) => {
+    gone = true
+    events.failed(new Error(`chess engine exited (${signal ?? `code ${code}`})`))
+  })
+  child.on("error", (e) => {
+    gone = true
+    events.failed(e)
+  })
+  return {
+    send: (text) => {
+      child.stdin!.write(text + "\n")
+    },
+    close: async () => {
+      if (gone) return
+      const exited = new Promise<void>((r) => child.once("exit", () => r()))
+      try {
+        child.stdin!.write("quit\n")
+      } catch {
+        // already gone
+      }
+      const timer = setTimeout(() => child.kill("SIGKILL"), 2000)
+      await exited
+      clearTimeout(timer)
+    },
+    cpuSeconds: () => (child.pid === undefined ? undefined : procCpuSeconds(child.pid)?.own)
+  }
+}
+
+/** The Emscripten module of the WASM engine, as far as this file uses it. */
+interface WasmModule {
+  readonly ccall: (name: "command", returns: null, types: ["string"], args: [string], options: { async: boolean }) => unknown
+}
+
+let wasmScript: string | undefined
+
+/**
+ * A fresh instance of the WASM engine in this thread. The package's script is run as a CommonJS
+ * module of its own each time (its Emscripten module can be instantiated once per evaluation), told
+ * that it runs on a main thread (in a worker thread it would otherwise export nothing and wait for
+ * messages). The handlers it installs on `process` (rethrowing uncaught errors and unhandled
+ * rejections, as its command-line use wants) are removed again, and the exit code it sets is put
+ * back: errors and exit codes are the caller's.
+ */
+const wasmInstance = async (line: (l: string) => void): Promise<WasmModule> => {
+  const path = wasmEnginePath()
+  wasmScript ??= readFileSync(path, "utf8")
+  const requireReal = createRequire(path)
+  const requireHere = Object.assign((id: string) => (id === "worker_threads" ? { isMainThread: true } : requireReal(id)), { resolve: requireReal.resolve })
+  const cjs: { exports: unknown } = { exports: {} }
+  new Function("module", "exports", "require", "__filename", "__dirname", wasmScript)(cjs, cjs.exports, requireHere, path, dirname(path))
+  const make = cjs.exports as () => (module: object) => Promise<unknown>
+  const wasm = path.replace(/\.js$/, ".wasm")
+  const watched = ["uncaughtException", "unhandledRejection"]
+  const emitter: NodeJS.EventEmitter = process
+  const before = watched.map((event) => new Set(emitter.listeners(event)))
+  // its start-up also sets process.exitCode (to its main()'s 0): put back whatever was there
+  const exitCode = process.exitCode
+  // the engine calls `onDoneSearching` after every search (its command-line wrapper runs queued
+  // commands there); left undefined, each call would throw and be caught inside the engine
+  const module = { locateFile: (file: string) => (file.includes(".wasm") ? wasm : path), listener: line, onDoneSearching: () => {} }
+  try {
+    await make()(module)
+  } finally {
+    process.exitCode = exitCode
+    watched.forEach((event, i) => {
+      for (const l of emitter.listeners(event)) if (!before[i]!.has(l)) emitter.removeListener(event, l as (...args: Array<unknown>) => void)
+    })
+  }
+  return module as unknown as WasmModule
+}
+
+/**
+ * The WASM engine in this thread: each command is a call into it, made after the one before has
+ * finished (a search may yield to the event loop and end later), and its lines come back as calls.
+ * No process, pipe or text framing between the caller and the engine: what the engine computes and
+ * prints is the same as in its own process.
+ */
+const wasmLink = async (events: LinkEvents): Promise<Link> => {
+  const module = await wasmInstance((l) => events.line(l))
+  let queue: Promise<unknown> = Promise.resolve()
+  let closed = false
+  return {
+    send: (text) => {
+      for (const command of text.split("\n")) {
+        queue = queue.then(() => {
+          if (closed) return
+          return module.ccall("command", null, ["string"], [command], { async: /^go\b/.test(command) })
+        }).catch((e: unknown) => {
+          closed = true
+          events.failed(e instanceof Error ? e : new Error(String(e)))
+        })
+      }
+    },
+    close: async () => {
+      closed = true
+      await queue
+    },
+    cpuSeconds: () => undefined
+  }
+}
+
 export class UciEngine {
   private readonly waiters: Array<{ test: (l: string) => boolean; resolve: (l: string) => void }> = []
   private listener: ((l: string) => void) | undefined
   private multipv = 1
   private exited: Error | undefined
+  private link: Link | undefined
   id = "unknown"
 
-  private constructor(private readonly child: ReturnType<typeof spawn>, readonly kind: EngineKind) {
-    createInterface({ input: child.stdout! }).on("line", (l) => {
+  private constructor(readonly kind: EngineKind) {}
+
+  private readonly events: LinkEvents = {
+    line: (l) => {
       this.listener?.(l)
       const i = this.waiters.findIndex((w) => w.test(l))
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(l)
-    })
-    child.on("exit", (code, signal) => {
-      this.exited = new Error(`chess engine exited (${signal ?? `code ${code}`})`)
-      for (const w of this.waiters.splice(0)) w.resolve("")
-    })
-    child.on("error", (e) => {
+    },
+    failed: (e) => {
       this.exited = e
       for (const w of this.waiters.splice(0)) w.resolve("")
-    })
+    }
   }
 
   /** Starts an engine and completes the UCI handshake. */
   static async open(kind: EngineKind): Promise<UciEngine> {
-    const child = kind === "wasm"
-      ? spawn(process.execPath, ["--require", batchStdout(), wasmEnginePath()], { stdio: ["pipe", "pipe", "ignore"] })
-      : spawn(nativeEngine() ?? "stockfish", [], { stdio: ["pipe", "pipe", "ignore"] })
-    const engine = new UciEngine(child, kind)
+    const engine = new UciEngine(kind)
+    engine.link = kind === "wasm" ? await wasmLink(engine.events) : processLink(nativeEngine() ?? "stockfish", engine.events)
     const ids: Array<string> = []
     engine.listener = (l) => {
       if (l.startsWith("id name ")) ids.push(l.slice(8).trim())
     }
+    const ok = engine.until((l) => l === "uciok")
     engine.send("uci")
-    await engine.until((l) => l === "uciok")
+    await ok
     engine.listener = undefined
     engine.id = ids[0] ?? kind
-    engine.send("setoption name Threads value 1")
-    engine.send("setoption name Hash value 16")
+    engine.send("setoption name Threads value 1\nsetoption name Hash value 16")
     return engine
   }
 
   private send(cmd: string) {
     if (this.exited) throw this.exited
-    this.child.stdin!.write(cmd + "\n")
+    this.link!.send(cmd)
   }
 
   private until(test: (l: string) => boolean): Promise<string> {
@@ -131,8 +242,9 @@ export class UciEngine {
 
   /** Clears the engine's state (its hash table): the next search depends on nothing searched before. */
   async newGame(): Promise<void> {
+    const ready = this.until((l) => l === "readyok")
     this.send("ucinewgame\nisready")
-    await this.until((l) => l === "readyok")
+    await ready
   }
 
   /**
@@ -151,29 +263,22 @@ export class UciEngine {
       const info = parseInfo(l)
       if (info) lines.set(info.multipv, info.line)
     }
+    const done = this.until((l) => l.startsWith("bestmove"))
     // one write for both commands: a pipe write is a system call
     this.send(`position fen ${fen}\n${limit.depth !== undefined ? `go depth ${limit.depth}` : `go nodes ${limit.nodes ?? 1000}`}`)
-    await this.until((l) => l.startsWith("bestmove"))
+    await done
     this.listener = undefined
     return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, line]) => line)
   }
 
-  /** CPU seconds the engine process has used so far (Linux /proc; undefined elsewhere). */
+  /** CPU seconds the engine's own process has used so far (Linux /proc); undefined for the WASM engine, which runs in this process, and elsewhere. */
   cpuSeconds(): number | undefined {
-    return this.child.pid === undefined ? undefined : procCpuSeconds(this.child.pid)?.own
+    return this.link?.cpuSeconds()
   }
 
   async close(): Promise<void> {
-    if (this.exited) return
-    const gone = new Promise<void>((r) => this.child.once("exit", () => r()))
-    try {
-      this.send("quit")
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 2000)
-    await gone
-    clearTimeout(timer)
+    if (this.exited || !this.link) return
+    await this.link.close()
   }
 }
 
