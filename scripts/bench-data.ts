@@ -132,7 +132,7 @@ const measure = async (kind: EngineKind) => {
     const t = tallies[name]
     lines.push(
       `- ${kind}, ${name === "today" ? "today's generator (every position screened)" : "new generator (after mistakes)"}: ` +
-        `${rate(t).toFixed(2)} puzzles per core-second (${t.puzzles.length} puzzles from ${t.games} games, ${t.cpu.toFixed(0)} core-s of which ${t.own.toFixed(0)} in this process (the WASM engine's included), ${t.wall.toFixed(0)} s wall); ` +
+        `${rate(t).toFixed(2)} puzzles per core-second (${t.puzzles.length} puzzles from ${t.games} games, ${t.cpu.toFixed(0)} core-s of which ${t.own.toFixed(0)} in this process${kind === "wasm" ? " (the WASM engine's included)" : " (outside the engine)"}, ${t.wall.toFixed(0)} s wall); ` +
         `${(t.positions / t.games).toFixed(0)} positions, ${(t.searched / t.games).toFixed(0)} searched, ${(t.screened / t.games).toFixed(1)} screens, ${(t.confirmed / t.games).toFixed(2)} deep searches, ` +
         `${(t.puzzles.length / t.games).toFixed(2)} puzzles per game; mix: ${mix(t.puzzles)}`
     )

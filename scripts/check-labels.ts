@@ -9,6 +9,7 @@
 import { Effect } from "effect"
 import { availableParallelism } from "node:os"
 import { parseArgs } from "node:util"
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
 import w2s from "../pipelines/w2s-chess.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import * as Planner from "../src/Planner.ts"
@@ -18,7 +19,31 @@ import { judge } from "../stages/chess/rules.ts"
 import { type Puzzle, Puzzles } from "../stages/chess/tables.ts"
 import { type EngineKind, UciEngine } from "../stages/chess/uci.ts"
 
-const { values } = parseArgs({
+/** What a worker thread is given: its share of the sample, with an engine of its own. */
+interface Share {
+  readonly sample: ReadonlyArray<Puzzle>
+  readonly depth: number
+  readonly engine: EngineKind
+  readonly rule: { minBestCp: number; maxSecondCp: number }
+}
+
+/**
+ * One worker thread's share: each result is posted back as it comes. The WASM engine runs in its
+ * caller's thread, so engines searching at once need threads of their own.
+ */
+const analyseShare = async ({ sample, depth, engine: kind, rule }: Share) => {
+  const engine = await UciEngine.open(kind)
+  try {
+    for (const p of sample) {
+      const lines = await engine.analyse(p.fen, { depth }, 2)
+      parentPort!.postMessage({ agree: lines[0]?.move === p.best, still: judge(lines, rule).keep })
+    }
+  } finally {
+    await engine.close()
+  }
+}
+
+const { values } = isMainThread ? parseArgs({
   options: {
     preset: { type: "string", default: "default" },
     sample: { type: "string", default: "200" },
@@ -29,7 +54,7 @@ const { values } = parseArgs({
     set: { type: "string", multiple: true, default: [] },
     seed: { type: "string", default: "1" }
   }
-})
+}) : { values: {} as Record<string, never> }
 
 const main = Effect.gen(function*() {
   const graph = yield* Pipeline.graph(w2s, values.preset, values.set)
@@ -48,33 +73,44 @@ const main = Effect.gen(function*() {
   while (sample.length < Number(values.sample) && pool.length) sample.push(pool.splice(Math.floor(r() * pool.length), 1)[0]!)
   const depth = Number(values.depth)
   const rule = graph.params as { data: { puzzles: { minBestCp: number; maxSecondCp: number } } }
-  console.log(`re-analysing ${sample.length} of ${all.length} puzzles (labelled at depth ${sample[0]?.depth}) at depth ${depth} with ${values.engine}, ${values.jobs} engines`)
+  console.log(`re-analysing ${sample.length} of ${all.length} puzzles (labelled at depth ${sample[0]?.depth}) at depth ${depth} with ${values.engine}, ${values.jobs} engines (a worker thread each)`)
   let agree = 0
   let stillPuzzles = 0
   let done = 0
   const t0 = Date.now()
-  const queue = [...sample]
-  const worker = async () => {
-    const engine = await UciEngine.open(values.engine as EngineKind)
-    try {
-      for (let p = queue.shift(); p; p = queue.shift()) {
-        const lines = await engine.analyse(p.fen, { depth }, 2)
-        if (lines[0]?.move === p.best) agree++
-        if (judge(lines, rule.data.puzzles).keep) stillPuzzles++
-        if (++done % 20 === 0) console.log(`  ${done}/${sample.length}: ${agree} agree (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
-      }
-    } finally {
-      await engine.close()
-    }
-  }
-  yield* Effect.promise(() => Promise.all(Array.from({ length: Number(values.jobs) }, worker)))
+  const jobs = Math.max(1, Math.min(Number(values.jobs), sample.length))
+  // puzzle i goes to thread i mod jobs
+  const shares = Array.from({ length: jobs }, (_, j) => sample.filter((_, i) => i % jobs === j))
+  const { minBestCp, maxSecondCp } = rule.data.puzzles
+  yield* Effect.promise(() =>
+    Promise.all(shares.map((share) =>
+      new Promise<void>((resolve, reject) => {
+        const data: Share = { sample: share, depth, engine: values.engine as EngineKind, rule: { minBestCp, maxSecondCp } }
+        const w = new Worker(new URL(import.meta.url), { workerData: data })
+        w.on("message", (m: { agree: boolean; still: boolean }) => {
+          if (m.agree) agree++
+          if (m.still) stillPuzzles++
+          if (++done % 20 === 0) console.log(`  ${done}/${sample.length}: ${agree} agree (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
+        })
+        w.on("error", reject)
+        w.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`a worker thread exited with code ${code}`))))
+      })
+    ))
+  )
   const pct = (n: number) => `${((100 * n) / sample.length).toFixed(1)}%`
   console.log(`best move agrees at depth ${depth}: ${agree}/${sample.length} = ${pct(agree)}`)
   console.log(`still passes the puzzle rule at depth ${depth}: ${stillPuzzles}/${sample.length} = ${pct(stillPuzzles)}`)
   console.log(`wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`)
 })
 
-Effect.runPromise(main.pipe(Effect.provide(Store.layerDisk(values["cache-dir"]!)))).catch((e) => {
-  console.error(`error: ${e?.message ?? e}`)
-  process.exit(2)
-})
+if (isMainThread) {
+  Effect.runPromise(main.pipe(Effect.provide(Store.layerDisk(values["cache-dir"]!)))).catch((e) => {
+    console.error(`error: ${e?.message ?? e}`)
+    process.exit(2)
+  })
+} else {
+  analyseShare(workerData as Share).catch((e) => {
+    console.error(`error: ${e?.message ?? e}`)
+    process.exit(2)
+  })
+}

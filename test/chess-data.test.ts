@@ -9,6 +9,7 @@ import w2s from "../pipelines/w2s-chess.ts"
 import { fromFen, Game, positionKey } from "../stages/chess/board.ts"
 import { resolveEngine } from "../stages/chess/engine.ts"
 import { confirm } from "../stages/chess/confirm.ts"
+import { games } from "../stages/chess/games.ts"
 import { puzzles } from "../stages/chess/puzzles.ts"
 import { judge } from "../stages/chess/rules.ts"
 import { split } from "../stages/chess/split.ts"
@@ -41,6 +42,12 @@ const tiny = [
   'sizes.strong=["s2"]',
   'methods=["naive"]'
 ]
+
+const assertRejects = async (p: Promise<unknown>, message: RegExp) => {
+  const outcome = await p.then(() => undefined, (e: unknown) => e)
+  assert.instanceOf(outcome, Error)
+  assert.match((outcome as Error).message, message)
+}
 
 const readTable = (store: TestStore, hash: string) =>
   Effect.flatMap(objects(store).get(hash), (bytes) => Puzzles.decode(bytes, "t") as Effect.Effect<ReadonlyArray<Record<string, unknown>>, unknown>)
@@ -113,26 +120,36 @@ describe("chess data (WASM Stockfish)", () => {
           assert.strictEqual(Scheduler.tally(summary).failed, 0, JSON.stringify(summary.nodes.filter((n) => n.outcome === "failed")))
           return outputsOf(s.store, Planner.plan(graph, records(s.store)))
         })
+      // heavy: each node in a worker thread of its own under the CLI's runner
+      assert.isTrue(puzzles.heavy && games.heavy)
       const inline = yield* hashes("inline")
       assert.sameMembers(Object.keys(inline), ["corpus/0", "puzzles/0", "puzzles/1"])
       for (const [id, outs] of Object.entries(inline)) assert.isDefined(outs, id)
       assert.deepStrictEqual(yield* hashes("workers"), inline)
     }), { timeout: 120_000 })
 
-  it.live("opening the WASM engine in this thread leaves the process's error handlers and exit code as they were", () =>
+  it.live("two WASM engines opened at once in this thread leave the process's error handlers, exit code and globals as they were; a closed engine refuses work", () =>
     Effect.promise(async () => {
       const events = ["uncaughtException", "unhandledRejection"]
       const emitter: NodeJS.EventEmitter = process
       const before = events.map((e) => emitter.listeners(e))
+      const globals = globalThis as { fetch?: unknown; XMLHttpRequest?: unknown }
+      const { fetch } = globals
+      const hadXhr = "XMLHttpRequest" in globals
       const code = process.exitCode
       process.exitCode = 3
       try {
-        const engine = await UciEngine.open("wasm")
-        const lines = await engine.analyse("3r2k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", { depth: 4 }, 1)
-        assert.strictEqual(lines[0]!.move, "d1d8")
-        await engine.close()
+        const engines = await Promise.all([UciEngine.open("wasm"), UciEngine.open("wasm")])
+        for (const engine of engines) {
+          const lines = await engine.analyse("3r2k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", { depth: 4 }, 1)
+          assert.strictEqual(lines[0]!.move, "d1d8")
+        }
+        await Promise.all(engines.map((e) => e.close()))
         assert.strictEqual(process.exitCode, 3)
         events.forEach((e, i) => assert.deepStrictEqual(emitter.listeners(e), before[i], e))
+        assert.strictEqual(globals.fetch, fetch)
+        assert.strictEqual("XMLHttpRequest" in globals, hadXhr)
+        await assertRejects(engines[0]!.analyse("3r2k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", { depth: 4 }, 1), /closed/)
       } finally {
         process.exitCode = code
       }

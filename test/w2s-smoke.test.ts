@@ -286,6 +286,9 @@ if (wt.isMainThread) {
   }
   const W = wt.Worker
   wt.Worker = class extends W { constructor(...a) { started.push("worker " + a[0]); super(...a) } }
+  // the WASM engine's script is read from disk and run, not required
+  const read = fs.readFileSync
+  fs.readFileSync = function (...a) { if (/stockfish/.test(String(a[0]))) started.push("read " + a[0]); return read.apply(this, a) }
   process.on("exit", () => fs.writeFileSync(process.env.PROBE_OUT, JSON.stringify({ modules: Object.keys(require.cache), started })))
 }
 `

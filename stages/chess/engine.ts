@@ -1,5 +1,5 @@
 /**
- * Running chess work with engine processes for the life of a stage, closed on success, failure or
+ * Running chess work with engines for the life of a stage, closed on success, failure or
  * interruption.
  */
 import { Effect, Schema } from "effect"
@@ -14,7 +14,7 @@ export const EngineChoice = Schema.Literals(["auto", "wasm", "native"])
 /** The engine `auto` stands for on this machine (looked for once per process). */
 export const resolveEngine = (choice: typeof EngineChoice.Type): EngineKind => choice === "auto" ? (nativeAvailable() ? "native" : "wasm") : choice
 
-/** Runs `work` with `count` engine processes of one kind (the puzzle generator plays with one and analyses with another). */
+/** Runs `work` with `count` engines of one kind (the puzzle generator plays with one and analyses with another). */
 export const withEngines = <A>(kind: EngineKind, count: number, work: (engines: ReadonlyArray<UciEngine>, signal: AbortSignal) => Promise<A>) =>
   Effect.acquireUseRelease(
     Effect.tryPromise({

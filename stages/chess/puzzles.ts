@@ -77,7 +77,7 @@ export interface Sink {
 /**
  * Plays and analyses the games `first ... first + count - 1` in order, giving every puzzle and every
  * other searched position to `out`. `after-mistake` plays with `player` and analyses with `analyst`
- * (two processes, so the moves played never depend on which positions were analysed);
+ * (two engines, so the moves played never depend on which positions were analysed);
  * `every-position` uses `player` alone.
  */
 export const generate = async (

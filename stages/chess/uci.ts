@@ -124,11 +124,12 @@ let wasmScript: string | undefined
 
 /**
  * A fresh instance of the WASM engine in this thread. The package's script is run as a CommonJS
- * module of its own each time (its Emscripten module can be instantiated once per evaluation), told
- * that it runs on a main thread (in a worker thread it would otherwise export nothing and wait for
- * messages). The handlers it installs on `process` (rethrowing uncaught errors and unhandled
- * rejections, as its command-line use wants) are removed again, and the exit code it sets is put
- * back: errors and exit codes are the caller's.
+ * module of its own each time (called a second time, its export gives no new factory), told that it
+ * runs on a main thread (in a worker thread it would otherwise export nothing and wait for
+ * messages), with no command-line arguments. What its start-up changes in the thread is put back:
+ * the handlers it installs on `process` (rethrowing uncaught errors and unhandled rejections, as its
+ * command-line use wants), the exit code it sets, and the globals `fetch` (which it sets to null)
+ * and `XMLHttpRequest` (which it defines). Errors, exit codes and globals are the caller's.
  */
 const wasmInstance = async (line: (l: string) => void): Promise<WasmModule> => {
   const path = wasmEnginePath()
@@ -144,12 +145,25 @@ const wasmInstance = async (line: (l: string) => void): Promise<WasmModule> => {
   const before = watched.map((event) => new Set(emitter.listeners(event)))
   // its start-up also sets process.exitCode (to its main()'s 0): put back whatever was there
   const exitCode = process.exitCode
+  const globals = globalThis as { fetch?: unknown; XMLHttpRequest?: unknown }
+  const hadXhr = "XMLHttpRequest" in globals
+  const { fetch, XMLHttpRequest } = globals
+  const restoreGlobals = () => {
+    globals.fetch = fetch
+    if (hadXhr) globals.XMLHttpRequest = XMLHttpRequest
+    else delete globals.XMLHttpRequest
+  }
   // the engine calls `onDoneSearching` after every search (its command-line wrapper runs queued
   // commands there); left undefined, each call would throw and be caught inside the engine
-  const module = { locateFile: (file: string) => (file.includes(".wasm") ? wasm : path), listener: line, onDoneSearching: () => {} }
+  const module = { locateFile: (file: string) => (file.includes(".wasm") ? wasm : path), listener: line, onDoneSearching: () => {}, arguments: [] }
   try {
-    await make()(module)
+    // the globals are read while the call runs (it loads the .wasm from disk either way), so they
+    // are put back as soon as it returns
+    const ready = make()(module)
+    restoreGlobals()
+    await ready
   } finally {
+    restoreGlobals()
     process.exitCode = exitCode
     watched.forEach((event, i) => {
       for (const l of emitter.listeners(event)) if (!before[i]!.has(l)) emitter.removeListener(event, l as (...args: Array<unknown>) => void)
@@ -176,13 +190,18 @@ const wasmLink = async (events: LinkEvents): Promise<Link> => {
           return module.ccall("command", null, ["string"], [command], { async: /^go\b/.test(command) })
         }).catch((e: unknown) => {
           closed = true
-          events.failed(e instanceof Error ? e : new Error(String(e)))
+          // an exit inside the engine throws its ExitStatus, an object with a message but no Error
+          events.failed(e instanceof Error ? e : new Error(`chess engine stopped: ${(e as { message?: unknown } | undefined)?.message ?? String(e)}`))
         })
       }
     },
     close: async () => {
       closed = true
-      await queue
+      // a search under way ends on its own (depth and node limits are short); waited for at most 2 s
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([queue, new Promise<void>((r) => (timer = setTimeout(r, 2000)))])
+      clearTimeout(timer)
+      events.failed(new Error("chess engine closed"))
     },
     cpuSeconds: () => undefined
   }
@@ -218,9 +237,7 @@ export class UciEngine {
     engine.listener = (l) => {
       if (l.startsWith("id name ")) ids.push(l.slice(8).trim())
     }
-    const ok = engine.until((l) => l === "uciok")
-    engine.send("uci")
-    await ok
+    await engine.request("uci", (l) => l === "uciok")
     engine.listener = undefined
     engine.id = ids[0] ?? kind
     engine.send("setoption name Threads value 1\nsetoption name Hash value 16")
@@ -232,19 +249,20 @@ export class UciEngine {
     this.link!.send(cmd)
   }
 
-  private until(test: (l: string) => boolean): Promise<string> {
+  /** Sends `cmd` and waits for the first line that passes `test` (listening from before it is sent). */
+  private request(cmd: string, test: (l: string) => boolean): Promise<string> {
     if (this.exited) return Promise.reject(this.exited)
-    return new Promise<string>((resolve) => this.waiters.push({ test, resolve })).then((l) => {
+    const answer = new Promise<string>((resolve) => this.waiters.push({ test, resolve })).then((l) => {
       if (this.exited) throw this.exited
       return l
     })
+    this.link!.send(cmd)
+    return answer
   }
 
   /** Clears the engine's state (its hash table): the next search depends on nothing searched before. */
   async newGame(): Promise<void> {
-    const ready = this.until((l) => l === "readyok")
-    this.send("ucinewgame\nisready")
-    await ready
+    await this.request("ucinewgame\nisready", (l) => l === "readyok")
   }
 
   /**
@@ -263,10 +281,8 @@ export class UciEngine {
       const info = parseInfo(l)
       if (info) lines.set(info.multipv, info.line)
     }
-    const done = this.until((l) => l.startsWith("bestmove"))
     // one write for both commands: a pipe write is a system call
-    this.send(`position fen ${fen}\n${limit.depth !== undefined ? `go depth ${limit.depth}` : `go nodes ${limit.nodes ?? 1000}`}`)
-    await done
+    await this.request(`position fen ${fen}\n${limit.depth !== undefined ? `go depth ${limit.depth}` : `go nodes ${limit.nodes ?? 1000}`}`, (l) => l.startsWith("bestmove"))
     this.listener = undefined
     return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, line]) => line)
   }
