@@ -266,8 +266,8 @@ export default Pipeline.make({
   defaultPreset: "default",
   // `pipeline results` shows the side-by-side summary; the per-seed rows are `export results --output rows`
   results: { node: "results", output: "checkpoints" },
-  // With --executor slurm, the data shards run as jobs too (they drive Stockfish processes, not
-  // worker threads, so they are not `heavy`); each engine alternates with the other, one core.
+  // With --executor slurm, the data shards run as jobs, as every heavy stage's nodes do; a shard's
+  // engines take turns in its thread (or, native, in their processes), so one core each.
   resources: { games: { cpus: 1 }, puzzles: { cpus: 1 } },
   build: ({ data, scoreOn, backend: choice, ladder, pretraining, dial, sizes, weak, strong, gtTuned, ceiling: ceilingSettings, probe, methods, bootstrap, seeds, replicates, figures }) => {
     // The data nodes' and the learning nodes' params (and so their keys) name the engine and the

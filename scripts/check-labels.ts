@@ -57,6 +57,8 @@ const { values } = isMainThread ? parseArgs({
 }) : { values: {} as Record<string, never> }
 
 const main = Effect.gen(function*() {
+  const asked = Number(values.jobs)
+  if (!Number.isInteger(asked) || asked < 1) return yield* Effect.fail(new Error(`--jobs must be a whole number of at least 1, not '${values.jobs}'`))
   const graph = yield* Pipeline.graph(w2s, values.preset, values.set)
   const objects = yield* Store.Objects
   // every seed's split holds the same de-duplicated puzzles, dealt differently: the first one has them all
@@ -78,7 +80,7 @@ const main = Effect.gen(function*() {
   let stillPuzzles = 0
   let done = 0
   const t0 = Date.now()
-  const jobs = Math.max(1, Math.min(Number(values.jobs), sample.length))
+  const jobs = Math.max(1, Math.min(asked, sample.length))
   // puzzle i goes to thread i mod jobs
   const shares = Array.from({ length: jobs }, (_, j) => sample.filter((_, i) => i % jobs === j))
   const { minBestCp, maxSecondCp } = rule.data.puzzles
@@ -97,6 +99,7 @@ const main = Effect.gen(function*() {
       })
     ))
   )
+  if (done !== sample.length) return yield* Effect.fail(new Error(`${done} of ${sample.length} puzzles were analysed`))
   const pct = (n: number) => `${((100 * n) / sample.length).toFixed(1)}%`
   console.log(`best move agrees at depth ${depth}: ${agree}/${sample.length} = ${pct(agree)}`)
   console.log(`still passes the puzzle rule at depth ${depth}: ${stillPuzzles}/${sample.length} = ${pct(stillPuzzles)}`)
@@ -109,8 +112,6 @@ if (isMainThread) {
     process.exit(2)
   })
 } else {
-  analyseShare(workerData as Share).catch((e) => {
-    console.error(`error: ${e?.message ?? e}`)
-    process.exit(2)
-  })
+  // a failure is left unhandled: the worker ends with it, and the main thread's "error" gets the Error itself
+  void analyseShare(workerData as Share)
 }

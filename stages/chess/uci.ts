@@ -87,6 +87,8 @@ const processLink = (command: string, events: LinkEvents): Link => {
   const child = spawn(command, [], { stdio: ["pipe", "pipe", "ignore"] })
   let gone = false
   createInterface({ input: child.stdout! }).on("line", events.line)
+  // a write to an engine that has died fails with EPIPE; its exit is reported below
+  child.stdin!.on("error", () => {})
   child.on("exit", (code, signal) => {
     gone = true
     events.failed(new Error(`chess engine exited (${signal ?? `code ${code}`})`))
@@ -126,10 +128,12 @@ let wasmScript: string | undefined
  * A fresh instance of the WASM engine in this thread. The package's script is run as a CommonJS
  * module of its own each time (called a second time, its export gives no new factory), told that it
  * runs on a main thread (in a worker thread it would otherwise export nothing and wait for
- * messages), with no command-line arguments. What its start-up changes in the thread is put back:
- * the handlers it installs on `process` (rethrowing uncaught errors and unhandled rejections, as its
- * command-line use wants), the exit code it sets, and the globals `fetch` (which it sets to null)
- * and `XMLHttpRequest` (which it defines). Errors, exit codes and globals are the caller's.
+ * messages), with no command-line arguments, and with a `quit` of its own, so that its exit (its
+ * main() returning at start-up, or a failure later) throws without setting `process.exitCode`. What
+ * its start-up changes in the thread is put back as soon as the call that starts it returns: the
+ * handlers it installs on `process` (rethrowing uncaught errors and unhandled rejections, as its
+ * command-line use wants) and the globals `fetch` (which it sets to null) and `XMLHttpRequest`
+ * (which it defines). Errors, exit codes and globals are the caller's.
  */
 const wasmInstance = async (line: (l: string) => void): Promise<WasmModule> => {
   const path = wasmEnginePath()
@@ -143,32 +147,37 @@ const wasmInstance = async (line: (l: string) => void): Promise<WasmModule> => {
   const watched = ["uncaughtException", "unhandledRejection"]
   const emitter: NodeJS.EventEmitter = process
   const before = watched.map((event) => new Set(emitter.listeners(event)))
-  // its start-up also sets process.exitCode (to its main()'s 0): put back whatever was there
-  const exitCode = process.exitCode
   const globals = globalThis as { fetch?: unknown; XMLHttpRequest?: unknown }
   const hadXhr = "XMLHttpRequest" in globals
   const { fetch, XMLHttpRequest } = globals
-  const restoreGlobals = () => {
+  const restore = () => {
     globals.fetch = fetch
     if (hadXhr) globals.XMLHttpRequest = XMLHttpRequest
     else delete globals.XMLHttpRequest
-  }
-  // the engine calls `onDoneSearching` after every search (its command-line wrapper runs queued
-  // commands there); left undefined, each call would throw and be caught inside the engine
-  const module = { locateFile: (file: string) => (file.includes(".wasm") ? wasm : path), listener: line, onDoneSearching: () => {}, arguments: [] }
-  try {
-    // the globals are read while the call runs (it loads the .wasm from disk either way), so they
-    // are put back as soon as it returns
-    const ready = make()(module)
-    restoreGlobals()
-    await ready
-  } finally {
-    restoreGlobals()
-    process.exitCode = exitCode
     watched.forEach((event, i) => {
       for (const l of emitter.listeners(event)) if (!before[i]!.has(l)) emitter.removeListener(event, l as (...args: Array<unknown>) => void)
     })
   }
+  // the engine calls `onDoneSearching` after every search (its command-line wrapper runs queued
+  // commands there); left undefined, each call would throw and be caught inside the engine
+  const module = {
+    locateFile: (file: string) => (file.includes(".wasm") ? wasm : path),
+    listener: line,
+    onDoneSearching: () => {},
+    arguments: [],
+    quit: (_status: number, toThrow: unknown) => {
+      throw toThrow
+    }
+  }
+  let ready: Promise<unknown>
+  try {
+    // the handlers are installed and the globals read while this call runs (the .wasm is loaded
+    // from disk either way), so all of it is put back as soon as it returns
+    ready = make()(module)
+  } finally {
+    restore()
+  }
+  await ready
   return module as unknown as WasmModule
 }
 
@@ -281,7 +290,7 @@ export class UciEngine {
       const info = parseInfo(l)
       if (info) lines.set(info.multipv, info.line)
     }
-    // one write for both commands: a pipe write is a system call
+    // one write for both commands (to a native engine, a pipe write is a system call)
     await this.request(`position fen ${fen}\n${limit.depth !== undefined ? `go depth ${limit.depth}` : `go nodes ${limit.nodes ?? 1000}`}`, (l) => l.startsWith("bestmove"))
     this.listener = undefined
     return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, line]) => line)
