@@ -75,12 +75,12 @@ const main = Effect.gen(function*() {
   while (sample.length < Number(values.sample) && pool.length) sample.push(pool.splice(Math.floor(r() * pool.length), 1)[0]!)
   const depth = Number(values.depth)
   const rule = graph.params as { data: { puzzles: { minBestCp: number; maxSecondCp: number } } }
-  console.log(`re-analysing ${sample.length} of ${all.length} puzzles (labelled at depth ${sample[0]?.depth}) at depth ${depth} with ${values.engine}, ${values.jobs} engines (a worker thread each)`)
   let agree = 0
   let stillPuzzles = 0
   let done = 0
   const t0 = Date.now()
   const jobs = Math.max(1, Math.min(asked, sample.length))
+  console.log(`re-analysing ${sample.length} of ${all.length} puzzles (labelled at depth ${sample[0]?.depth}) at depth ${depth} with ${values.engine}, ${jobs} engines (a worker thread each)`)
   // puzzle i goes to thread i mod jobs
   const shares = Array.from({ length: jobs }, (_, j) => sample.filter((_, i) => i % jobs === j))
   const { minBestCp, maxSecondCp } = rule.data.puzzles

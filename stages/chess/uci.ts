@@ -139,7 +139,7 @@ const wasmInstance = async (line: (l: string) => void): Promise<WasmModule> => {
   const path = wasmEnginePath()
   wasmScript ??= readFileSync(path, "utf8")
   const requireReal = createRequire(path)
-  const requireHere = Object.assign((id: string) => (id === "worker_threads" ? { isMainThread: true } : requireReal(id)), { resolve: requireReal.resolve })
+  const requireHere = (id: string) => (id === "worker_threads" ? { isMainThread: true } : requireReal(id))
   const cjs: { exports: unknown } = { exports: {} }
   new Function("module", "exports", "require", "__filename", "__dirname", wasmScript)(cjs, cjs.exports, requireHere, path, dirname(path))
   const make = cjs.exports as () => (module: object) => Promise<unknown>
