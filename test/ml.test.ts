@@ -5,6 +5,7 @@ import { Effect } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
 import w2s from "../pipelines/w2s-chess.ts"
 import { backend, patchWasmMatMul } from "../stages/ml/backend.ts"
+import { BLOCK, batchMatMul, simdAvailable } from "../stages/ml/bmm.ts"
 import { crossEntropy, fit } from "../stages/ml/common.ts"
 import { example, features, moveIndex } from "../stages/ml/encode.ts"
 import { matchedNoise } from "../stages/ml/noise.ts"
@@ -63,6 +64,109 @@ describe("encoding and masking", () => {
   })
 })
 
+describe("the SIMD batched product (bmm.ts)", () => {
+  type TFCore = typeof import("@tensorflow/tfjs-core")
+  const wasmTf = async (): Promise<TFCore> => {
+    const tf = (await import("@tensorflow/tfjs")) as unknown as TFCore
+    const wasm = await import("@tensorflow/tfjs-backend-wasm")
+    const { createRequire } = await import("node:module")
+    const { dirname, join } = await import("node:path")
+    wasm.setWasmPaths(join(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/")
+    await tf.setBackend("wasm")
+    return tf
+  }
+  const bits = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length)
+  /** Equal bit for bit; on failure, how many differ and the first (a diff of the arrays would take minutes). */
+  const sameBits = (x: Float32Array, y: Float32Array, what: string) => {
+    assert.strictEqual(x.length, y.length, `${what}: lengths`)
+    const [bx, by] = [bits(x), bits(y)]
+    let differ = 0
+    let first = -1
+    for (let i = 0; i < bx.length; i++) {
+      if (bx[i] !== by[i]) {
+        differ++
+        if (first < 0) first = i
+      }
+    }
+    assert.strictEqual(differ, 0, `${what}: ${differ} of ${x.length} differ, the first at ${first} (${x[first]} against ${y[first]})`)
+  }
+  /** The backend's batched loop as its source states it, in float32 (Math.fround at every step). */
+  const reference = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number) => {
+    const out = new Float32Array(batch * m * n)
+    for (let p = 0; p < batch; p++) {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let cur = 0
+          for (let k0 = 0; k0 < k; k0 += BLOCK) {
+            let sum = 0
+            for (let q = k0; q < Math.min(k, k0 + BLOCK); q++) sum = Math.fround(sum + Math.fround(a[(p * m + i) * k + q]! * b[(p * k + q) * n + j]!))
+            cur = Math.fround(Math.fround(cur + sum) + 0)
+          }
+          out[(p * m + i) * n + j] = cur
+        }
+      }
+    }
+    return out
+  }
+
+  it("gives the bits of the backend's own loop, on the factored head's shapes and on several blocks of the shared dimension", async () => {
+    const tf = await wasmTf()
+    assert.isTrue(simdAvailable(), "WebAssembly SIMD compiles here")
+    const registered = tf.getKernel("BatchMatMul", "wasm") as { patched?: { original: import("@tensorflow/tfjs-core").KernelConfig } } & import("@tensorflow/tfjs-core").KernelConfig
+    const own = registered.patched?.original ?? registered
+    const be = tf.backend()
+    let seed = 1
+    const shapes: Array<[Array<number>, Array<number>]> = [
+      [[9, 64, 8], [9, 8, 64]], // the factored head's u.v, and its two gradients
+      [[9, 64, 64], [9, 64, 8]],
+      [[9, 8, 64], [9, 64, 64]],
+      [[3, 5, 2 * BLOCK + 4], [3, 2 * BLOCK + 4, 12]], // three blocks
+      [[2, 3, 7, 49], [2, 3, 49, 4]] // two batch dimensions
+    ]
+    for (const [sa, sb] of shapes) {
+      for (const scale of [1, 1e-3, 1e4]) {
+        const a = tf.mul(tf.randomNormal(sa, 0, 1, "float32", seed++), scale)
+        // exact zeros of both signs in b, whose products' signs the two must treat alike
+        const b = tf.mul(tf.relu(tf.randomNormal(sb, 0, 1, "float32", seed++)), tf.sign(tf.randomNormal(sb, 0, 1, "float32", seed++)))
+        const mine = batchMatMul(be, a, b)
+        assert.isDefined(mine, `applies to ${sa} x ${sb}`)
+        const theirs = own.kernelFunc({ inputs: { a, b }, backend: be, attrs: { transposeA: false, transposeB: false } }) as import("@tensorflow/tfjs-core").TensorInfo
+        const x = tf.engine().makeTensorFromTensorInfo(mine!).dataSync() as Float32Array
+        const y = tf.engine().makeTensorFromTensorInfo(theirs).dataSync() as Float32Array
+        const ref = reference(a.dataSync() as Float32Array, b.dataSync() as Float32Array, sa.slice(0, -2).reduce((s, d) => s * d, 1), sa.at(-2)!, sa.at(-1)!, sb.at(-1)!)
+        sameBits(x, y, `${sa} x ${sb}, scale ${scale}: against the backend's kernel`)
+        sameBits(x, ref, `${sa} x ${sb}, scale ${scale}: against the loop as written`)
+      }
+    }
+    // where it does not apply, the backend's kernel runs
+    assert.isUndefined(batchMatMul(be, tf.zeros([4, 3]), tf.zeros([3, 8])))
+    assert.isUndefined(batchMatMul(be, tf.zeros([2, 4, 3]), tf.zeros([2, 3, 6])))
+    assert.isUndefined(batchMatMul(be, tf.zeros([1, 4, 3]), tf.zeros([1, 3, 8])))
+  })
+
+  it("trains a factored-head model to the same weights, bit for bit, as the backend's kernel", async () => {
+    const tf = await wasmTf()
+    const train = async (simd: boolean) => {
+      patchWasmMatMul(tf as never, simd)
+      const r = (i: number) => Math.abs(Math.sin(i * 12.9898) * 43758.5453) % 1
+      const data = Array.from({ length: 40 }, (_, i) => {
+        const legal = Int16Array.from(new Set(Array.from({ length: 12 }, (_, j) => Math.floor(r(i * 31 + j) * 4096))))
+        return { features: Int16Array.from(new Set(Array.from({ length: 20 }, (_, j) => Math.floor(r(i * 17 + j + 999) * 772)))), legal, moves: [...legal].map(String), target: i % legal.length }
+      })
+      const m = M.init(tf as never, { width: 32, depth: 2, head: "factored" }, 3)
+      const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf as never, z, M.targetTensor(tf as never, batch)))
+      await M.train(tf as never, m, data, { epochs: 2, batch: 16, lr: 1e-2, seed: 1, loss })
+      const w = (await M.save(m)).weights
+      M.dispose(m)
+      return Float32Array.from(w)
+    }
+    const without = await train(false)
+    const withSimd = await train(true)
+    sameBits(withSimd, without, "the weights")
+    await tf.setBackend("cpu")
+  })
+})
+
 describe("the wasm BatchMatMul fix", () => {
   it("gives the same gradients as the cpu backend", async () => {
     const tf = (await import("@tensorflow/tfjs")) as unknown as typeof import("@tensorflow/tfjs-core")
@@ -81,7 +185,7 @@ describe("the wasm BatchMatMul fix", () => {
     }
     const cpu = await grads("cpu")
     const fixed = await grads("wasm")
-    assert.isTrue((tf.getKernel("BatchMatMul", "wasm") as { patched?: boolean }).patched)
+    assert.isDefined((tf.getKernel("BatchMatMul", "wasm") as { patched?: object }).patched)
     cpu.forEach((g, i) => close(g, fixed[i]!, 1e-3))
     await tf.setBackend("cpu")
   })

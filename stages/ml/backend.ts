@@ -21,7 +21,9 @@
  *
  * On wasm, BatchMatMul with transposeA/transposeB takes a path about 10x slower than the plain one,
  * and dense-layer gradients hit it. `patchWasmMatMul` re-registers the kernel to transpose the
- * operands explicitly first and then multiply on the fast path (numerically the same product).
+ * operands explicitly first and then multiply on the fast path (numerically the same product), and
+ * to multiply batches of matrices (the factored head's) with bmm.ts's SIMD loop: the same bits as
+ * the backend's scalar loop, 3-4x faster.
  */
 import type * as TF from "@tensorflow/tfjs-core"
 import { spawnSync } from "node:child_process"
@@ -29,6 +31,7 @@ import { existsSync, readdirSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { batchMatMul, simdAvailable } from "./bmm.ts"
 
 export type BackendChoice = "auto" | "node-gpu" | "node" | "webgpu" | "wasm" | "cpu"
 export const BackendChoices = ["auto", "node-gpu", "node", "webgpu", "wasm", "cpu"] as const
@@ -222,15 +225,25 @@ const loadNode = async (pkg: string): Promise<Backend> => {
   return { tf: mod, name: mod.getBackend(), via: pkg }
 }
 
-/** Re-registers wasm's BatchMatMul so that transposed operands are transposed first (the fast path). */
-export const patchWasmMatMul = (tf: typeof TF): void => {
-  const original = tf.getKernel("BatchMatMul", "wasm")
+/**
+ * Re-registers wasm's BatchMatMul so that transposed operands are transposed first (the fast path),
+ * and products of batches of matrices (the factored head's) run on bmm.ts's SIMD loop, which gives
+ * the backend's own bits 3-4x faster (`simd`: whether to, default where WebAssembly SIMD compiles).
+ */
+export const patchWasmMatMul = (tf: typeof TF, simd = simdAvailable()): void => {
+  type Patched = TF.KernelConfig & { patched?: { simd: boolean; original: TF.KernelConfig } }
+  const registered = tf.getKernel("BatchMatMul", "wasm") as Patched | undefined
   const transpose = tf.getKernel("Transpose", "wasm")
-  if (!original || !transpose || (original as { patched?: boolean }).patched) return
+  if (!registered || !transpose || registered.patched?.simd === simd) return
+  // patched before with the other setting (tests compare the two): start again from the backend's own
+  const original = registered.patched?.original ?? registered
+  const multiply = (a: TF.TensorInfo, b: TF.TensorInfo, backend: object, attrs: TF.NamedAttrMap) =>
+    (simd ? batchMatMul(backend, a, b) : undefined) ??
+      original.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } })
   const kernelFunc: TF.KernelFunc = ({ inputs, backend, attrs }) => {
     const { a, b } = inputs as { a: TF.TensorInfo; b: TF.TensorInfo }
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
-    if (!transposeA && !transposeB) return original.kernelFunc({ inputs, backend, attrs: attrs ?? {} })
+    if (!transposeA && !transposeB) return multiply(a, b, backend, attrs ?? {})
     const swapLast = (t: TF.TensorInfo) => {
       const perm = t.shape.map((_, i) => i)
       const n = perm.length
@@ -239,14 +252,14 @@ export const patchWasmMatMul = (tf: typeof TF): void => {
     }
     const at = transposeA ? swapLast(a) : a
     const bt = transposeB ? swapLast(b) : b
-    const out = original.kernelFunc({ inputs: { a: at, b: bt }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } })
+    const out = multiply(at, bt, backend, attrs ?? {})
     const data = backend as unknown as { disposeData: (id: object) => void }
     if (at !== a) data.disposeData(at.dataId)
     if (bt !== b) data.disposeData(bt.dataId)
     return out
   }
   tf.unregisterKernel("BatchMatMul", "wasm")
-  tf.registerKernel({ ...original, kernelFunc, patched: true } as TF.KernelConfig)
+  tf.registerKernel({ ...original, kernelFunc, patched: { simd, original } } as Patched)
 }
 
 /** The union package: tfjs-core's Node bundle alone registers no gradients, and training needs them. */
