@@ -16,14 +16,17 @@
  * settings (last epoch, no selection) and scored again. The heads of one member run one after the
  * other in one process, their order rotating from member to member, so load hits them alike.
  *
- * On wasm, also head-only fine-tuning as `default`'s students and probes do it, with the frozen
+ * On wasm, first the factored head's batched products on the backend's own loop against bmm.ts's
+ * SIMD loop, taking turns, alone and in s3's pretraining steps, with whether they give the same bits
+ * (BENCH_TRAIN_BMM_ONLY=1: only that). Then head-only fine-tuning as `default`'s students and probes do it, with the frozen
  * body run at every step and evaluation against its outputs computed once (taking turns, 3 rounds),
  * and whether the two end in the same weights.
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import w2s from "../pipelines/w2s-chess.ts"
-import { adapterName, backend, type BackendChoice, probeAdapter, probeError } from "../stages/ml/backend.ts"
+import { adapterName, backend, type BackendChoice, patchWasmMatMul, probeAdapter, probeError } from "../stages/ml/backend.ts"
+import { simdAvailable } from "../stages/ml/bmm.ts"
 import { checkpointSteps, corpusExamples, puzzleExamples } from "../stages/ml/common.ts"
 import { type Example, INPUTS, MOVES } from "../stages/ml/encode.ts"
 import * as M from "../stages/ml/model.ts"
@@ -38,6 +41,7 @@ if (choice === "webgpu" && !probeAdapter()) {
 const b = await backend(choice)
 const { tf } = b
 const r = rng(7, "bench-train")
+type TF3 = Parameters<typeof tf.matMul>[0]
 const synthetic = (n: number): Array<Example> =>
   Array.from({ length: n }, () => {
     const features = Int16Array.from(new Set(Array.from({ length: 28 }, () => Math.floor(r() * INPUTS))))
@@ -67,6 +71,79 @@ const lines: Array<string> = []
 const roof = await matmulGflops(256, 512, 4096)
 lines.push(`- backend ${b.name} (${b.via}${b.adapter ? `; adapter ${adapterName(b.adapter)}, ${b.adapter.software ? "software" : "hardware"}` : ""}); plain matMul 256x512 @ 512x4096: ${roof.toFixed(1)} GFLOP/s (the roofline)`)
 const loss: M.Loss = (z, batch) => tf.tidy(() => M.softCrossEntropy(tf, z, M.targetTensor(tf, batch)))
+
+// The factored head's batched products on wasm: the backend's own scalar loop against bmm.ts's SIMD
+// loop (patchWasmMatMul's `simd`), taking turns in one process: each product alone, then s3's
+// pretraining steps, with whether the two give the same bits. BENCH_TRAIN_BMM_ONLY=1 stops after it.
+// The arms take turns in ABBA order after a warm-up turn each, so neither always goes first.
+const abba = (turn: number): "own" | "simd" => (["own", "simd", "simd", "own"] as const)[turn % 4]!
+if (b.name === "wasm" && !simdAvailable()) lines.push("- the factored head's batched products: WebAssembly SIMD does not compile here, so both arms would be the backend's own loop; not measured")
+if (b.name === "wasm" && simdAvailable()) {
+  const med = (xs: Array<number>) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
+  const digest = (xs: ArrayLike<number>) => {
+    const u = new Uint32Array(Float32Array.from(xs).buffer)
+    let h = 2166136261
+    for (const v of u) h = Math.imul(h ^ v, 16777619) >>> 0
+    return h
+  }
+  lines.push("The factored head's batched products (wasm): the backend's own loop against bmm.ts's SIMD loop, median ms of 9 turns each (ABBA order, after a warm-up turn each), and whether the outputs are the same bits:")
+  lines.push("")
+  for (const n of [256, 64]) {
+    for (const [sa, sb, what] of [[[n, 64, 8], [n, 8, 64], "u.v"], [[n, 64, 64], [n, 64, 8], "gradient of u"], [[n, 8, 64], [n, 64, 64], "gradient of v"]] as const) {
+      const x = tf.randomNormal([...sa], 0, 1, "float32", 3)
+      const y = tf.randomNormal([...sb], 0, 1, "float32", 4)
+      const times: Record<"own" | "simd", Array<number>> = { own: [], simd: [] }
+      const sums: Record<"own" | "simd", number> = { own: 0, simd: 0 }
+      for (let turn = -2; turn < 18; turn++) {
+        const arm = turn < 0 ? abba(turn + 2) : abba(turn)
+        patchWasmMatMul(tf, arm === "simd")
+        const t0 = performance.now()
+        const z = tf.matMul(x as TF3, y as TF3)
+        const values = z.dataSync()
+        if (turn >= 0) times[arm].push(performance.now() - t0)
+        sums[arm] = digest(values)
+        z.dispose()
+      }
+      tf.dispose([x, y])
+      lines.push(`- ${what}, [${sa}] x [${sb}]: own ${med(times.own).toFixed(2)} ms, SIMD ${med(times.simd).toFixed(2)} ms (${(med(times.own) / med(times.simd)).toFixed(1)}x); ${sums.own === sums.simd ? "same bits" : "DIFFERENT BITS"}`)
+    }
+  }
+  const s3 = w2s.presets.default!.ladder.find((m) => m.name === "s3")!
+  const steps = Number(process.env.BENCH_TRAIN_BMM_STEPS ?? 60)
+  const data = synthetic(256 * steps)
+  const arms: Record<"own" | "simd", { s: Array<number>; cpu: Array<number>; weights: number }> = { own: { s: [], cpu: [], weights: 0 }, simd: { s: [], cpu: [], weights: 0 } }
+  for (const arm of ["own", "simd"] as const) {
+    // warm-up: the heap's growth and the first compilations
+    patchWasmMatMul(tf, arm === "simd")
+    const model = M.init(tf, s3.arch, 1)
+    await M.train(tf, model, data.slice(0, 256 * 4), { epochs: 1, batch: 256, lr: 1e-3, seed: 1, loss })
+    M.dispose(model)
+  }
+  for (let turn = 0; turn < 6; turn++) {
+    const arm = abba(turn)
+    patchWasmMatMul(tf, arm === "simd")
+    const model = M.init(tf, s3.arch, 1)
+    const t0 = performance.now()
+    const c0 = process.cpuUsage()
+    await M.train(tf, model, data, { epochs: 1, batch: 256, lr: 1e-3, seed: 1, loss })
+    const c = process.cpuUsage(c0)
+    arms[arm].s.push((performance.now() - t0) / 1000)
+    arms[arm].cpu.push((c.user + c.system) / 1e6)
+    arms[arm].weights = digest((await M.save(model)).weights)
+    M.dispose(model)
+  }
+  patchWasmMatMul(tf)
+  lines.push(
+    `- s3's pretraining (width ${s3.arch.width}, depth ${s3.arch.depth}, factored head, batch 256, ${steps} steps from the same initialisation, 3 turns each in ABBA order after a warm-up): ` +
+      `own ${(steps / med(arms.own.s)).toFixed(2)} steps/s (${med(arms.own.cpu).toFixed(1)} CPU s), SIMD ${(steps / med(arms.simd.s)).toFixed(2)} steps/s (${med(arms.simd.cpu).toFixed(1)} CPU s), ` +
+      `${(med(arms.own.cpu) / med(arms.simd.cpu)).toFixed(2)}x less CPU; weights ${arms.own.weights === arms.simd.weights ? "identical, bit for bit" : "DIFFER"}`
+  )
+  lines.push("")
+  if (process.env.BENCH_TRAIN_BMM_ONLY === "1") {
+    console.log(lines.join("\n"))
+    process.exit(0)
+  }
+}
 const ladder = w2s.presets.default!.ladder
 for (const member of ladder) {
   // the full head and the factored one, whichever the ladder uses (the ladder is factored now)

@@ -138,14 +138,20 @@ const moduleBytes = (): Uint8Array => {
 
 type BlockFn = (a: number, b: number, out: number, batch: number, m: number, k: number, n: number, k0: number, k1: number) => void
 
-const instances = new WeakMap<Memory, BlockFn>()
+const instances = new WeakMap<Memory, BlockFn | null>()
 
-/** The kernel bound to a backend's memory (compiled once per memory). */
-const kernelFor = (memory: Memory): BlockFn => {
+/**
+ * The kernel bound to a backend's memory (compiled once per memory); null where it cannot be (no
+ * SIMD, or a shared memory, which the module's import does not accept): the backend's kernel then runs.
+ */
+const kernelFor = (memory: Memory): BlockFn | null => {
   let fn = instances.get(memory)
-  if (!fn) {
-    const instance = new Wasm.Instance(new Wasm.Module(moduleBytes()), { env: { memory } })
-    fn = instance.exports.block as BlockFn
+  if (fn === undefined) {
+    try {
+      fn = new Wasm.Instance(new Wasm.Module(moduleBytes()), { env: { memory } }).exports.block as BlockFn
+    } catch {
+      fn = null
+    }
     instances.set(memory, fn)
   }
   return fn
@@ -186,6 +192,7 @@ export const batchMatMul = (backend: unknown, a: TF.TensorInfo, b: TF.TensorInfo
   const memory = be.wasm?.asm?.memory
   if (!(memory instanceof Wasm.Memory)) return undefined
   const fn = kernelFor(memory)
+  if (!fn) return undefined
   const out = be.makeOutput([...outer, m, n], "float32")
   const at = be.dataIdMap.get(a.dataId)!.memoryOffset
   const bt = be.dataIdMap.get(b.dataId)!.memoryOffset
