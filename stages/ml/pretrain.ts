@@ -7,12 +7,13 @@
  */
 import { Schema } from "effect"
 import { Artifact, Stage } from "../../src/index.ts"
-import { Positions } from "../chess/tables.ts"
+import { type Position, Positions } from "../chess/tables.ts"
 import { BackendFields, corpusExamples, crossEntropy, fit, Training, withBackend } from "./common.ts"
 import * as M from "./model.ts"
 import { Model, TrainReport } from "./tables.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const NO_MOVES: ReadonlyArray<string> = []
 
 export const Arch = Schema.Struct({
   width: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
@@ -36,8 +37,17 @@ export const pretrain = Stage.make({
     withBackend(p, annotate, async (b) => {
       const model = M.init(b.tf, p.arch, p.seed)
       const train = p.training.epochs > 0
-      const corpus = train && p.positions > 0 ? corpusExamples(inputs.corpus, p.positions, p.seed) : []
-      const blunders = train && p.blunders > 0 ? corpusExamples(inputs.blunders, p.blunders, p.seed) : []
+      // Training reads an example's features, legal moves and target only, so the examples keep just
+      // those, and the decoded input tables (about 9 million move strings for s3) are let go: held
+      // while training, they were marked at every major collection, on V8's helper threads, which
+      // took about a third of the machine while s3 pretrained (perf, 2026-12-07). Same bytes.
+      const sample = (shards: ReadonlyArray<ReadonlyArray<Position>>, n: number) =>
+        corpusExamples(shards, n, p.seed).map((e) => ({ features: e.features, legal: e.legal, moves: NO_MOVES, target: e.target }))
+      const corpus = train && p.positions > 0 ? sample(inputs.corpus, p.positions) : []
+      const blunders = train && p.blunders > 0 ? sample(inputs.blunders, p.blunders) : []
+      const mutable = inputs as { corpus: unknown; blunders: unknown }
+      mutable.corpus = []
+      mutable.blunders = []
       if (train && blunders.length < p.blunders) log(`asked for ${p.blunders} blunder positions, ${blunders.length} exist: all are used`)
       if (train && corpus.length < p.positions) log(`asked for ${p.positions} corpus positions, ${corpus.length} exist: all are used (add corpus shards)`)
       const data = [...corpus, ...blunders]
