@@ -121,6 +121,7 @@ export const build = async () => {
       "bench-train": "scripts/bench-train.ts",
       coverage: "scripts/coverage.ts",
       families: "scripts/families.ts",
+      "dial-trend": "scripts/dial-trend.ts",
       "val-score": "scripts/val-score.ts"
     },
     format: "esm",

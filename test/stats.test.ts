@@ -7,6 +7,7 @@ import { adjust, holm } from "../stages/ml/families.ts"
 import { AGREE, CEILING, fieller, intervals, outcome, type SeedOutcomes, STUDENT, tPValue, tQuantile, WEAK, ZERO } from "../stages/ml/stats.ts"
 import { puzzleBootstrap } from "../scripts/puzzle-bootstrap.ts"
 import { runsOf, simulate, truePgr, type World } from "../scripts/simulate.ts"
+import { slope, trendOverRuns } from "../stages/ml/trend.ts"
 
 const close = (a: number, b: number, tol = 1e-12) => assert.isBelow(Math.abs(a - b), tol, `${a} vs ${b}`)
 /** every puzzle a game of its own */
@@ -185,4 +186,81 @@ describe("coverage of the 95% intervals, puzzles in games of 1-4 (within-game co
       assert.isBelow(meanCoverage, 0.93, `seed sd ${seedSd}: ${JSON.stringify(c)}`)
     }
   }, 240_000)
+})
+
+describe("the dial's trend over pretraining runs (trend.ts)", () => {
+  it("the slope and the change by hand: the mean of the runs' least-squares slopes, t on R - 1 df", () => {
+    close(slope([0, 1, 2], [1, 3, 5]), 2)
+    close(slope([0.1, 0.3, 0.2], [0.5, 0.1, 0.3]), -2)
+    const t = trendOverRuns([0, 1, 2], [[0, 1, 2], [0, 3, 6]])
+    close(t.slope.est, 2)
+    close(t.slope.se, 1) // slopes 1 and 3: sd sqrt(2), se 1
+    close(t.slope.hi - t.slope.est, tQuantile(0.95, 1))
+    close(t.change.est, 4) // from x = 0 to x = 2: 2 and 6
+    assert.throws(() => trendOverRuns([1, 1], [[0, 1], [1, 2]]), /all the same/)
+    assert.throws(() => trendOverRuns([0, 1], [[0, 1, 2]]), /2 settings/)
+  })
+
+  // Three settings as the dial's s3 students see them: the base's zero-shot accuracy rises with the
+  // setting and the knowledge it hides (x = probe - zero-shot) falls; the student's gain over its
+  // base is alpha + beta x. Per setting, three pretraining runs of two seeds each, a 2-point run
+  // effect moving the base, its probe, the student and the ceiling together; puzzles in games. As in
+  // the real tables, x is measured from the same runs (probe and zero-shot means over all six seeds)
+  // and the gain is taken over the zero-shot base (above the supervisor), so the two share the
+  // zero-shot's noise. Truths: the gain's slope is beta; the slope of student - probe is beta - 1.
+  const coverage = (beta: number, n = 1000) => {
+    const settings = [{ zero: 0.45, x: 0.12 }, { zero: 0.55, x: 0.08 }, { zero: 0.62, x: 0.06 }]
+    const alpha = -0.02
+    const seeded = (seed: number) => {
+      let x = seed
+      return () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32)
+    }
+    const r = seeded(12345)
+    const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
+    let gainIn = 0, probeIn = 0
+    for (let d = 0; d < n; d++) {
+      const gain = [[], [], []] as Array<Array<number>>, minusProbe = [[], [], []] as Array<Array<number>>
+      const xs = settings.map((setting, b) => {
+        const student = setting.zero + alpha + beta * setting.x
+        let probeMinusZero = 0
+        const perRun = [0, 1, 2].map((run) => {
+          const u = 0.02 * normal()
+          const w: World = {
+            weak: 0.3, student: student + u, ceiling: student + u + 0.05, zero: setting.zero + u, copy: 0.3,
+            puzzles: 1200, seeds: 2, seedSd: 0.01, games: { maxPerGame: 4, rho: 0.5 }
+          }
+          let s = 0, z = 0, p = 0
+          for (const seed of simulate(w, (d * 3 + b) * 3 + run)) {
+            let ns = 0, nz = 0
+            for (const o of seed.outcomes) {
+              if (o & STUDENT) ns++
+              if (o & ZERO) nz++
+            }
+            const N = seed.outcomes.length
+            // the probe: its own seed effect and its own sampling noise (about a binomial's)
+            const probe = setting.zero + setting.x + u + 0.01 * normal() + Math.sqrt((setting.zero + setting.x) * (1 - setting.zero - setting.x) / N) * normal()
+            s += ns / N / 2, z += nz / N / 2, p += probe / 2
+          }
+          probeMinusZero += (p - z) / 3
+          return { s, z, p }
+        })
+        perRun.forEach((v, run) => {
+          gain[run]!.push(v.s - v.z)
+          minusProbe[run]!.push(v.s - v.p)
+        })
+        return probeMinusZero
+      })
+      // the baseline is the zero-shot base at every setting here (0.45-0.62 against a supervisor's 0.3)
+      const g = trendOverRuns(xs, gain), m = trendOverRuns(xs, minusProbe)
+      if (g.slope.lo <= beta && beta <= g.slope.hi) gainIn++
+      if (m.slope.lo <= beta - 1 && beta - 1 <= m.slope.hi) probeIn++
+    }
+    return { gain: gainIn / n, studentMinusProbe: probeIn / n }
+  }
+  for (const beta of [0, 1]) {
+    it(`gain slope ${beta} per unit of x, x measured from the same runs: the gain's and student - probe's slopes covered in 93-97% of 1,000 experiments`, () => {
+      const c = coverage(beta)
+      for (const [k, v] of Object.entries(c)) assert.isTrue(v >= 0.93 && v <= 0.97, `${k} covered in ${v}: ${JSON.stringify(c)}`)
+    }, 240_000)
+  }
 })
