@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Pipeline from "../src/Pipeline.ts"
 import w2s from "../pipelines/w2s-chess.ts"
-import { backend, patchWasmMatMul } from "../stages/ml/backend.ts"
+import { addWasm, backend, patchWasmMatMul } from "../stages/ml/backend.ts"
 import { BLOCK, batchMatMul, simdAvailable } from "../stages/ml/bmm.ts"
 import { crossEntropy, fit } from "../stages/ml/common.ts"
 import { example, features, moveIndex } from "../stages/ml/encode.ts"
@@ -68,11 +68,7 @@ describe("the SIMD batched product (bmm.ts)", () => {
   type TFCore = typeof import("@tensorflow/tfjs-core")
   const wasmTf = async (): Promise<TFCore> => {
     const tf = (await import("@tensorflow/tfjs")) as unknown as TFCore
-    const wasm = await import("@tensorflow/tfjs-backend-wasm")
-    const { createRequire } = await import("node:module")
-    const { dirname, join } = await import("node:path")
-    wasm.setWasmPaths(join(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/")
-    await tf.setBackend("wasm")
+    await addWasm(tf as never)
     return tf
   }
   const bits = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length)

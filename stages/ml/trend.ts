@@ -20,9 +20,9 @@ import { overSeeds } from "./stats.ts"
 
 export interface Trend {
   /** the mean of the runs' slopes: change of the statistic per unit of x */
-  readonly slope: { readonly est: number; readonly lo: number; readonly hi: number; readonly se: number; readonly df: number }
+  readonly slope: ReturnType<typeof overSeeds>
   /** the statistic at the highest setting minus at the lowest (by x), over the same runs */
-  readonly change: { readonly est: number; readonly lo: number; readonly hi: number; readonly se: number; readonly df: number }
+  readonly change: ReturnType<typeof overSeeds>
 }
 
 /** Least-squares slope of `ys` on `xs`. */
